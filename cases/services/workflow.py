@@ -1,0 +1,180 @@
+"""The one way a case changes state.
+
+`transition_case` locks the case row, checks that the workflow allows the step (and that
+nobody moved the case since the user looked at it), applies the django-fsm transition,
+records the dates the deadlines count from, recomputes the stored deadlines and writes an
+append-only CaseEvent, all in one transaction. Callers that need guards (records
+complete, every item decided, ...) check them inside the same transaction first, and
+enqueue side effects with `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from cases import deadlines
+from cases.errors import TransitionNotAllowedError
+from cases.models import Case, CaseEvent, CaseStatus, NoticeMethod, Priority
+
+S = CaseStatus
+
+
+def allowed_targets(*, status: str) -> list[str]:
+    """The states a case in `status` may move to next, from the FSM declared on Case."""
+    return sorted(
+        {
+            t.target
+            for t in Case._meta.get_field("status").get_all_transitions(Case)
+            if t.source in (status, "*") and t.target is not None
+        }
+    )
+
+
+def _transition_method_name(*, source: str, target: str) -> str:
+    for t in Case._meta.get_field("status").get_all_transitions(Case):
+        if t.source in (source, "*") and t.target == target:
+            return t.name
+    raise TransitionNotAllowedError(
+        f"A case in {CaseStatus(source).label} cannot move to {CaseStatus(target).label}."
+    )
+
+
+def lock_case(*, case_id: int) -> Case:
+    """Fetch the case row FOR UPDATE; call inside transaction.atomic."""
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _record_dates(*, case: Case, target: str, on: date, data: dict[str, Any]) -> None:
+    if target == S.ELIGIBILITY_REVIEW:
+        case.eligibility_review_on = on
+    elif target == S.AWAITING_RECORDS:
+        case.eligible_on = case.eligible_on or on
+        case.notice_sent_on = on
+        case.notice_method = data.get("notice_method") or NoticeMethod.ELECTRONIC
+    elif target == S.READY_FOR_ASSIGNMENT and case.status in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
+        # A remand starts a new review: its clock runs from the remand date.
+        case.records_complete_on = on
+
+
+def refresh_deadlines(
+    *, case: Case, formulary_only: bool | None = None, mailed_on: date | None = None
+) -> None:
+    """Recompute every stored deadline of `case` from its recorded dates (no save)."""
+    expedited = case.priority == Priority.EXPEDITED
+    case.application_due = deadlines.compute_application_due(
+        served_on=case.ur_served_on, service_method=case.ur_service_method
+    )
+    case.eligibility_info_due = (
+        deadlines.compute_eligibility_info_due(requested_on=case.eligibility_review_on)
+        if case.eligibility_review_on
+        else None
+    )
+    case.notice_due = deadlines.compute_notice_due(eligible_on=case.eligible_on) if case.eligible_on else None
+    case.records_due = (
+        deadlines.compute_records_due(
+            notice_on=case.notice_sent_on, notice_method=case.notice_method, expedited=expedited
+        )
+        if case.notice_sent_on
+        else None
+    )
+    if case.records_complete_on:
+        if formulary_only is None:
+            formulary_only = deadlines.is_formulary_only(
+                case.disputed_items.values_list("category", "formulary_drug")
+            )
+        case.determination_due = deadlines.compute_determination_due(
+            records_complete_on=case.records_complete_on, expedited=expedited, formulary_only=formulary_only
+        )
+    else:
+        case.determination_due = None
+    if mailed_on is not None:
+        case.appeal_due = deadlines.compute_appeal_due(mailed_on=mailed_on)
+    case.next_deadline = _next_deadline(case=case)
+    case.overdue = case.next_deadline is not None and case.next_deadline < today()
+
+
+def _next_deadline(*, case: Case) -> date | None:
+    """The deadline the case is working against in its current state."""
+    by_status = {
+        S.ELIGIBILITY_REVIEW: case.eligibility_info_due,
+        S.AWAITING_RECORDS: case.records_due,
+        S.READY_FOR_ASSIGNMENT: case.determination_due,
+        S.ASSIGNED: case.determination_due,
+        S.IN_REVIEW: case.determination_due,
+        S.QA_REVIEW: case.determination_due,
+    }
+    return by_status.get(case.status) or None
+
+
+def transition_case(
+    *,
+    case_id: int,
+    to: str,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+    expected_from: str | None = None,
+    on: date | None = None,
+    data: dict[str, Any] | None = None,
+) -> Case:
+    """Move the case to `to`; returns the locked, saved case. Raises TransitionNotAllowedError.
+
+    `expected_from` is the state the user saw: if someone else moved the case since, the
+    step is refused with a message saying so, rather than applied to a state nobody saw.
+    """
+    data = dict(data or {})
+    with transaction.atomic():
+        case = lock_case(case_id=case_id)
+        source = case.status
+        if expected_from is not None and source != expected_from:
+            raise TransitionNotAllowedError(
+                f"Case {case.case_number} was changed by someone else: it is now "
+                f"{CaseStatus(source).label}, no longer {CaseStatus(expected_from).label}. "
+                "Reload the page to see its current state."
+            )
+        method_name = _transition_method_name(source=source, target=to)
+        effective_on = on or today()
+        _record_dates(case=case, target=to, on=effective_on, data=data)
+        getattr(case, method_name)()
+        refresh_deadlines(case=case)
+        case.save()
+        CaseEvent.objects.create(
+            case=case,
+            actor=by if by is not None and by.is_authenticated else None,
+            kind="transition",
+            from_status=source,
+            to_status=to,
+            reason=reason,
+            data=data,
+            effective_on=effective_on,
+        )
+    return case
+
+
+def record_case_event(
+    *,
+    case: Case,
+    by: AbstractBaseUser | None,
+    kind: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Log a notable action that is not a state change (override, conversion, upload...)."""
+    return CaseEvent.objects.create(
+        case=case,
+        actor=by if by is not None and by.is_authenticated else None,
+        kind=kind,
+        from_status=case.status,
+        to_status=case.status,
+        reason=reason,
+        data=data or {},
+        effective_on=today(),
+    )
