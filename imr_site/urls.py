@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from imr_site import views
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("cases/", include("cases.urls")),
+    path("review/", include("determinations.review_urls")),
+    path("reviewers/", include("reviewers.urls")),
+    path("letters/", include("determinations.urls")),
 ]

@@ -156,7 +156,17 @@ def transition_case(
             data=data,
             effective_on=effective_on,
         )
+        if to == S.READY_FOR_ASSIGNMENT:
+            case_id_ = case.pk
+            transaction.on_commit(lambda: _enqueue_assignment(case_id=case_id_))
     return case
+
+
+def _enqueue_assignment(*, case_id: int) -> None:
+    # Imported here: the reviewers app builds on cases, not the other way round.
+    from reviewers.tasks import assign_reviewer_task
+
+    assign_reviewer_task.delay(case_id)
 
 
 def record_case_event(

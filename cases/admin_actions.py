@@ -1,0 +1,3 @@
+"""Workflow transitions offered as Django admin actions on Case (filled by the workflow work)."""
+
+CASE_ACTIONS: list = []
