@@ -1,5 +1,5 @@
 # Two commands for a fresh clone: `make demo` (the site on the embedded default) and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
@@ -9,9 +9,8 @@ PORT ?= 8000
 .PHONY: demo install install-dev migrate seed run test lint bench worker clean
 
 $(PY):
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" || { echo "Python 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(PY)
 	$(PIP) install --quiet -r requirements.txt
