@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from imr_site import views
 
+admin.site.site_header = "IMR case management"
+admin.site.site_title = "IMR admin"
+admin.site.index_title = "Intake and administration"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
