@@ -1,0 +1,606 @@
+"""Validation of one `imr-case/1` payload (see intake-format.md) into cleaned Python data.
+
+Every rule that can be checked without the database lives here; the import service adds
+the checks that need it (a case number already taken, an unknown reviewer number). All
+errors of a case are collected, each with its field path, so a person fixing a file sees
+everything wrong at once rather than one error per attempt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from stdnum import luhn
+
+from cases.errors import IntakeError
+from cases.models import (
+    CASE_NUMBER_PATTERN,
+    CaseStatus,
+    ItemCategory,
+    NoticeMethod,
+    Priority,
+    ServiceMethod,
+    URDecision,
+)
+from cases.services.workflow import allowed_targets
+
+__all__ = ["FORMAT", "IntakeError", "check_case_payload", "clean_case_payload", "is_valid_npi"]
+
+FORMAT = "imr-case/1"
+# The NPI check digit is a Luhn digit computed over the number prefixed with 80840
+# (the health-industry issuer prefix), per the CMS NPI standard.
+NPI_LUHN_PREFIX = "80840"
+DECIDED_STATUSES = (CaseStatus.DETERMINATION_ISSUED, CaseStatus.CLOSED)
+MAX_QUANTITY = 2_147_483_647  # PostgreSQL integer column
+DECISIONS = ("upheld", "overturned")
+
+Errors = list[tuple[str, str]]
+
+
+def is_valid_npi(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]{10}", value)) and luhn.is_valid(NPI_LUHN_PREFIX + value)
+
+
+def _join(prefix: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _choices_text(choices: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(choices)
+
+
+_MISSING = object()
+
+
+@dataclass
+class _Checker:
+    """Reads one JSON object field by field, recording (path, message) for each problem."""
+
+    errors: Errors
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append((path, message))
+
+    def obj(
+        self, value: Any, path: str, *, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
+        if value is _MISSING:  # a missing required section is reported by its parent
+            return None
+        if not isinstance(value, dict):
+            self.add(path, "must be an object")
+            return None
+        known = set(required) | set(optional)
+        for key in value:
+            if key not in known:
+                self.add(_join(path, str(key)), f"unknown field (allowed: {_choices_text(sorted(known))})")
+        for key in required:
+            if key not in value:
+                self.add(_join(path, key), "required")
+        return value
+
+    def _get(self, obj: dict[str, Any], key: str, path: str, *, required: bool) -> Any:
+        """The value, or _MISSING when absent (or null for an optional field)."""
+        value = obj.get(key, _MISSING)
+        if value is None and not required:
+            return _MISSING
+        if value is None:
+            self.add(_join(path, key), "required (null given)")
+            return _MISSING
+        return value
+
+    def string(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        non_empty: bool = False,
+        max_length: int | None = None,
+        default: str | None = "",
+    ) -> str | None:
+        value = self._get(obj, key, path, required=required)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, str):
+            self.add(_join(path, key), "must be a string")
+            return default
+        if non_empty and not value.strip():
+            self.add(_join(path, key), "must not be empty")
+        if max_length is not None and len(value) > max_length:
+            self.add(_join(path, key), f"too long: at most {max_length} characters")
+        return value
+
+    def email(self, obj: dict[str, Any], key: str, path: str) -> str:
+        value = self.string(obj, key, path, required=False, max_length=254)
+        if value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                self.add(_join(path, key), f"not a valid email address: {value!r}")
+        return value or ""
+
+    def boolean(
+        self, obj: dict[str, Any], key: str, path: str, *, required: bool = True, default: bool = False
+    ) -> bool:
+        value = self._get(obj, key, path, required=required)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            self.add(_join(path, key), "must be true or false")
+            return default
+        return value
+
+    def date_(self, obj: dict[str, Any], key: str, path: str, *, required: bool = True) -> date | None:
+        value = self._get(obj, key, path, required=required)
+        if value is _MISSING:
+            return None
+        return self.date_value(value, _join(path, key))
+
+    def date_value(self, value: Any, path: str) -> date | None:
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            self.add(path, "must be a date written YYYY-MM-DD")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.add(path, f"{value} is not a real date")
+            return None
+
+    def choice(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        choices: list[str] | tuple[str, ...],
+        *,
+        required: bool = True,
+        default: str | None = None,
+    ) -> str | None:
+        value = self._get(obj, key, path, required=required)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, str) or value not in choices:
+            self.add(_join(path, key), f"must be one of {_choices_text(choices)}")
+            return default
+        return value
+
+    def string_list(
+        self, obj: dict[str, Any], key: str, path: str, *, max_length: int | None = None
+    ) -> list[str]:
+        value = self._get(obj, key, path, required=True)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list):
+            self.add(_join(path, key), "must be a list of strings")
+            return []
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                self.add(_join(_join(path, key), index), "must be a string")
+            elif max_length is not None and len(item) > max_length:
+                self.add(_join(_join(path, key), index), f"too long: at most {max_length} characters")
+        return [item for item in value if isinstance(item, str)]
+
+
+def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | None, Errors]:
+    """Validate `payload`; returns (cleaned data or None when there are errors, errors)."""
+    errors: Errors = []
+    c = _Checker(errors)
+    top = c.obj(
+        payload,
+        "",
+        required=(
+            "format",
+            "application",
+            "employee",
+            "employer",
+            "claims_administrator",
+            "requesting_provider",
+            "injury",
+            "utilization_review",
+            "disputed_items",
+        ),
+        # `computed` is what an export adds; it is derived, so an exported object can be
+        # imported again as it is and the block is ignored.
+        optional=("case_number", "priority", "attorney", "determination", "history", "computed"),
+    )
+    if top is None:
+        return None, errors
+    if "format" in top and top["format"] != FORMAT:
+        c.add("format", f'must be "{FORMAT}"')
+
+    cleaned: dict[str, Any] = {}
+    case_number = c.string(top, "case_number", "", required=False, default=None)
+    if case_number is not None and not re.fullmatch(CASE_NUMBER_PATTERN, case_number):
+        c.add("case_number", f"{case_number!r} does not read CMyy-nnnnnnn (e.g. CM15-0041877)")
+    cleaned["case_number"] = case_number
+    cleaned["priority"] = c.choice(
+        top, "priority", "", Priority.values, required=False, default=Priority.STANDARD
+    )
+
+    received_on = None
+    application = c.obj(
+        top.get("application", _MISSING),
+        "application",
+        required=("received_on", "signed", "ur_decision_attached"),
+        optional=("liability_disputed",),
+    )
+    if application is not None:
+        received_on = c.date_(application, "received_on", "application")
+        if received_on is not None and received_on > today:
+            c.add("application.received_on", f"{received_on} is in the future")
+        cleaned["application"] = {
+            "received_on": received_on,
+            "signed": c.boolean(application, "signed", "application"),
+            "ur_decision_attached": c.boolean(application, "ur_decision_attached", "application"),
+            "liability_disputed": c.boolean(application, "liability_disputed", "application", required=False),
+        }
+
+    cleaned["employee"] = _check_employee(c, top.get("employee", _MISSING), today=today)
+    cleaned["employer"] = _check_organization(c, top.get("employer", _MISSING), "employer")
+    cleaned["claims_administrator"] = _check_organization(
+        c, top.get("claims_administrator", _MISSING), "claims_administrator", claim_number=True
+    )
+    cleaned["requesting_provider"] = _check_provider(c, top.get("requesting_provider", _MISSING))
+    attorney = top.get("attorney")
+    cleaned["attorney"] = None if attorney is None else _check_attorney(c, attorney)
+    cleaned["injury"] = _check_injury(c, top.get("injury", _MISSING), received_on=received_on)
+    cleaned["utilization_review"] = _check_utilization_review(
+        c, top.get("utilization_review", _MISSING), received_on=received_on
+    )
+    items = _check_disputed_items(c, top.get("disputed_items", _MISSING))
+    cleaned["disputed_items"] = items
+
+    history = None
+    if top.get("history") is not None:
+        history = _check_history(c, top["history"], received_on=received_on, today=today)
+    cleaned["history"] = history
+    final_status = history[-1]["status"] if history else CaseStatus.RECEIVED
+    cleaned["status"] = final_status
+
+    determination = None
+    if top.get("determination") is not None:
+        determination = _check_determination(c, top["determination"], item_count=len(items))
+        if determination is not None and history is not None and final_status not in DECIDED_STATUSES:
+            c.add(
+                "determination",
+                f"only a decided case carries a determination, but the history ends in {final_status} "
+                "(leave the determination out until the case is decided)",
+            )
+        if determination is not None and history is None:
+            cleaned["status"] = CaseStatus.DETERMINATION_ISSUED
+    elif history is not None and final_status in DECIDED_STATUSES:
+        c.add("determination", f"required: the history ends in {final_status}, a decided case")
+    cleaned["determination"] = determination
+
+    if errors:
+        return None, errors
+    return cleaned, errors
+
+
+def clean_case_payload(*, payload: Any, today: date) -> dict[str, Any]:
+    """The cleaned case; raises IntakeError listing every problem."""
+    cleaned, errors = check_case_payload(payload=payload, today=today)
+    if errors or cleaned is None:
+        raise IntakeError(errors=errors)
+    return cleaned
+
+
+def _check_employee(c: _Checker, value: Any, *, today: date) -> dict[str, Any]:
+    path = "employee"
+    obj = c.obj(
+        value,
+        path,
+        required=("first_name", "last_name"),
+        optional=("date_of_birth", "sex", "email", "mailing_address"),
+    )
+    if obj is None:
+        return {}
+    date_of_birth = c.date_(obj, "date_of_birth", path, required=False)
+    if date_of_birth is not None and date_of_birth > today:
+        c.add("employee.date_of_birth", f"{date_of_birth} is in the future")
+    return {
+        "first_name": c.string(obj, "first_name", path, non_empty=True, max_length=100),
+        "last_name": c.string(obj, "last_name", path, non_empty=True, max_length=100),
+        "date_of_birth": date_of_birth,
+        "sex": c.string(obj, "sex", path, required=False, max_length=20),
+        "email": c.email(obj, "email", path),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+    }
+
+
+def _check_organization(c: _Checker, value: Any, path: str, *, claim_number: bool = False) -> dict[str, Any]:
+    required = ("name", "claim_number") if claim_number else ("name",)
+    obj = c.obj(value, path, required=required, optional=("email", "mailing_address"))
+    if obj is None:
+        return {}
+    cleaned = {
+        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
+        "email": c.email(obj, "email", path),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+    }
+    if claim_number:
+        cleaned["claim_number"] = c.string(obj, "claim_number", path, non_empty=True, max_length=60)
+    return cleaned
+
+
+def _check_provider(c: _Checker, value: Any) -> dict[str, Any]:
+    path = "requesting_provider"
+    obj = c.obj(value, path, required=("name",), optional=("specialty", "email", "mailing_address", "npi"))
+    if obj is None:
+        return {}
+    npi = c.string(obj, "npi", path, required=False)
+    if npi and not re.fullmatch(r"[0-9]{10}", npi):
+        c.add("requesting_provider.npi", f"{npi!r} is not 10 digits")
+    elif npi and not is_valid_npi(npi):
+        c.add("requesting_provider.npi", f"{npi} has a wrong check digit (not a valid NPI)")
+    return {
+        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
+        "specialty": c.string(obj, "specialty", path, required=False, max_length=120),
+        "email": c.email(obj, "email", path),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+        "npi": npi or "",
+    }
+
+
+def _check_attorney(c: _Checker, value: Any) -> dict[str, Any]:
+    path = "attorney"
+    obj = c.obj(value, path, required=("name",), optional=("firm", "email", "mailing_address"))
+    if obj is None:
+        return {}
+    return {
+        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
+        "firm": c.string(obj, "firm", path, required=False, max_length=200),
+        "email": c.email(obj, "email", path),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+    }
+
+
+def _check_injury(c: _Checker, value: Any, *, received_on: date | None) -> dict[str, Any]:
+    path = "injury"
+    obj = c.obj(value, path, required=("date", "body_parts", "diagnoses"), optional=("mechanism",))
+    if obj is None:
+        return {}
+    injury_date = c.date_(obj, "date", path)
+    if injury_date and received_on and injury_date > received_on:
+        c.add("injury.date", f"{injury_date} is after the application was received ({received_on})")
+    return {
+        "date": injury_date,
+        "body_parts": c.string_list(obj, "body_parts", path),
+        "diagnoses": c.string_list(obj, "diagnoses", path),
+        "mechanism": c.string(obj, "mechanism", path, required=False, default=None),
+    }
+
+
+def _check_utilization_review(c: _Checker, value: Any, *, received_on: date | None) -> dict[str, Any]:
+    path = "utilization_review"
+    obj = c.obj(
+        value,
+        path,
+        required=("decision_date",),
+        optional=(
+            "served_on",
+            "service_method",
+            "reviewer_name",
+            "organization",
+            "guidelines_cited",
+            "conditionally_noncertified",
+        ),
+    )
+    if obj is None:
+        return {}
+    decision_date = c.date_(obj, "decision_date", path)
+    if decision_date and received_on and decision_date > received_on:
+        c.add(
+            "utilization_review.decision_date",
+            f"{decision_date} is after the application was received ({received_on})",
+        )
+    served_on = c.date_(obj, "served_on", path, required=False)
+    if served_on and decision_date and served_on < decision_date:
+        c.add("utilization_review.served_on", f"{served_on} is before the UR decision date ({decision_date})")
+    return {
+        "decision_date": decision_date,
+        "served_on": served_on or decision_date,
+        "service_method": c.choice(
+            obj, "service_method", path, ServiceMethod.values, required=False, default=ServiceMethod.MAIL
+        ),
+        "reviewer_name": c.string(obj, "reviewer_name", path, required=False, max_length=200),
+        "organization": c.string(obj, "organization", path, required=False, max_length=200),
+        "guidelines_cited": c.string(obj, "guidelines_cited", path, required=False),
+        "conditionally_noncertified": c.boolean(obj, "conditionally_noncertified", path, required=False),
+    }
+
+
+def _check_disputed_items(c: _Checker, value: Any) -> list[dict[str, Any]]:
+    if value is _MISSING:
+        return []
+    if not isinstance(value, list):
+        c.add("disputed_items", "must be a list")
+        return []
+    if not value:
+        c.add("disputed_items", "at least one disputed item is required")
+        return []
+    items = []
+    for index, raw in enumerate(value):
+        path = _join("disputed_items", index)
+        obj = c.obj(
+            raw,
+            path,
+            required=("description", "category", "ur_decision"),
+            optional=(
+                "formulary_drug",
+                "procedure_code",
+                "body_part",
+                "quantity",
+                "claims_administrator_guideline",
+            ),
+        )
+        if obj is None:
+            items.append({})
+            continue
+        category = c.choice(obj, "category", path, ItemCategory.values)
+        formulary_drug = c.boolean(obj, "formulary_drug", path, required=False)
+        if formulary_drug and category and category != ItemCategory.PHARMACEUTICALS:
+            c.add(_join(path, "formulary_drug"), "only a pharmaceuticals item can be a formulary drug")
+        quantity = obj.get("quantity")
+        if quantity is not None and (
+            not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY
+        ):
+            c.add(_join(path, "quantity"), "must be a whole number of at least 1")
+            quantity = None
+        items.append(
+            {
+                "description": c.string(obj, "description", path, non_empty=True, max_length=500),
+                "category": category,
+                "formulary_drug": formulary_drug,
+                "procedure_code": c.string(obj, "procedure_code", path, required=False, max_length=20),
+                "body_part": c.string(obj, "body_part", path, required=False, max_length=120),
+                "quantity": quantity,
+                "ur_decision": c.choice(obj, "ur_decision", path, URDecision.values),
+                "claims_administrator_guideline": c.string(
+                    obj, "claims_administrator_guideline", path, required=False
+                ),
+            }
+        )
+    return items
+
+
+def _check_determination(c: _Checker, value: Any, *, item_count: int) -> dict[str, Any] | None:
+    path = "determination"
+    obj = c.obj(
+        value,
+        path,
+        required=("reviewer", "clinical_case_summary", "items"),
+        optional=("issued_on", "mailed_on"),
+    )
+    if obj is None:
+        return None
+    licensure_states: list[str] = []
+    certifications: list[str] = []
+    reviewer = c.obj(
+        obj.get("reviewer", _MISSING),
+        "determination.reviewer",
+        required=("licensure_states", "certifications"),
+    )
+    if reviewer is not None:
+        licensure_states = c.string_list(reviewer, "licensure_states", "determination.reviewer")
+        for index, state in enumerate(licensure_states):
+            if not re.fullmatch(r"[A-Z]{2}", state):
+                c.add(
+                    f"determination.reviewer.licensure_states[{index}]",
+                    f"{state!r} is not a two-letter state code such as CA",
+                )
+        certifications = c.string_list(reviewer, "certifications", "determination.reviewer")
+    items: list[dict[str, Any]] = []
+    raw_items = obj.get("items")
+    if raw_items is not None and not isinstance(raw_items, list):
+        c.add("determination.items", "must be a list")
+    elif isinstance(raw_items, list):
+        if len(raw_items) != item_count:
+            c.add(
+                "determination.items",
+                f"has {len(raw_items)} decisions but there are {item_count} disputed items "
+                "(one decision per disputed item, in the same order)",
+            )
+        for index, raw in enumerate(raw_items):
+            item_path = _join("determination.items", index)
+            item = c.obj(raw, item_path, required=("decision", "reviewer_guideline", "rationale"))
+            if item is None:
+                continue
+            items.append(
+                {
+                    "decision": c.choice(item, "decision", item_path, DECISIONS),
+                    "reviewer_guideline": c.string(item, "reviewer_guideline", item_path),
+                    "rationale": c.string(item, "rationale", item_path),
+                }
+            )
+    issued_on = c.date_(obj, "issued_on", path, required=False)
+    mailed_on = c.date_(obj, "mailed_on", path, required=False)
+    if issued_on and mailed_on and mailed_on < issued_on:
+        c.add("determination.mailed_on", f"{mailed_on} is before the letter was issued ({issued_on})")
+    return {
+        "licensure_states": licensure_states,
+        "certifications": certifications,
+        "clinical_case_summary": c.string(obj, "clinical_case_summary", path),
+        "items": items,
+        "issued_on": issued_on,
+        "mailed_on": mailed_on,
+    }
+
+
+def _check_history(c: _Checker, value: Any, *, received_on: date | None, today: date) -> list[dict[str, Any]]:
+    """The states entered, oldest first, checked as a path of the workflow graph.
+
+    A leading `received` entry is dropped from the result: every case starts there.
+    """
+    if not isinstance(value, list):
+        c.add("history", "must be a list")
+        return []
+    entries: list[dict[str, Any]] = []
+    previous_status: str = CaseStatus.RECEIVED
+    previous_on = received_on
+    previous_label = "application.received_on"
+    for index, raw in enumerate(value):
+        path = _join("history", index)
+        obj = c.obj(raw, path, required=("status", "on"), optional=("notice_method", "reviewer_number"))
+        if obj is None:
+            continue
+        status = c.choice(obj, "status", path, CaseStatus.values)
+        on = c.date_(obj, "on", path)
+        if on is not None and on > today:
+            c.add(_join(path, "on"), f"{on} is in the future")
+        if status is None:
+            continue
+        if index == 0 and status == CaseStatus.RECEIVED:
+            if on is not None and received_on is not None and on != received_on:
+                c.add(
+                    _join(path, "on"),
+                    f"a case enters received on the day the application was received ({received_on})",
+                )
+            continue
+        allowed = allowed_targets(status=previous_status)
+        if status not in allowed:
+            c.add(
+                _join(path, "status"),
+                f"a case in {previous_status} cannot move to {status} "
+                f"(allowed next: {_choices_text(allowed) or 'none'})",
+            )
+        if on is not None and previous_on is not None and on < previous_on:
+            c.add(
+                _join(path, "on"),
+                f"{on} is before {previous_on} ({previous_label}): dates never go backwards",
+            )
+        notice_method = None
+        if status == CaseStatus.AWAITING_RECORDS:
+            if obj.get("notice_method") is None:
+                # The records deadline depends on it (15 days by mail, 12 electronic).
+                c.add(_join(path, "notice_method"), "required")
+            else:
+                notice_method = c.choice(obj, "notice_method", path, NoticeMethod.values)
+        elif obj.get("notice_method") is not None:
+            c.add(_join(path, "notice_method"), "only an entry into awaiting_records carries a notice_method")
+        reviewer_number = None
+        if status == CaseStatus.ASSIGNED:
+            reviewer_number = c.string(obj, "reviewer_number", path, required=False, default=None) or None
+        elif obj.get("reviewer_number") is not None:
+            c.add(_join(path, "reviewer_number"), "only an entry into assigned carries a reviewer_number")
+        entries.append(
+            {
+                "index": index,
+                "status": status,
+                "on": on,
+                "notice_method": notice_method,
+                "reviewer_number": reviewer_number,
+            }
+        )
+        previous_status = status
+        if on is not None:
+            previous_on, previous_label = on, f"history[{index}]"
+    return entries

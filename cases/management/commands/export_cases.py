@@ -1,0 +1,44 @@
+"""`export_cases [--case N ...] [--output FILE]`: write cases as imr-case/1 JSON lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases.exchange import export_cases
+from cases.models import Case
+
+
+class Command(BaseCommand):
+    help = "Export cases in the imr-case/1 format, one JSON object per line (stdout by default)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--case", action="append", dest="case_numbers", metavar="CASE_NUMBER", help="Repeatable."
+        )
+        parser.add_argument("--output", type=Path, metavar="FILE")
+
+    def handle(self, *args, case_numbers: list[str] | None, output: Path | None, **options) -> None:
+        if case_numbers:
+            known = set(
+                Case.objects.filter(case_number__in=case_numbers).values_list("case_number", flat=True)
+            )
+            unknown = [number for number in case_numbers if number not in known]
+            if unknown:
+                raise CommandError(f"unknown case number(s): {', '.join(unknown)}")
+        lines = (json.dumps(data, ensure_ascii=False) for data in export_cases(case_numbers=case_numbers))
+        if output is None:
+            for line in lines:
+                self.stdout.write(line)
+            return
+        count = 0
+        try:
+            with output.open("w", encoding="utf-8") as stream:
+                for line in lines:
+                    stream.write(line + "\n")
+                    count += 1
+        except OSError as error:
+            raise CommandError(f"cannot write {output}: {error.strerror or error}") from error
+        self.stderr.write(f"exported: {count} to {output}")
