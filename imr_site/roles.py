@@ -6,6 +6,7 @@ Views check permissions (never group names), so a role's reach is defined here a
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 
 INTAKE_STAFF = "Intake staff"
 CLINICAL_QA = "Clinical QA"
@@ -26,6 +27,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.transition_case",
         "cases.override_eligibility",
         *(f"reviewers.view_{model}" for model in _REVIEWER_MODELS),
+        # domain.md: the treatment-to-specialty mapping is "editable by staff".
+        "reviewers.add_specialtyrule",
+        "reviewers.change_specialtyrule",
+        "reviewers.delete_specialtyrule",
         "reviewers.add_assignment",
         "reviewers.change_assignment",
         "determinations.view_determination",
@@ -36,11 +41,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     CLINICAL_QA: [
         "cases.view_all_cases",
+        # QA checks a determination against the case file it rests on.
+        *(f"cases.view_{model}" for model in _CASE_MODELS),
+        "cases.view_caseevent",
         "determinations.view_determination",
         "determinations.view_itemdecision",
         "determinations.qa_determination",
         "determinations.view_guidelineentry",
+        "determinations.view_letter",
     ],
+    # A reviewer's reach is their assignments (cases.selectors), not model permissions:
+    # a model-wide "view" permission here would open every case to them.
     REVIEWER: [
         "determinations.view_guidelineentry",
     ],
@@ -48,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+@transaction.atomic
 def ensure_role_groups() -> dict[str, Group]:
     """Create or update the role groups so they hold exactly their permissions (idempotent)."""
     all_permissions = Permission.objects.select_related("content_type")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("review/", include("determinations.review_urls")),
     path("reviewers/", include("reviewers.urls")),
     path("letters/", include("determinations.urls")),
+    path("documents/", include("cases.document_urls")),
 ]

@@ -1,0 +1,393 @@
+"""The staff admin console for cases, their parties, disputed items, documents and logs.
+
+Status and deadlines are read-only here: a case changes state only through the workflow
+actions (`cases.admin_actions`), and deadlines are computed from the recorded dates.
+Opening a case's page is logged in the access log, since it shows PHI.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
+
+from cases.admin_actions import CASE_ACTIONS
+from cases.admin_forms import (
+    DocumentChangeForm,
+    DocumentInlineUploadForm,
+    DocumentUploadForm,
+    DocumentUploadFormSet,
+)
+from cases.errors import CaseError
+from cases.models import (
+    AccessAction,
+    AccessLogEntry,
+    Case,
+    CaseEvent,
+    DisputedItem,
+    Document,
+    ItemCategory,
+    Party,
+    PartyRole,
+)
+from cases.services.audit import log_access
+from cases.services.staff_edits import DEADLINE_FIELDS, record_staff_edit
+
+WORKFLOW_DATE_FIELDS = [
+    "eligibility_confirmed",
+    "eligibility_override_reason",
+    "eligibility_review_on",
+    "eligible_on",
+    "notice_sent_on",
+    "notice_method",
+    "records_complete_on",
+    "expedited_on",
+    "needs_manual_assignment",
+    "manual_assignment_reason",
+]
+
+
+def _employee_name_subquery() -> Subquery:
+    return Subquery(Party.objects.filter(case=OuterRef("pk"), role=PartyRole.EMPLOYEE).values("name")[:1])
+
+
+def document_link(document: Document) -> str:
+    if document.pk is None:
+        return "—"
+    url = reverse("documents:document", args=[document.pk])
+    return format_html('<a href="{}" target="_blank" rel="noopener">Open PDF</a>', url)
+
+
+class DisputedCategoryFilter(admin.SimpleListFilter):
+    title = "disputed item category"
+    parameter_name = "item_category"
+
+    def lookups(self, request, model_admin):
+        return ItemCategory.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ItemCategory.values:
+            # Exists, not a join: a case with two items of the category is listed once.
+            return queryset.filter(
+                Exists(DisputedItem.objects.filter(case=OuterRef("pk"), category=self.value()))
+            )
+        return queryset
+
+
+class PartyInline(admin.StackedInline):
+    model = Party
+    extra = 0
+    fields = [
+        ("role", "name"),
+        ("first_name", "last_name"),
+        ("organization", "claim_number"),
+        ("email", "npi", "specialty"),
+        "mailing_address",
+        ("date_of_birth", "sex"),
+    ]
+    classes = ["collapse"]
+
+
+class DisputedItemInline(admin.TabularInline):
+    model = DisputedItem
+    extra = 0
+    fields = [
+        "position",
+        "description",
+        "category",
+        "formulary_drug",
+        "procedure_code",
+        "quantity",
+        "body_part",
+        "ur_decision",
+        "claims_administrator_guideline",
+    ]
+
+
+class DocumentInline(admin.TabularInline):
+    """The case's documents, read-only, each with a link to the access-checked viewer."""
+
+    model = Document
+    extra = 0
+    fields = ["kind", "title", "received_on", "pages", "size", "uploaded_by", "uploaded_at", "open"]
+    readonly_fields = fields
+    verbose_name_plural = "documents"
+
+    @admin.display(description="file")
+    def open(self, document: Document) -> str:
+        return document_link(document)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DocumentUploadInline(admin.StackedInline):
+    """Upload new PDFs with the case form; each goes through the document service."""
+
+    model = Document
+    form = DocumentInlineUploadForm
+    formset = DocumentUploadFormSet
+    extra = 1
+    can_delete = False
+    verbose_name = "new document"
+    verbose_name_plural = "upload documents (PDF)"
+    fields = [("kind", "received_on"), "title", "upload"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseEventInline(admin.TabularInline):
+    """The case's timeline: append-only, so nothing here can be added, changed or deleted."""
+
+    model = CaseEvent
+    extra = 0
+    fields = ["effective_on", "kind", "from_status", "to_status", "actor", "reason", "at"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline"
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseErrorAsMessageMixin:
+    """A CaseError raised while saving (e.g. a race on a duplicate upload) becomes a message.
+
+    The admin saves inside one transaction, so the exception rolls the whole change back.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CaseError as error:
+            self.message_user(request, f"Nothing was saved: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(Case)
+class CaseAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
+    list_display = [
+        "case_number",
+        "employee_name",
+        "status",
+        "priority",
+        "received_on",
+        "next_deadline",
+        "overdue",
+    ]
+    list_filter = ["status", "priority", DisputedCategoryFilter, "overdue"]
+    # Searched by get_search_results: case number, claim number and the employee's name.
+    search_fields = ["case_number"]
+    search_help_text = "Case number, claims administrator's claim number or employee name."
+    date_hierarchy = "received_on"
+    list_per_page = 50
+    actions = [*CASE_ACTIONS]
+    inlines = [PartyInline, DisputedItemInline, DocumentInline, DocumentUploadInline, CaseEventInline]
+    fieldsets = [
+        (None, {"fields": [("case_number", "status", "priority")]}),
+        (
+            "Application",
+            {"fields": [("received_on", "signed", "ur_decision_attached", "liability_disputed")]},
+        ),
+        ("Injury", {"fields": ["injury_date", "body_parts", "diagnoses", "mechanism"]}),
+        (
+            "Utilization review",
+            {
+                "fields": [
+                    ("ur_decision_date", "ur_served_on", "ur_service_method"),
+                    ("ur_reviewer_name", "ur_organization"),
+                    "ur_guidelines_cited",
+                    "ur_conditionally_noncertified",
+                ]
+            },
+        ),
+        ("Eligibility and workflow dates", {"fields": WORKFLOW_DATE_FIELDS}),
+        ("Deadlines (computed)", {"fields": DEADLINE_FIELDS}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["status", *WORKFLOW_DATE_FIELDS, *DEADLINE_FIELDS]
+        if obj is not None:
+            # A case keeps its number; priority changes through the "convert to expedited" step.
+            readonly += ["case_number", "priority"]
+        return readonly
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return super().get_queryset(request).annotate(employee_name=_employee_name_subquery())
+
+    @admin.display(description="employee", ordering="employee_name")
+    def employee_name(self, case: Case) -> str:
+        return getattr(case, "employee_name", None) or "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word must match the case number, the claim number or the employee's name."""
+        if not search_term:
+            return queryset, False
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            parties = Party.objects.filter(case=OuterRef("pk"))
+            queryset = queryset.filter(
+                Q(case_number__icontains=bit)
+                | Exists(parties.filter(role=PartyRole.CLAIMS_ADMINISTRATOR, claim_number__icontains=bit))
+                | Exists(parties.filter(role=PartyRole.EMPLOYEE, name__icontains=bit))
+            )
+        return queryset, False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            case = response.context_data.get("original") if hasattr(response, "context_data") else None
+            if case is not None:
+                log_access(
+                    user=request.user,
+                    case=case,
+                    action=AccessAction.VIEW_CASE,
+                    object_repr=f"admin: {case.case_number}",
+                    request=request,
+                )
+        return response
+
+    def save_model(self, request, obj: Case, form, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Lock, then save only the fields the form changed, so a workflow step that
+        # happened since the page was loaded is never overwritten.
+        Case.objects.select_for_update().filter(pk=obj.pk).exists()
+        if form.changed_data:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is Document and isinstance(formset, DocumentUploadFormSet):
+            created = []
+            for document_form in formset.forms:
+                if document_form.has_changed():
+                    created.append(document_form.create_document(by=request.user, case=form.instance))
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = created, [], []
+            return
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        changed = list(form.changed_data)
+        for formset in formsets:
+            if formset.model in (Party, DisputedItem) and formset.has_changed():
+                changed.append(formset.model._meta.verbose_name_plural)
+        record_staff_edit(case_id=form.instance.pk, by=request.user, created=not change, changed=changed)
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "case", "organization", "claim_number", "email"]
+    list_filter = ["role"]
+    search_fields = ["name", "claim_number", "case__case_number"]
+    list_select_related = ["case"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(DisputedItem)
+class DisputedItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "case", "position", "category", "formulary_drug", "ur_decision"]
+    list_filter = ["category", "ur_decision", "formulary_drug"]
+    search_fields = ["description", "procedure_code", "case__case_number"]
+    list_select_related = ["case"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(Document)
+class DocumentAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
+    list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
+    list_filter = ["kind"]
+    search_fields = ["title", "case__case_number"]
+    list_select_related = ["case", "uploaded_by"]
+    autocomplete_fields = ["case"]
+    readonly_fields = ["case", "sha256", "size", "pages", "uploaded_by", "uploaded_at", "open"]
+
+    @admin.display(description="file")
+    def open(self, document: Document) -> str:
+        return document_link(document)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = DocumentChangeForm if obj is not None else DocumentUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["case", "kind", "title", "received_on", "upload"]
+        return ["case", "kind", "title", "received_on", "open", "pages", "size", "sha256", "uploaded_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def save_form(self, request, form, change: bool):
+        if change:
+            return super().save_form(request, form, change)
+        return form.create_document(by=request.user)
+
+    def save_model(self, request, obj: Document, form, change: bool) -> None:
+        if change:  # a new document was saved by the service in save_form
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        if change:  # a new document has no related objects to save
+            super().save_related(request, form, formsets, change)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["case", "effective_on", "kind", "from_status", "to_status", "actor", "at"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["case__case_number"]
+    list_select_related = ["case", "actor"]
+    date_hierarchy = "effective_on"
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    """Visible only with `cases.view_accesslogentry`, which only administrators hold."""
+
+    list_display = ["at", "user", "action", "case", "object_repr", "path"]
+    list_filter = ["action", "user"]
+    search_fields = ["case__case_number"]
+    list_select_related = ["case", "user"]
+    date_hierarchy = "at"

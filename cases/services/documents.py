@@ -1,0 +1,198 @@
+"""Adding a document (a PDF) to a case.
+
+Documents hold PHI: they are stored under MEDIA_ROOT, which no URL serves; people open them
+only through the access-checked view in `cases.document_views`. A file is accepted only when
+its content is a readable PDF: the name and the browser's content type are not trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from pypdf import PdfReader
+
+from cases.errors import CaseError
+from cases.models import Case, Document, DocumentKind, document_upload_to
+from cases.services.workflow import record_case_event
+
+logger = logging.getLogger(__name__)
+
+PDF_MAGIC = b"%PDF-"
+# Readers look for the end-of-file marker in the last 1024 bytes; a file cut short has none.
+PDF_EOF_MARKER = b"%%EOF"
+PDF_TAIL_BYTES = 1024
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PdfInspection:
+    sha256: str
+    size: int
+    pages: int
+
+
+def max_upload_bytes() -> int:
+    return settings.DOCUMENT_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def inspect_pdf(*, uploaded_file: File) -> PdfInspection:
+    """Check that `uploaded_file` is a whole, readable PDF within the size limit; raises CaseError."""
+    limit_mb = settings.DOCUMENT_MAX_UPLOAD_MB
+    size = uploaded_file.size
+    if size is None:
+        raise CaseError("The file could not be read; upload it again.", field="file")
+    if size > max_upload_bytes():
+        raise CaseError(
+            f"The file is {size / (1024 * 1024):.1f} MB; documents may be at most {limit_mb} MB. "
+            "Split it into smaller PDFs.",
+            field="file",
+        )
+    if size == 0:
+        raise CaseError("The file is empty.", field="file")
+
+    uploaded_file.seek(0)
+    head = uploaded_file.read(len(PDF_MAGIC))
+    if head != PDF_MAGIC:
+        raise CaseError(
+            "This file is not a PDF (its content does not start with %PDF-). "
+            "Only PDF documents are accepted; convert or scan it to PDF first.",
+            field="file",
+        )
+    uploaded_file.seek(max(size - PDF_TAIL_BYTES, 0))
+    if PDF_EOF_MARKER not in uploaded_file.read():
+        raise CaseError(
+            "This PDF is incomplete (it has no end-of-file marker); the upload or the scan was cut "
+            "short. Upload the complete file.",
+            field="file",
+        )
+
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in iter(lambda: uploaded_file.read(_CHUNK), b""):
+        digest.update(chunk)
+
+    uploaded_file.seek(0)
+    try:
+        reader = PdfReader(uploaded_file, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise CaseError("This PDF is password-protected; upload a copy without a password.", field="file")
+        pages = len(reader.pages)
+    except CaseError:
+        raise
+    except Exception as error:
+        # pypdf raises many kinds of errors on damaged files; each means the same to the user.
+        logger.info("refused an unreadable PDF: %s: %s", type(error).__name__, error)
+        raise CaseError(
+            "This PDF is damaged and cannot be opened; upload a complete, readable PDF.", field="file"
+        ) from error
+    finally:
+        uploaded_file.seek(0)
+    if pages < 1:
+        raise CaseError("This PDF has no pages.", field="file")
+    return PdfInspection(sha256=digest.hexdigest(), size=size, pages=pages)
+
+
+def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
+    if kind not in DocumentKind.values:
+        raise CaseError(
+            f"Unknown kind of document {kind!r}; choose one of: {', '.join(DocumentKind.labels)}.",
+            field="kind",
+        )
+    title = (title or "").strip()
+    if not title:
+        raise CaseError("Give the document a title (provider, type of record, dates).", field="title")
+    if len(title) > Document._meta.get_field("title").max_length:
+        raise CaseError("The title is too long (200 characters at most).", field="title")
+    if received_on is None:
+        raise CaseError("Give the date the document was received.", field="received_on")
+    if received_on > timezone.localdate():
+        raise CaseError("The date received cannot be in the future.", field="received_on")
+    return title
+
+
+def duplicate_message(*, existing: Document) -> str:
+    return (
+        f"This file is already on case {existing.case.case_number} as “{existing.title}” "
+        f"(received {existing.received_on:%m/%d/%Y}); it was not added again."
+    )
+
+
+def check_not_duplicate(*, case: Case, sha256: str) -> None:
+    """Raise CaseError when the same content is already a document of `case`."""
+    if case.pk is None:
+        return
+    existing = Document.objects.select_related("case").filter(case_id=case.pk, sha256=sha256).first()
+    if existing is not None:
+        raise CaseError(duplicate_message(existing=existing), field="file")
+
+
+def _store_file(*, document: Document, uploaded_file: File, sha256: str) -> bool:
+    """Write the PDF under its content-addressed name; True when this call wrote it."""
+    storage = document.file.storage
+    name = document_upload_to(document, "")
+    if storage.exists(name):
+        # Left by an upload whose transaction rolled back: same name means same content
+        # (the name is the hash), so reuse it instead of keeping two copies.
+        with storage.open(name, "rb") as existing:
+            if hashlib.sha256(existing.read()).hexdigest() == sha256:
+                document.file.name = name
+                return False
+        storage.delete(name)
+    uploaded_file.seek(0)
+    document.file.save(name, uploaded_file, save=False)
+    return True
+
+
+def add_document(
+    *,
+    case: Case,
+    uploaded_file: File,
+    kind: str,
+    title: str,
+    received_on: date,
+    by: AbstractBaseUser | None,
+) -> Document:
+    """Store `uploaded_file` as a document of `case`; raises CaseError (nothing written) when refused."""
+    title = _check_fields(kind=kind, title=title, received_on=received_on)
+    inspection = inspect_pdf(uploaded_file=uploaded_file)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        check_not_duplicate(case=locked, sha256=inspection.sha256)
+        document = Document(
+            case=locked,
+            kind=kind,
+            title=title,
+            sha256=inspection.sha256,
+            size=inspection.size,
+            pages=inspection.pages,
+            received_on=received_on,
+            uploaded_by=by if by is not None and by.is_authenticated else None,
+        )
+        wrote = _store_file(document=document, uploaded_file=uploaded_file, sha256=inspection.sha256)
+        try:
+            document.save()
+            record_case_event(
+                case=locked,
+                by=by,
+                kind="document_added",
+                data={
+                    "document_id": document.pk,
+                    "kind": kind,
+                    "sha256": inspection.sha256,
+                    "pages": inspection.pages,
+                    "size": inspection.size,
+                },
+            )
+        except Exception:
+            if wrote:
+                document.file.storage.delete(document.file.name)
+            raise
+    return document

@@ -1,0 +1,43 @@
+"""Edits staff make to a case's application data in the admin console.
+
+The admin form saves the fields it shows (never `status`, which only `transition_case`
+changes); this service then recomputes the stored deadlines, since they follow from the
+dates that may have changed, and records who changed what on the case's timeline.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from cases.models import Case
+from cases.services.workflow import lock_case, record_case_event, refresh_deadlines
+
+DEADLINE_FIELDS = [
+    "application_due",
+    "eligibility_info_due",
+    "notice_due",
+    "records_due",
+    "determination_due",
+    "appeal_due",
+    "next_deadline",
+    "overdue",
+]
+
+
+def record_staff_edit(
+    *, case_id: int, by: AbstractBaseUser | None, created: bool, changed: list[str]
+) -> Case:
+    """Refresh the deadlines of a case staff just created or edited and log the edit."""
+    with transaction.atomic():
+        case = lock_case(case_id=case_id)
+        refresh_deadlines(case=case)
+        case.save(update_fields=[*DEADLINE_FIELDS, "updated_at"])
+        if created or changed:
+            record_case_event(
+                case=case,
+                by=by,
+                kind="created_by_staff" if created else "edited_by_staff",
+                data={"changed": sorted(changed)},
+            )
+    return case
