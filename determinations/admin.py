@@ -1,0 +1,117 @@
+"""Admin console: determinations with their item decisions, the guideline catalog,
+issued letters (read-only: an issued letter never changes) and deliveries (resend action)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cases.errors import CaseError
+from determinations.models import (
+    Delivery,
+    Determination,
+    DeterminationStatus,
+    GuidelineEntry,
+    ItemDecision,
+    Letter,
+)
+from determinations.services.delivery import resend_delivery
+
+
+class ItemDecisionInline(admin.TabularInline):
+    model = ItemDecision
+    extra = 0
+    fields = ["disputed_item", "decision", "reviewer_guideline", "rationale"]
+    raw_id_fields = ["disputed_item"]
+
+
+@admin.register(Determination)
+class DeterminationAdmin(admin.ModelAdmin):
+    list_display = ["case", "status", "issued_on", "mailed_on", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["case__case_number"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case", "reviewer", "approved_by"]
+    readonly_fields = ["status", "issued_on", "mailed_on", "submitted_at", "approved_at", "approved_by"]
+    inlines = [ItemDecisionInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        # What an issued letter states must stay what the determination says.
+        if obj is not None and obj.status in (DeterminationStatus.ISSUED, DeterminationStatus.SUPERSEDED):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(GuidelineEntry)
+class GuidelineEntryAdmin(admin.ModelAdmin):
+    list_display = ["citation", "source", "active"]
+    list_filter = ["source", "active"]
+    search_fields = ["citation"]
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["determination", "version", "issued_on", "pages", "sha256"]
+    search_fields = ["determination__case__case_number", "sha256"]
+    list_select_related = ["determination__case"]
+    # The file field is shown as its stored name only: downloads go through the logged view.
+    fields = [
+        "determination",
+        "version",
+        "issued_on",
+        "pages",
+        "sha256",
+        "correction_reason",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "letter",
+        "recipient_role",
+        "recipient_name",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "mailed_on",
+    ]
+    list_filter = ["status", "channel", "recipient_role"]
+    search_fields = ["letter__determination__case__case_number", "recipient_name", "address"]
+    list_select_related = ["letter__determination__case"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["resend_selected"]
+
+    @admin.action(description="Send the selected letters again (failed or returned)", permissions=["resend"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        done = 0
+        for delivery in queryset:
+            try:
+                resend_delivery(
+                    delivery_id=delivery.pk, by=request.user, reason="Resent from the admin console"
+                )
+            except CaseError as error:
+                self.message_user(request, f"{delivery}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} letter(s) sent again.", messages.SUCCESS)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("determinations.change_delivery")

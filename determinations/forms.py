@@ -1,0 +1,56 @@
+"""Staff forms for letters and their deliveries (rendered with crispy)."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from determinations.models import Delivery
+
+
+class MailedOnForm(forms.Form):
+    deliveries = forms.ModelMultipleChoiceField(
+        label="Letters put in the post",
+        queryset=Delivery.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one letter that was mailed."},
+    )
+    mailed_on = forms.DateField(
+        label="Mailed on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The date on the postmark: the parties' appeal time runs from it.",
+    )
+
+    def __init__(self, *args, queryset: QuerySet[Delivery], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deliveries"].queryset = queryset
+        self.fields["deliveries"].label_from_instance = lambda d: (
+            f"{d.letter.determination.case.case_number}: {d.recipient_name} ({d.get_status_display()})"
+        )
+        self.fields["mailed_on"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Record as mailed"))
+
+
+class ResendForm(forms.Form):
+    reason = forms.CharField(
+        label="Why send it again",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="For example: the email bounced, or the party says the letter never arrived.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Send again"))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the letter is sent again.")
+        return reason

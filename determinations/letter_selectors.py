@@ -1,0 +1,95 @@
+"""Reads for the letters and deliveries pages and commands (who may see what, in few queries)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+
+from cases.models import Case
+from cases.selectors import cases_visible_to
+from determinations.models import (
+    Delivery,
+    DeliveryStatus,
+    Determination,
+    DeterminationStatus,
+    Letter,
+)
+
+
+def current_determination(*, case: Case) -> Determination | None:
+    return (
+        Determination.objects.filter(case=case)
+        .exclude(status=DeterminationStatus.SUPERSEDED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def latest_letter(*, determination: Determination) -> Letter | None:
+    return determination.letters.order_by("-version").first()
+
+
+def letter_source_for_case(*, case_number: str) -> tuple[Determination | None, Letter | None, str]:
+    """(determination, issued letter or None, problem): what `render_letter` writes for a case."""
+    case = Case.objects.filter(case_number__iexact=case_number).first()
+    if case is None:
+        return None, None, f"No case numbered {case_number!r}."
+    determination = current_determination(case=case)
+    if determination is None:
+        return None, None, f"Case {case.case_number} has no determination yet."
+    letter = latest_letter(determination=determination)
+    if letter is not None:
+        return determination, letter, ""
+    decisions = list(determination.items.values_list("decision", flat=True))
+    undecided_items = case.disputed_items.exclude(decisions__determination=determination).count()
+    if not decisions or not all(decisions) or undecided_items:
+        return (
+            None,
+            None,
+            f"Case {case.case_number} is not decided yet: every disputed item needs a decision.",
+        )
+    return determination, None, ""
+
+
+def case_deliveries_for(*, user: AbstractBaseUser, case_number: str) -> tuple[Case | None, list[Letter]]:
+    """The case (None when unknown or not visible to `user`) and its letters with their deliveries."""
+    case = cases_visible_to(user=user).filter(case_number=case_number).first()
+    if case is None:
+        return None, []
+    letters = list(
+        Letter.objects.filter(determination__case=case)
+        .select_related("determination")
+        .prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.select_related("resend_of").order_by("id"))
+        )
+        .order_by("-version", "-id")
+    )
+    return case, letters
+
+
+def deliveries_to_post(*, user: AbstractBaseUser) -> QuerySet[Delivery]:
+    """Letters waiting to be printed and mailed, oldest first."""
+    return (
+        Delivery.objects.filter(
+            status=DeliveryStatus.TO_POST,
+            letter__determination__case__in=cases_visible_to(user=user),
+        )
+        .select_related("letter__determination__case")
+        .order_by("letter__issued_on", "letter_id", "id")
+    )
+
+
+def letter_visible_to(*, user: AbstractBaseUser, letter_id: int) -> Letter | None:
+    return (
+        Letter.objects.select_related("determination__case")
+        .filter(pk=letter_id, determination__case__in=cases_visible_to(user=user))
+        .first()
+    )
+
+
+def delivery_visible_to(*, user: AbstractBaseUser, delivery_id: int) -> Delivery | None:
+    return (
+        Delivery.objects.select_related("letter__determination__case")
+        .filter(pk=delivery_id, letter__determination__case__in=cases_visible_to(user=user))
+        .first()
+    )

@@ -1,0 +1,301 @@
+"""The Final Determination letter: its context, its HTML and its PDF (WeasyPrint).
+
+Pure rendering: nothing here writes to the database. Issuing (storing the PDF once,
+freezing the credentials) lives in `determinations.services.letters`.
+
+The print stylesheet is parsed once per process (`_letter_css`) and every PDF shares one
+`FontConfiguration`: WeasyPrint otherwise re-parses the CSS and re-initialises fontconfig
+for each document, which dominates the cost of a two-page letter.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from cases.models import CaseEvent, CaseStatus, PartyRole
+from determinations.models import Decision, Determination
+
+LETTER_TEMPLATE = "letters/final_determination.html"
+LETTER_DIR = Path(settings.BASE_DIR) / "templates" / "letters"
+LETTER_CSS_PATH = LETTER_DIR / "letter.css"
+# Relative URLs in the letter (none today) resolve inside the template folder, never the network.
+LETTER_BASE_URL = LETTER_DIR.as_uri() + "/"
+
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+
+
+def state_name(code: str) -> str:
+    """'GA' -> 'Georgia'; an unknown code is shown as given rather than dropped."""
+    return STATE_NAMES.get(code.strip().upper(), code.strip())
+
+
+def _with_period(text: str) -> str:
+    """The letter ends each guideline sentence with one period, whatever the citation ends with."""
+    text = " ".join(text.split())
+    return text if text.endswith(".") else f"{text}."
+
+
+# A word holding "/" or "-" (his/her, 98-99, 5/3/2007): WeasyPrint may break a line after
+# the slash or hyphen, and the extracted text would then read "his/ her".
+_BREAKABLE_WORD = re.compile(r"\S*[/\-]\S*")
+
+
+def keep_words_whole(text: str) -> SafeString:
+    """Escape `text` and keep each word containing '/' or '-' on one line."""
+    parts: list[str] = []
+    last = 0
+    for match in _BREAKABLE_WORD.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f'<span class="nobreak">{escape(match.group())}</span>')
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped above)
+
+
+def _paragraphs(text: str) -> list[SafeString]:
+    """Blank lines separate the reviewer's paragraphs; single line breaks are just spaces."""
+    return [keep_words_whole(part.strip()) for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
+def _guideline(text: str) -> SafeString | str:
+    return keep_words_whole(_with_period(text)) if text.strip() else ""
+
+
+def _us_date(day: date | None) -> str:
+    return f"{day.month:02d}/{day.day:02d}/{day.year}" if day else ""
+
+
+def letter_credentials(*, determination: Determination) -> tuple[list[str], list[str]]:
+    """(state codes, specialties) as the letter states them.
+
+    Recorded on the determination for migrated past cases and frozen at issue; otherwise
+    read from the reviewer's current licenses (in their recorded order) and certifications.
+    """
+    states = list(determination.licensure_states or [])
+    certifications = list(determination.certifications or [])
+    reviewer = determination.reviewer
+    if not states and reviewer is not None:
+        for license_ in reviewer.licenses.all():  # ordered by position
+            if license_.active and license_.state not in states:
+                states.append(license_.state)
+    if not certifications and reviewer is not None:
+        certifications = [c.specialty for c in reviewer.certifications.all()]
+    return states, certifications
+
+
+def _date_assigned(*, determination: Determination) -> date | None:
+    case = determination.case
+    if determination.reviewer_id is not None:
+        assignment = (
+            case.assignments.filter(reviewer_id=determination.reviewer_id).order_by("-assigned_at").first()
+        )
+        if assignment is not None:
+            return timezone.localdate(assignment.assigned_at)
+    event = (
+        CaseEvent.objects.filter(case=case, to_status=CaseStatus.ASSIGNED)
+        .exclude(from_status=CaseStatus.ASSIGNED)
+        .order_by("-effective_on", "-id")
+        .first()
+    )
+    return event.effective_on if event is not None else None
+
+
+def build_letter_context(*, determination: Determination) -> dict[str, Any]:
+    """Everything the letter template shows, read in a fixed number of queries.
+
+    The reviewer appears only through their credentials: no name, no reviewer number.
+    """
+    determination = (
+        Determination.objects.select_related("case", "reviewer")
+        .prefetch_related("reviewer__licenses", "reviewer__certifications")
+        .get(pk=determination.pk)
+    )
+    case = determination.case
+    parties = {party.role: party for party in case.parties.all()}
+    decisions = list(determination.items.select_related("disputed_item").order_by("disputed_item__position"))
+    states, certifications = letter_credentials(determination=determination)
+
+    items = []
+    for decision in decisions:
+        item = decision.disputed_item
+        items.append(
+            {
+                "description": keep_words_whole(" ".join(item.description.split())),
+                "decision": decision.decision,
+                "decision_label": Decision(decision.decision).label if decision.decision else "Undecided",
+                "claims_administrator_guideline": _guideline(item.claims_administrator_guideline),
+                "reviewer_guideline": _guideline(decision.reviewer_guideline),
+                "rationale": _paragraphs(decision.rationale),
+            }
+        )
+    if not items:
+        # An empty draft still previews its disputed items.
+        for item in case.disputed_items.all():
+            items.append(
+                {
+                    "description": keep_words_whole(" ".join(item.description.split())),
+                    "decision": "",
+                    "decision_label": "Undecided",
+                    "claims_administrator_guideline": _guideline(item.claims_administrator_guideline),
+                    "reviewer_guideline": "",
+                    "rationale": [],
+                }
+            )
+
+    employee = parties.get(PartyRole.EMPLOYEE)
+    attorney = parties.get(PartyRole.ATTORNEY)
+    employer = parties.get(PartyRole.EMPLOYER)
+    claims_administrator = parties.get(PartyRole.CLAIMS_ADMINISTRATOR)
+    provider = parties.get(PartyRole.REQUESTING_PROVIDER)
+    documents = [
+        {"kind": doc.get_kind_display(), "title": doc.title, "received_on": _us_date(doc.received_on)}
+        for doc in case.documents.all()
+    ]
+    letter_date = determination.issued_on or timezone.localdate()
+    copies_to = [
+        {"role": party.get_role_display(), "name": party.name, "organization": party.organization}
+        for party in (employee, attorney, provider, claims_administrator, employer)
+        if party is not None
+    ]
+    return {
+        "imro_name": settings.IMRO_NAME,
+        "imro_short_name": settings.IMRO_SHORT_NAME,
+        "imro_address": getattr(settings, "IMRO_ADDRESS", ""),
+        "letter_date": letter_date.strftime("%B %d, %Y").replace(" 0", " "),
+        "case_number": case.case_number,
+        "header": [
+            ("Case Number", case.case_number),
+            ("Date Assigned", _us_date(_date_assigned(determination=determination))),
+            ("UR Denial Date", _us_date(case.ur_decision_date)),
+            ("Application Received", _us_date(case.received_on)),
+            ("Priority", case.get_priority_display()),
+            ("Employee", employee.name if employee else ""),
+            ("Claim Number", claims_administrator.claim_number if claims_administrator else ""),
+            ("Date of Injury", _us_date(case.injury_date)),
+            ("Employer", employer.name if employer else ""),
+            ("Claims Administrator", claims_administrator.name if claims_administrator else ""),
+            ("Requesting Provider", provider.name if provider else ""),
+            *([("Employee's Attorney", attorney.name)] if attorney else []),
+        ],
+        "treatments": [item["description"] for item in items],
+        "licensure_states": [state_name(code) for code in states],
+        "certifications": certifications,
+        "clinical_case_summary": _paragraphs(determination.clinical_case_summary),
+        "items": items,
+        "any_overturned": any(item["decision"] == Decision.OVERTURNED for item in items),
+        "documents": documents,
+        "copies_to": copies_to,
+    }
+
+
+@functools.cache
+def _letter_css_text() -> str:
+    return LETTER_CSS_PATH.read_text(encoding="utf-8")
+
+
+@functools.cache
+def font_configuration():  # -> weasyprint.text.fonts.FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.cache
+def _letter_css():  # -> weasyprint.CSS
+    import weasyprint
+
+    return weasyprint.CSS(
+        string=_letter_css_text(), base_url=LETTER_BASE_URL, font_config=font_configuration()
+    )
+
+
+def _render_html(*, context: dict[str, Any], draft: bool, inline_css: bool) -> str:
+    return render_to_string(
+        LETTER_TEMPLATE,
+        {**context, "draft": draft, "inline_css": _letter_css_text() if inline_css else ""},
+    )
+
+
+def render_letter_html(*, determination: Determination, draft: bool = True) -> str:
+    """The letter as a self-contained HTML page (its print stylesheet inlined), for previews."""
+    return _render_html(
+        context=build_letter_context(determination=determination), draft=draft, inline_css=True
+    )
+
+
+def html_to_pdf(*, html: str) -> bytes:
+    """Lay out letter HTML (without inline CSS) with the cached stylesheet and fonts."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL)
+    return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
+
+
+def render_letter_pdf(*, determination: Determination, draft: bool) -> bytes:
+    """The letter as PDF bytes (US Letter, 'Page X of Y' on every page)."""
+    html = _render_html(
+        context=build_letter_context(determination=determination), draft=draft, inline_css=False
+    )
+    return html_to_pdf(html=html)

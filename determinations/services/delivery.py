@@ -1,0 +1,260 @@
+"""Getting an issued letter to every party, exactly once: by email, or by post.
+
+Sending an email is the one step a database transaction cannot undo, so `send_delivery`
+works in two transactions:
+
+1. A short one that locks the Delivery, returns at once when it was already sent, and
+   commits a stable Message-ID and the attempt count ("sending").
+2. One that locks the row again, re-checks it, hands the message to SMTP and records
+   the outcome. A duplicate task waits on the row lock and then finds it sent.
+
+If the process dies after the SMTP server accepted the message but before (2) commits,
+the retry sends it again with the SAME Message-ID, which mail systems use to discard the
+duplicate. That window is one commit long; every other repeat is a no-op.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import smtplib
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from pypdf import PdfReader, PdfWriter
+
+from cases.errors import GuardError
+from cases.models import Case
+from cases.services.workflow import record_case_event, refresh_deadlines, today
+from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
+from determinations.services.letters import delivery_for
+
+SMTP_TIMEOUT_SECONDS = 60
+# Deliveries whose letter counts as mailed once they are done (the first sends, not resends).
+DONE_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.POSTED)
+# A deliberate resend repeats a failed send, or one the party says never arrived.
+RESENDABLE_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.POSTED)
+
+
+class DeliveryError(GuardError):
+    """A delivery action that cannot be carried out; the message says why."""
+
+
+def letter_filename(*, letter: Letter) -> str:
+    case_number = letter.determination.case.case_number
+    suffix = f"-v{letter.version}" if letter.version > 1 else ""
+    return f"IMR-Final-Determination-{case_number}{suffix}.pdf"
+
+
+def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
+    letter = delivery.letter
+    case = letter.determination.case
+    corrected = " (corrected)" if letter.version > 1 else ""
+    subject = f"IMR Final Determination{corrected} - Case {case.case_number}"
+    body = render_to_string(
+        "letters/delivery_email.txt",
+        {
+            "delivery": delivery,
+            "case_number": case.case_number,
+            "letter": letter,
+            "imro_name": settings.IMRO_NAME,
+        },
+    )
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.address],
+        headers={"Message-ID": delivery.message_id},
+        connection=connection,
+    )
+    with letter.pdf.open("rb") as pdf:
+        message.attach(letter_filename(letter=letter), pdf.read(), "application/pdf")
+    return message
+
+
+def _claim(*, delivery_id: int) -> Delivery | None:
+    """Transaction 1: the Delivery to send, with its Message-ID committed; None when done already."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status == DeliveryStatus.SENT:
+            return None
+        if delivery.channel != DeliveryChannel.EMAIL:
+            raise DeliveryError(f"Delivery {delivery_id} goes by post, not email.")
+        if not delivery.message_id:
+            domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "imro.invalid"
+            # Short on purpose: a header line over 78 characters may be re-encoded in transit.
+            delivery.message_id = f"<imr.{delivery.pk}.{secrets.token_hex(6)}@{domain}>"
+        delivery.attempts += 1
+        delivery.save(update_fields=["message_id", "attempts"])
+        return delivery
+
+
+def send_delivery(*, delivery_id: int) -> Delivery:
+    """Email the letter to one recipient, at most once; SMTP errors are recorded then re-raised."""
+    if _claim(delivery_id=delivery_id) is None:
+        return Delivery.objects.get(pk=delivery_id)
+    failure: BaseException | None = None
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("letter__determination__case")
+            .get(pk=delivery_id)
+        )
+        if delivery.status == DeliveryStatus.SENT:
+            return delivery
+        try:
+            connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
+            _message_for(delivery=delivery, connection=connection).send(fail_silently=False)
+        except (smtplib.SMTPException, OSError) as error:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            delivery.save(update_fields=["status", "last_error"])
+            failure = error
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["status", "sent_at", "last_error"])
+            _record_mailed_if_complete(letter_id=delivery.letter_id)
+    if failure is not None:
+        # Raised after the commit, so the failure is recorded and the task retries.
+        raise failure
+    return delivery
+
+
+def _record_mailed_if_complete(*, letter_id: int) -> None:
+    """Once every first delivery of the letter is sent or posted, the letter counts as mailed.
+
+    The mailing date is the last of their dates, so no party's appeal time is shortened.
+    """
+    letter = Letter.objects.select_related("determination").get(pk=letter_id)
+    first_sends = list(letter.deliveries.filter(resend_of__isnull=True))
+    if not first_sends or any(d.status not in DONE_STATUSES for d in first_sends):
+        return
+    # Case before determination: the order every other write on them takes.
+    case = Case.objects.select_for_update().get(pk=letter.determination.case_id)
+    determination = Determination.objects.select_for_update().get(pk=letter.determination_id)
+    if determination.mailed_on is not None:
+        return
+    dates = [
+        d.mailed_on if d.channel == DeliveryChannel.POST else timezone.localdate(d.sent_at)
+        for d in first_sends
+    ]
+    mailed_on = max(dates)
+    determination.mailed_on = mailed_on
+    determination.save(update_fields=["mailed_on", "updated_at"])
+    refresh_deadlines(case=case, mailed_on=mailed_on)
+    case.save()
+    record_case_event(
+        case=case,
+        by=None,
+        kind="letter_mailed",
+        data={"letter_id": letter_id, "mailed_on": mailed_on.isoformat()},
+    )
+
+
+def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUser | None) -> list[Delivery]:
+    """Record that the printed letters went into the post on `mailed_on`."""
+    if not delivery_ids:
+        raise DeliveryError("Choose at least one letter that was mailed.")
+    if mailed_on > today():
+        raise DeliveryError("The mailing date cannot be in the future.", field="mailed_on")
+    with transaction.atomic():
+        deliveries = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=delivery_ids)
+            .select_related("letter__determination__case")
+            .order_by("pk")
+        )
+        if len(deliveries) != len(set(delivery_ids)):
+            raise DeliveryError("Some of the chosen letters no longer exist.")
+        not_waiting = [d for d in deliveries if d.status != DeliveryStatus.TO_POST]
+        if not_waiting:
+            raise DeliveryError(
+                "Already marked as mailed (or not for the post): "
+                + ", ".join(
+                    f"{d.letter.determination.case.case_number} to {d.recipient_name}" for d in not_waiting
+                )
+            )
+        too_early = [d for d in deliveries if mailed_on < d.letter.issued_on]
+        if too_early:
+            raise DeliveryError("A letter cannot be mailed before it was issued.", field="mailed_on")
+        for delivery in deliveries:
+            delivery.status = DeliveryStatus.POSTED
+            delivery.mailed_on = mailed_on
+            delivery.attempts += 1
+            delivery.save(update_fields=["status", "mailed_on", "attempts"])
+            record_case_event(
+                case=delivery.letter.determination.case,
+                by=by,
+                kind="letter_posted",
+                data={"delivery_id": delivery.pk, "mailed_on": mailed_on.isoformat()},
+            )
+        for letter_id in sorted({d.letter_id for d in deliveries}):
+            _record_mailed_if_complete(letter_id=letter_id)
+        return deliveries
+
+
+def resend_delivery(*, delivery_id: int, by: AbstractBaseUser | None, reason: str) -> Delivery:
+    """A deliberate new send of a failed or returned delivery, to the party's current address."""
+    reason = reason.strip()
+    if not reason:
+        raise DeliveryError("Say why the letter is sent again.", field="reason")
+    with transaction.atomic():
+        original = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("letter__determination__case", "party")
+            .get(pk=delivery_id)
+        )
+        if original.status not in RESENDABLE_STATUSES:
+            raise DeliveryError(
+                f"This delivery is {original.get_status_display().lower()}; only a failed, or a sent "
+                "or mailed one that did not arrive, can be sent again."
+            )
+        if original.party is None:
+            raise DeliveryError("The recipient of this delivery no longer exists on the case.")
+        resend = delivery_for(letter=original.letter, party=original.party, resend_of=original)
+        resend.save()
+        record_case_event(
+            case=original.letter.determination.case,
+            by=by,
+            kind="letter_resent",
+            reason=reason,
+            data={"delivery_id": resend.pk, "resend_of": original.pk, "channel": resend.channel},
+        )
+        if resend.channel == DeliveryChannel.EMAIL:
+            from determinations.tasks import send_delivery_task
+
+            send_delivery_task.delay_on_commit(resend.pk)
+        return resend
+
+
+def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
+    """One printable PDF: for each delivery an address sheet, then its letter."""
+    from determinations.letters import html_to_pdf
+
+    if not deliveries:
+        raise DeliveryError("There is nothing to print.")
+    writer = PdfWriter()
+    for delivery in deliveries:
+        sheet_html = render_to_string(
+            "letters/address_sheet.html",
+            {
+                "delivery": delivery,
+                "case_number": delivery.letter.determination.case.case_number,
+                "imro_name": settings.IMRO_NAME,
+                "imro_address": getattr(settings, "IMRO_ADDRESS", ""),
+            },
+        )
+        writer.append(PdfReader(io.BytesIO(html_to_pdf(html=sheet_html))))
+        with delivery.letter.pdf.open("rb") as pdf:
+            writer.append(PdfReader(io.BytesIO(pdf.read())))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,236 @@
+"""Issuing the Final Determination letter: render once, store, freeze, deliver.
+
+An issued Letter never changes: its file is written once under a name derived from its
+SHA-256 and nothing here (or anywhere) rewrites it. A correction is a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from pypdf import PdfReader
+
+from cases.errors import GuardError
+from cases.models import Case, CaseStatus, Party, PartyRole
+from cases.services.workflow import record_case_event, today, transition_case
+from determinations.letters import letter_credentials, render_letter_pdf
+from determinations.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    Determination,
+    DeterminationStatus,
+    Letter,
+)
+
+
+class LetterError(GuardError):
+    """A letter cannot be issued or corrected; the message says why."""
+
+
+# The employee's copy goes to the attorney instead when there is one.
+RECIPIENT_ROLES = (
+    PartyRole.EMPLOYEE,
+    PartyRole.REQUESTING_PROVIDER,
+    PartyRole.CLAIMS_ADMINISTRATOR,
+    PartyRole.EMPLOYER,
+)
+
+
+def _lock_determination(*, determination_id: int) -> Determination:
+    """Lock the case, then the determination: the same order as the review workflow's writes."""
+    try:
+        case_id = Determination.objects.values_list("case_id", flat=True).get(pk=determination_id)
+    except Determination.DoesNotExist as error:
+        raise LetterError(f"Determination {determination_id} does not exist.") from error
+    Case.objects.select_for_update().get(pk=case_id)
+    return Determination.objects.select_for_update().select_related("case").get(pk=determination_id)
+
+
+def _ensure_issuable(*, determination: Determination) -> None:
+    case_number = determination.case.case_number
+    if determination.status != DeterminationStatus.APPROVED:
+        raise LetterError(
+            f"The determination for case {case_number} is {determination.get_status_display().lower()}; "
+            "only a determination approved by QA can be issued."
+        )
+    if determination.case.status != CaseStatus.QA_REVIEW:
+        raise LetterError(
+            f"Case {case_number} is {determination.case.get_status_display().lower()}; "
+            "a letter is issued only from QA review."
+        )
+    items = list(determination.items.select_related("disputed_item"))
+    if not items:
+        raise LetterError(f"The determination for case {case_number} decides no disputed item.")
+    missing = [
+        item.disputed_item.description
+        for item in items
+        if not (item.decision and item.reviewer_guideline.strip() and item.rationale.strip())
+    ]
+    if missing:
+        raise LetterError(
+            f"Case {case_number}: every item needs a decision, a guideline and a rationale; "
+            f"incomplete: {'; '.join(missing)}."
+        )
+    undecided = determination.case.disputed_items.exclude(decisions__determination=determination)
+    if undecided.exists():
+        raise LetterError(
+            f"Case {case_number}: the determination leaves disputed items undecided: "
+            f"{'; '.join(undecided.values_list('description', flat=True))}."
+        )
+
+
+def _store_letter(
+    *, determination: Determination, version: int, by: AbstractBaseUser | None, correction_reason: str = ""
+) -> Letter:
+    pdf = render_letter_pdf(determination=determination, draft=False)
+    letter = Letter(
+        determination=determination,
+        version=version,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pages=len(PdfReader(io.BytesIO(pdf)).pages),
+        issued_on=determination.issued_on or today(),
+        correction_reason=correction_reason,
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    # save=False: the row is written once below, with the file name already set.
+    letter.pdf.save(f"{letter.sha256}.pdf", ContentFile(pdf), save=False)
+    try:
+        letter.save()
+    except Exception:
+        _discard_file(letter=letter)
+        raise
+    return letter
+
+
+def _discard_file(*, letter: Letter) -> None:
+    # A rolled-back transaction cannot take back a written file: remove it ourselves.
+    letter.pdf.storage.delete(letter.pdf.name)
+
+
+def _recipients(*, case: Case) -> list[Party]:
+    parties = {party.role: party for party in case.parties.all()}
+    recipients = []
+    for role in RECIPIENT_ROLES:
+        party = parties.get(role)
+        if role == PartyRole.EMPLOYEE and PartyRole.ATTORNEY in parties:
+            party = parties[PartyRole.ATTORNEY]
+        if party is not None:
+            recipients.append(party)
+    return recipients
+
+
+def recipient_name(*, party: Party) -> str:
+    if party.organization and party.organization != party.name:
+        return f"{party.name}, {party.organization}"
+    return party.name
+
+
+def delivery_for(*, letter: Letter, party: Party, resend_of: Delivery | None = None) -> Delivery:
+    """An unsaved Delivery to `party`: by email when it has one, else to the post tray."""
+    if party.email:
+        channel, address, status = DeliveryChannel.EMAIL, party.email, DeliveryStatus.PENDING
+    else:
+        channel, address, status = DeliveryChannel.POST, party.mailing_address, DeliveryStatus.TO_POST
+    return Delivery(
+        letter=letter,
+        party=party,
+        recipient_role=party.role,
+        recipient_name=recipient_name(party=party)[:200],
+        channel=channel,
+        address=address,
+        status=status,
+        resend_of=resend_of,
+    )
+
+
+def _create_deliveries(*, letter: Letter) -> list[Delivery]:
+    deliveries = Delivery.objects.bulk_create(
+        [delivery_for(letter=letter, party=party) for party in _recipients(case=letter.determination.case)]
+    )
+    email_ids = [d.pk for d in deliveries if d.channel == DeliveryChannel.EMAIL]
+    if email_ids:
+        transaction.on_commit(lambda: _enqueue_sends(delivery_ids=email_ids))
+    return deliveries
+
+
+def _enqueue_sends(*, delivery_ids: list[int]) -> None:
+    from determinations.tasks import send_delivery_task
+
+    for delivery_id in delivery_ids:
+        send_delivery_task.delay(delivery_id)
+
+
+def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -> Letter:
+    """Issue the letter of a QA-approved determination; returns the stored letter.
+
+    Idempotent: when the determination already has a letter, that letter is returned and
+    nothing is rendered, stored, transitioned or sent again.
+    """
+    with transaction.atomic():
+        determination = _lock_determination(determination_id=determination_id)
+        existing = determination.letters.order_by("-version").first()
+        if existing is not None:
+            return existing
+        _ensure_issuable(determination=determination)
+        # The letter states the credentials as they are today; later license changes
+        # must not alter what an issued letter says.
+        states, certifications = letter_credentials(determination=determination)
+        if not states or not certifications:
+            raise LetterError(
+                f"Case {determination.case.case_number}: the reviewer has no recorded licensure "
+                "state or certification to state in the letter."
+            )
+        determination.licensure_states = states
+        determination.certifications = certifications
+        determination.status = DeterminationStatus.ISSUED
+        determination.issued_on = today()
+        determination.save(
+            update_fields=["licensure_states", "certifications", "status", "issued_on", "updated_at"]
+        )
+        letter = _store_letter(determination=determination, version=1, by=by)
+        try:
+            transition_case(
+                case_id=determination.case_id,
+                to=CaseStatus.DETERMINATION_ISSUED,
+                by=by,
+                expected_from=CaseStatus.QA_REVIEW,
+                reason="Final Determination letter issued",
+                data={"letter_id": letter.pk, "sha256": letter.sha256},
+            )
+            _create_deliveries(letter=letter)
+        except Exception:
+            _discard_file(letter=letter)
+            raise
+        return letter
+
+
+def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason: str) -> Letter:
+    """Issue a corrected version of an issued letter; earlier versions are kept unchanged."""
+    reason = reason.strip()
+    if not reason:
+        raise LetterError("A corrected letter needs a reason.", field="reason")
+    with transaction.atomic():
+        determination = _lock_determination(determination_id=determination_id)
+        if determination.status != DeterminationStatus.ISSUED or not determination.letters.exists():
+            raise LetterError(f"Case {determination.case.case_number} has no issued letter to correct.")
+        version = (determination.letters.aggregate(v=Max("version"))["v"] or 0) + 1
+        letter = _store_letter(determination=determination, version=version, by=by, correction_reason=reason)
+        try:
+            record_case_event(
+                case=determination.case,
+                by=by,
+                kind="letter_corrected",
+                reason=reason,
+                data={"letter_id": letter.pk, "version": version, "sha256": letter.sha256},
+            )
+            _create_deliveries(letter=letter)
+        except Exception:
+            _discard_file(letter=letter)
+            raise
+        return letter

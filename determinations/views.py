@@ -1,0 +1,155 @@
+"""Staff pages for issued letters: deliveries per case, resend, the post tray, downloads.
+
+Thin: each view checks a permission, reads through `letter_selectors`, writes through a
+service, and turns domain errors into a message or a 4xx.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cases.errors import CaseError
+from cases.models import AccessAction
+from cases.services.audit import log_access
+from determinations.forms import MailedOnForm, ResendForm
+from determinations.letter_selectors import (
+    case_deliveries_for,
+    deliveries_to_post,
+    delivery_visible_to,
+    letter_visible_to,
+)
+from determinations.services.delivery import (
+    RESENDABLE_STATUSES,
+    build_post_batch_pdf,
+    letter_filename,
+    mark_posted,
+    resend_delivery,
+)
+
+
+@permission_required("determinations.view_delivery", raise_exception=True)
+def case_deliveries(request: HttpRequest, case_number: str) -> HttpResponse:
+    case, letters = case_deliveries_for(user=request.user, case_number=case_number)
+    if case is None:
+        raise Http404("No such case.")
+    return render(
+        request,
+        "letters_staff/case_deliveries.html",
+        {
+            "case": case,
+            "letters": letters,
+            "resendable": RESENDABLE_STATUSES,
+            "can_resend": request.user.has_perm("determinations.change_delivery"),
+            "can_download": request.user.has_perm("determinations.view_letter"),
+        },
+    )
+
+
+@permission_required("determinations.change_delivery", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = delivery_visible_to(user=request.user, delivery_id=delivery_id)
+    if delivery is None:
+        raise Http404("No such delivery.")
+    case = delivery.letter.determination.case
+    form = ResendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = resend_delivery(
+                delivery_id=delivery.pk, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except CaseError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            how = "queued for email" if new.channel == "email" else "added to the post tray"
+            messages.success(request, f"The letter to {new.recipient_name} is {how}.")
+            return redirect("letters:case_deliveries", case_number=case.case_number)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "letters_staff/resend.html",
+        {"form": form, "delivery": delivery, "case": case},
+        status=status,
+    )
+
+
+@permission_required("determinations.view_letter", raise_exception=True)
+def download_letter(request: HttpRequest, letter_id: int) -> FileResponse:
+    letter = letter_visible_to(user=request.user, letter_id=letter_id)
+    if letter is None:
+        raise Http404("No such letter.")
+    log_access(
+        user=request.user,
+        case=letter.determination.case,
+        action=AccessAction.VIEW_LETTER,
+        object_repr=f"Letter v{letter.version} {letter.sha256[:12]}",
+        request=request,
+    )
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=True,
+        filename=letter_filename(letter=letter),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@permission_required("determinations.view_delivery", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def to_post(request: HttpRequest) -> HttpResponse:
+    queryset = deliveries_to_post(user=request.user)
+    form = MailedOnForm(request.POST or None, queryset=queryset)
+    if request.method == "POST":
+        if not request.user.has_perm("determinations.change_delivery"):
+            return HttpResponse("You may not record mailings.", status=403)
+        if form.is_valid():
+            try:
+                done = mark_posted(
+                    delivery_ids=[d.pk for d in form.cleaned_data["deliveries"]],
+                    mailed_on=form.cleaned_data["mailed_on"],
+                    by=request.user,
+                )
+            except CaseError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"{len(done)} letter(s) recorded as mailed.")
+                return redirect("letters:to_post")
+    deliveries = list(queryset)
+    return render(
+        request,
+        "letters_staff/to_post.html",
+        {"form": form, "deliveries": deliveries},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@permission_required(["determinations.view_delivery", "determinations.view_letter"], raise_exception=True)
+def to_post_batch(request: HttpRequest) -> HttpResponse:
+    """All letters waiting for the post (or the ?id= ones) as one printable PDF."""
+    deliveries = list(deliveries_to_post(user=request.user))
+    wanted = request.GET.getlist("id")
+    if wanted:
+        if not all(value.isdigit() for value in wanted):
+            return HttpResponse("Letter ids are numbers.", status=400)
+        deliveries = [d for d in deliveries if str(d.pk) in set(wanted)]
+    if not deliveries:
+        messages.info(request, "There are no letters waiting for the post.")
+        return redirect("letters:to_post")
+    pdf = build_post_batch_pdf(deliveries=deliveries)
+    for delivery in deliveries:
+        log_access(
+            user=request.user,
+            case=delivery.letter.determination.case,
+            action=AccessAction.VIEW_LETTER,
+            object_repr=f"Post batch: letter v{delivery.letter.version} to {delivery.recipient_role}",
+            request=request,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="letters-to-post.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    return response
