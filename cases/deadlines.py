@@ -30,9 +30,25 @@ RECORDS_LATE_PENALTY_PER_DAY_USD = 500
 RECORDS_LATE_PENALTY_MAX_USD = 5000
 
 
+# The library lists Susan B. Anthony Day (Feb 15) for California, but it is a day of
+# observance: state offices stay open, so deadlines do not move past it.
+NOT_CLOSED_DAYS = frozenset({"Susan B. Anthony Day"})
+
+
 @lru_cache(maxsize=64)
 def _california_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("US", subdiv="CA", years=year).keys())
+    calendar = holidays.country_holidays("US", subdiv="CA", years=year)
+    closed = set()
+    for day in calendar:
+        # Two holidays on one day come back as one name joined with "; ".
+        names = {name.strip() for name in calendar.get_list(day)}
+        if names - NOT_CLOSED_DAYS:
+            closed.add(day)
+    return frozenset(closed)
+
+
+def is_california_holiday(day: date) -> bool:
+    return day in _california_holidays(day.year)
 
 
 def is_business_day(day: date) -> bool:
@@ -115,7 +131,8 @@ def compute_records_days_late(
 
 
 def compute_records_late_penalty_usd(*, days_late: int) -> int:
-    return min(days_late * RECORDS_LATE_PENALTY_PER_DAY_USD, RECORDS_LATE_PENALTY_MAX_USD)
+    """$500 per day late, at most $5,000; nothing when the records were on time."""
+    return min(max(days_late, 0) * RECORDS_LATE_PENALTY_PER_DAY_USD, RECORDS_LATE_PENALTY_MAX_USD)
 
 
 def is_formulary_only(categories_and_flags: Iterable[tuple[str, bool]]) -> bool:

@@ -103,6 +103,8 @@ class Case(FSMModelMixin, models.Model):
     notice_method = models.CharField("NOARFI method", max_length=10, choices=NoticeMethod.choices, blank=True)
     records_complete_on = models.DateField(null=True, blank=True)
     expedited_on = models.DateField(null=True, blank=True)
+    # Set once the parties were emailed about the conversion, so a retry never mails twice.
+    expedited_parties_notified_at = models.DateTimeField(null=True, blank=True)
 
     # Deadlines: computed by cases.deadlines from the dates above, stored for queues.
     application_due = models.DateField(null=True, blank=True)
@@ -411,3 +413,18 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.object_repr}"
+
+
+class DeadlineDigest(models.Model):
+    """One row per day the deadline digest went out, so a retried task never sends it twice."""
+
+    sent_on = models.DateField(unique=True)
+    case_count = models.PositiveIntegerField()
+    recipients = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on"]
+
+    def __str__(self) -> str:
+        return f"Deadline digest of {self.sent_on}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
 
-from cases.models import Case, Document
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Document, DocumentKind
 
 
 def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
@@ -25,3 +28,179 @@ def document_visible_to(*, user: AbstractBaseUser, document_id: int) -> Document
         .filter(pk=document_id, case__in=cases_visible_to(user=user))
         .first()
     )
+
+
+# ---- Work queues, the case page and the deadline digest ----------------------------------
+
+QUEUE_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    label: str
+    due: date | None
+    days_left: int | None  # while pending; negative when overdue
+    current: bool  # the deadline the case works against now
+    met_on: date | None = None  # the day the step was done, once it was
+    done: bool = False  # the step is behind the case (or will not happen any more)
+    done_label: str = "done"
+
+    @property
+    def overdue(self) -> bool:
+        return not self.done and self.days_left is not None and self.days_left < 0
+
+    @property
+    def days_late(self) -> int:
+        """How late the step was done (0 when on time)."""
+        if self.met_on is None or self.due is None:
+            return 0
+        return max((self.met_on - self.due).days, 0)
+
+
+def queue_counts(*, user: AbstractBaseUser) -> dict[str, dict[str, int]]:
+    """Per state: the number of cases and how many of them are overdue (one query)."""
+    rows = (
+        cases_visible_to(user=user)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("id"), overdue_count=Count("id", filter=Q(overdue=True)))
+    )
+    found = {row["status"]: {"total": row["total"], "overdue": row["overdue_count"]} for row in rows}
+    return {status: found.get(status, {"total": 0, "overdue": 0}) for status in CaseStatus.values}
+
+
+def queue_cases(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Case]:
+    """Cases of one state (or every open case), nearest deadline first, cases without one last."""
+    cases = cases_visible_to(user=user)
+    cases = cases.filter(status=status) if status else cases.filter(status__in=OPEN_STATUSES)
+    return cases.annotate(item_count=Count("disputed_items", distinct=True)).order_by(
+        F("next_deadline").asc(nulls_last=True), "received_on", "id"
+    )
+
+
+def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:
+    """The case with everything its page shows, or None when `user` may not see it."""
+    from reviewers.models import Assignment
+
+    return (
+        cases_visible_to(user=user)
+        .filter(pk=case_id)
+        .prefetch_related(
+            "parties",
+            "disputed_items",
+            "documents",
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer")),
+        )
+        .first()
+    )
+
+
+_AFTER_ELIGIBILITY = {
+    CaseStatus.INELIGIBLE,
+    CaseStatus.AWAITING_RECORDS,
+    CaseStatus.READY_FOR_ASSIGNMENT,
+    CaseStatus.ASSIGNED,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.QA_REVIEW,
+    CaseStatus.DETERMINATION_ISSUED,
+    CaseStatus.CLOSED,
+}
+_DECIDED = {CaseStatus.DETERMINATION_ISSUED, CaseStatus.CLOSED}
+_ENDED = {CaseStatus.WITHDRAWN, CaseStatus.TERMINATED, CaseStatus.INELIGIBLE}
+
+
+def deadline_rows(*, case: Case, on: date) -> list[DeadlineRow]:
+    """Each stored deadline: pending ones count days left (negative: overdue), done ones say when."""
+    status = case.status
+    ended = status in _ENDED
+    steps = [
+        ("Application due", case.application_due, case.received_on, True),
+        (
+            "Eligibility information due",
+            case.eligibility_info_due,
+            case.eligible_on,
+            status in _AFTER_ELIGIBILITY,
+        ),
+        ("NOARFI due", case.notice_due, case.notice_sent_on, case.notice_sent_on is not None),
+        (
+            "Medical records due",
+            case.records_due,
+            case.records_complete_on,
+            case.records_complete_on is not None,
+        ),
+        ("Determination due", case.determination_due, None, status in _DECIDED),
+        # The parties' deadline: it runs out, it is never "overdue" for the IMRO.
+        ("Appeal period ends", case.appeal_due, None, case.appeal_due is not None and case.appeal_due < on),
+    ]
+    rows = []
+    for label, due, met_on, done in steps:
+        done = done or ended
+        rows.append(
+            DeadlineRow(
+                label=label,
+                due=due,
+                days_left=(due - on).days if due and not done else None,
+                current=due is not None and due == case.next_deadline and not done,
+                met_on=met_on if done else None,
+                done=done,
+                done_label="ended" if label == "Appeal period ends" else "done",
+            )
+        )
+    return rows
+
+
+def has_medical_record(*, case: Case) -> bool:
+    # Reads the prefetched documents when the page loaded them.
+    return any(document.kind == DocumentKind.MEDICAL_RECORD for document in case.documents.all())
+
+
+def cases_due_within(*, until: date) -> QuerySet[Case]:
+    """Open cases whose next deadline is on or before `until` (overdue ones included)."""
+    return (
+        Case.objects.filter(status__in=OPEN_STATUSES, next_deadline__isnull=False, next_deadline__lte=until)
+        .only("id", "case_number", "status", "priority", "next_deadline")
+        .order_by("next_deadline", "case_number")
+    )
+
+
+@dataclass(frozen=True)
+class AvailableAction:
+    key: str
+    label: str
+    blocked: str = ""  # why the step cannot be taken yet (the button is shown disabled)
+
+
+def available_actions(*, case: Case, user: AbstractBaseUser, on: date) -> list[AvailableAction]:
+    """The staff steps the case allows now, in the order they are usually taken."""
+    if not user.has_perm("cases.transition_case"):
+        return []
+    status = case.status
+    actions: list[AvailableAction] = []
+    if status == CaseStatus.RECEIVED:
+        actions.append(AvailableAction("start_eligibility_review", "Start eligibility review"))
+    if status == CaseStatus.ELIGIBILITY_REVIEW:
+        if case.eligibility_confirmed is None:
+            actions.append(AvailableAction("confirm_eligibility", "Confirm the finding"))
+            if user.has_perm("cases.override_eligibility"):
+                actions.append(AvailableAction("override_eligibility", "Override the finding"))
+        elif case.eligibility_confirmed:
+            actions.append(AvailableAction("send_notice", "Send the NOARFI"))
+    if status == CaseStatus.AWAITING_RECORDS:
+        blocked = "" if has_medical_record(case=case) else "Add at least one medical record document first."
+        actions.append(AvailableAction("records_complete", "Mark records complete", blocked))
+    if status == CaseStatus.DETERMINATION_ISSUED:
+        if case.appeal_due is None:
+            blocked = "The letter has not been mailed yet."
+        elif case.appeal_due >= on:
+            blocked = f"The appeal period runs until {case.appeal_due.isoformat()}."
+        else:
+            blocked = ""
+        actions.append(AvailableAction("close", "Close the case", blocked))
+        actions.append(AvailableAction("remand", "Remand (WCAB order)"))
+    if status in OPEN_STATUSES:
+        if case.priority != "expedited":
+            actions.append(AvailableAction("convert_to_expedited", "Convert to expedited"))
+        actions.append(AvailableAction("withdraw", "Withdraw"))
+        actions.append(AvailableAction("terminate", "Terminate (treatment authorized)"))
+    return actions

@@ -1,8 +1,204 @@
+"""Staff pages: work queues, the case page with its workflow steps, and the intake form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cases import deadlines, selectors
+from cases import forms as case_forms
+from cases.eligibility import evaluate_eligibility
+from cases.errors import CaseError, IntakeError
+from cases.models import AccessAction, CaseStatus
+from cases.services import case_actions
+from cases.services.audit import log_access
+from cases.services.intake import import_case
+from cases.services.workflow import today
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    form_class: type[case_forms.ActionForm]
+    service: Callable[..., object]
+    done: str
+
+
+STEPS: dict[str, StepSpec] = {
+    "start_eligibility_review": StepSpec(
+        case_forms.ConfirmActionForm, case_actions.start_eligibility_review, "Eligibility review started."
+    ),
+    "confirm_eligibility": StepSpec(
+        case_forms.ConfirmActionForm, case_actions.confirm_eligibility, "Eligibility finding confirmed."
+    ),
+    "override_eligibility": StepSpec(
+        case_forms.OverrideEligibilityForm,
+        case_actions.override_eligibility,
+        "Eligibility finding overridden.",
+    ),
+    "send_notice": StepSpec(
+        case_forms.NoticeForm, case_actions.send_notice_of_assignment, "Notice of assignment recorded."
+    ),
+    "records_complete": StepSpec(
+        case_forms.RecordsCompleteForm, case_actions.mark_records_complete, "Records marked complete."
+    ),
+    "convert_to_expedited": StepSpec(
+        case_forms.ExpediteForm,
+        case_actions.convert_to_expedited,
+        "Case converted to expedited; parties are notified.",
+    ),
+    "withdraw": StepSpec(case_forms.ReasonForm, case_actions.withdraw, "Case withdrawn."),
+    "terminate": StepSpec(case_forms.ReasonForm, case_actions.terminate, "Case terminated."),
+    "close": StepSpec(case_forms.CloseForm, case_actions.close_case, "Case closed."),
+    "remand": StepSpec(case_forms.RemandForm, case_actions.remand_case, "Case remanded for a new review."),
+}
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)
 def queues(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/queues.html", {})
+    status = request.GET.get("status") or ""
+    if status and status not in CaseStatus.values:
+        status = ""
+    counts = selectors.queue_counts(user=request.user)
+    page = Paginator(
+        selectors.queue_cases(user=request.user, status=status or None), selectors.QUEUE_PAGE_SIZE
+    )
+    page_obj = page.get_page(request.GET.get("page"))
+    on = today()
+    rows = [(case, (case.next_deadline - on).days if case.next_deadline else None) for case in page_obj]
+    tabs = [(value, label, counts[value]) for value, label in CaseStatus.choices]
+    return render(
+        request,
+        "cases/queues.html",
+        {"rows": rows, "page_obj": page_obj, "tabs": tabs, "status": status, "today": on},
+    )
+
+
+def _case_context(
+    request: HttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
+):
+    case = selectors.case_for_page(user=request.user, case_id=case_id)
+    if case is None:
+        raise Http404("No such case.")
+    on = today()
+    days_late = 0
+    if case.records_complete_on or case.status == CaseStatus.AWAITING_RECORDS:
+        days_late = deadlines.compute_records_days_late(
+            records_due=case.records_due, records_complete_on=case.records_complete_on, today=on
+        )
+    actions = []
+    for action in selectors.available_actions(case=case, user=request.user, on=on):
+        if bound is not None and bound[0] == action.key:
+            form = bound[1]
+        else:
+            form = STEPS[action.key].form_class(prefix=action.key, initial={"expected_from": case.status})
+        actions.append(
+            {"action": action, "form": form, "url": reverse("cases:action", args=[case.pk, action.key])}
+        )
+    return case, {
+        "case": case,
+        "finding": evaluate_eligibility(case=case),
+        "deadlines": selectors.deadline_rows(case=case, on=on),
+        "actions": actions,
+        "today": on,
+        "records_days_late": days_late,
+        "records_penalty": deadlines.compute_records_late_penalty_usd(days_late=days_late),
+    }
+
+
+@permission_required("cases.view_all_cases", raise_exception=True)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, context = _case_context(request, case_id)
+    log_access(
+        user=request.user, case=case, action=AccessAction.VIEW_CASE, object_repr=str(case), request=request
+    )
+    return render(request, "cases/case_detail.html", context)
+
+
+@require_POST
+@permission_required("cases.transition_case", raise_exception=True)
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    spec = STEPS.get(action)
+    if spec is None or not selectors.cases_visible_to(user=request.user).filter(pk=case_id).exists():
+        raise Http404("No such case or step.")
+    form = spec.form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            spec.service(
+                case_id=case_id,
+                by=request.user,
+                expected_from=form.cleaned_data["expected_from"],
+                **form.service_kwargs(),
+            )
+        except CaseError as error:
+            if error.field and error.field in form.fields:
+                form.add_error(error.field, error.message)
+            else:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, spec.done)
+            return redirect("cases:case", case_id=case_id)
+    case, context = _case_context(request, case_id, bound=(action, form))
+    offered = any(item["action"].key == action for item in context["actions"])
+    if not offered:
+        # The case moved on (or the step was never open): say so on the fresh page.
+        for error in form.non_field_errors() or [
+            f"This step is not available for a case in {case.get_status_display()}."
+        ]:
+            messages.error(request, error)
+        return redirect("cases:case", case_id=case_id)
+    context["failed_action"] = action
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+_ITEM_PATH = re.compile(r"^disputed_items\[(\d+)\]\.(\w+)$")
+
+
+def _apply_intake_errors(
+    *, error: IntakeError, form: case_forms.IntakeForm, formset: case_forms.DisputedItemFormSet
+) -> None:
+    for path, message in error.errors:
+        field = case_forms.INTAKE_FIELD_PATHS.get(path)
+        if field:
+            form.add_error(field, message)
+            continue
+        match = _ITEM_PATH.match(path)
+        if match:
+            index, name = int(match.group(1)), match.group(2)
+            if index < len(formset.forms) and name in formset.forms[index].fields:
+                formset.forms[index].add_error(name, message)
+                continue
+        form.add_error(None, f"{path}: {message}" if path else message)
+
+
+@permission_required(["cases.view_all_cases", "cases.add_case"], raise_exception=True)
+def intake(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = case_forms.IntakeForm(request.POST)
+        formset = case_forms.DisputedItemFormSet(request.POST, prefix="items")
+        if form.is_valid() and formset.is_valid():
+            items = [
+                f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            payload = case_forms.build_intake_payload(form=form, items=items)
+            try:
+                case = import_case(payload=payload, by=request.user)
+            except IntakeError as error:
+                _apply_intake_errors(error=error, form=form, formset=formset)
+            else:
+                messages.success(request, f"Case {case.case_number} created.")
+                return redirect("cases:case", case_id=case.pk)
+        status = 400
+    else:
+        form = case_forms.IntakeForm()
+        formset = case_forms.DisputedItemFormSet(prefix="items")
+        status = 200
+    return render(request, "cases/intake.html", {"form": form, "formset": formset}, status=status)

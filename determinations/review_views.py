@@ -1,14 +1,395 @@
+"""The physician reviewer's workspace and clinical QA: thin doors into the review services.
+
+Every reviewer URL answers 404 unless the user holds the active assignment of the case
+(the same answer as for a case that does not exist, so it reveals nothing). QA URLs need
+the `determinations.qa_determination` permission. Views of case files are logged.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.errors import CaseError
+from cases.models import AccessAction, Case, CaseStatus
+from cases.services.audit import log_access
+from determinations import selectors
+from determinations.letters import render_letter_html
+from determinations.models import Determination, DeterminationStatus
+from determinations.review_forms import (
+    GUIDELINE_DATALIST_ID,
+    AcceptAssignmentForm,
+    DeclineAssignmentForm,
+    DeterminationForms,
+    QAReturnForm,
+)
+from determinations.services import review as review_services
+from reviewers.errors import ReviewerError
+from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from reviewers.services.responses import accept_assignment, decline_assignment
+
+# ---- helpers ----
 
 
-def reviewer_home(request: HttpRequest) -> HttpResponse:
-    if not hasattr(request.user, "reviewer"):
+def _reviewer_or_404(request: HttpRequest) -> Reviewer:
+    reviewer = selectors.reviewer_of(user=request.user)
+    if reviewer is None:
         raise Http404("No reviewer profile.")
-    return render(request, "review/reviewer_home.html", {})
+    return reviewer
 
 
+def _assignment_or_404(request: HttpRequest, case_id: int) -> Assignment:
+    assignment = selectors.assignment_for_reviewer(user=request.user, case_id=case_id)
+    if assignment is None:
+        raise Http404("No such case.")
+    return assignment
+
+
+def _row_forms(case_id: int) -> tuple[AcceptAssignmentForm, DeclineAssignmentForm]:
+    # Unique ids per row, so every label points at its own case's field.
+    auto_id = f"id_case{case_id}_%s"
+    return AcceptAssignmentForm(auto_id=auto_id), DeclineAssignmentForm(auto_id=auto_id)
+
+
+def _own_determination(*, case_id: int, assignment: Assignment) -> Determination | None:
+    """The case's current determination if it is this reviewer's; a predecessor's is never shown."""
+    determination = selectors.current_determination(case_id=case_id)
+    if determination is not None and determination.reviewer_id != assignment.reviewer_id:
+        return None
+    return determination
+
+
+def _is_editable(*, assignment: Assignment, determination: Determination | None) -> bool:
+    return (
+        assignment.case.status == CaseStatus.IN_REVIEW
+        and assignment.status == AssignmentStatus.ACCEPTED
+        and (determination is None or determination.status in review_services.EDITABLE_STATUSES)
+    )
+
+
+def _determination_forms(
+    *, case: Case, determination: Determination | None, data=None, read_only: bool = False
+) -> DeterminationForms:
+    saved = {row.disputed_item_id: row for row in determination.items.all()} if determination else {}
+    return DeterminationForms(
+        disputed_items=list(case.disputed_items.all()),
+        saved=saved,
+        summary=determination.clinical_case_summary if determination else "",
+        data=data,
+        read_only=read_only,
+    )
+
+
+def _render_case_file(
+    request: HttpRequest,
+    *,
+    assignment: Assignment,
+    forms: DeterminationForms | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    case = selectors.case_file(case_id=assignment.case_id)
+    assignment.case = case
+    determination = _own_determination(case_id=case.pk, assignment=assignment)
+    editable = _is_editable(assignment=assignment, determination=determination)
+    show_form = assignment.status == AssignmentStatus.ACCEPTED
+    if forms is None and show_form:
+        forms = _determination_forms(case=case, determination=determination, read_only=not editable)
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"case file {case.case_number} (reviewer)",
+        request=request,
+    )
+    accept_form, decline_form = _row_forms(case.pk)
+    return render(
+        request,
+        "review/case_file.html",
+        {
+            "case": case,
+            "assignment": assignment,
+            "determination": determination,
+            "forms": forms,
+            "editable": editable,
+            "show_form": show_form,
+            "accept_form": accept_form,
+            "decline_form": decline_form,
+            "days_left": selectors.days_left(due=case.determination_due),
+            "guidelines": selectors.guideline_suggestions() if editable else [],
+            "guideline_datalist_id": GUIDELINE_DATALIST_ID,
+        },
+        status=status,
+    )
+
+
+def _refuse_change(
+    request: HttpRequest, assignment: Assignment, determination: Determination | None
+) -> HttpResponse:
+    if determination is not None and determination.status not in review_services.EDITABLE_STATUSES:
+        why = (
+            f"The determination is {determination.get_status_display().lower()}; it can no longer be changed."
+        )
+    elif assignment.status != AssignmentStatus.ACCEPTED:
+        why = "Accept the case before you write its determination."
+    else:
+        why = (
+            f"Case status: {assignment.case.get_status_display()}. "
+            "The determination can be changed only while the case is in review."
+        )
+    messages.error(request, why)
+    return _render_case_file(request, assignment=assignment, status=409)
+
+
+def _posted_forms(
+    request: HttpRequest, assignment: Assignment
+) -> tuple[DeterminationForms | None, HttpResponse | None]:
+    """(forms bound to the POST, refusal response or None)."""
+    determination = _own_determination(case_id=assignment.case_id, assignment=assignment)
+    if not _is_editable(assignment=assignment, determination=determination):
+        return None, _refuse_change(request, assignment, determination)
+    forms = _determination_forms(case=assignment.case, determination=determination, data=request.POST)
+    return forms, None
+
+
+def _service_error(
+    request: HttpRequest, assignment: Assignment, forms: DeterminationForms, error
+) -> HttpResponse:
+    for message in forms.add_service_errors(getattr(error, "errors", [])):
+        messages.error(request, message)
+    messages.error(request, error.message)
+    return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+
+
+def _case_file_url(case_id: int, anchor: str = "") -> str:
+    return reverse("review:case_file", kwargs={"case_id": case_id}) + anchor
+
+
+# ---- the reviewer ----
+
+
+@require_GET
+def reviewer_home(request: HttpRequest) -> HttpResponse:
+    reviewer = _reviewer_or_404(request)
+    rows = selectors.reviewer_queue(reviewer=reviewer)
+    queue, with_qa = [], []
+    for row in rows:
+        if row.case.status == CaseStatus.QA_REVIEW:
+            with_qa.append(row)
+        else:
+            accept_form, decline_form = _row_forms(row.case.pk)
+            queue.append({"row": row, "accept_form": accept_form, "decline_form": decline_form})
+    return render(
+        request,
+        "review/reviewer_home.html",
+        {"reviewer": reviewer, "queue": queue, "with_qa": with_qa},
+    )
+
+
+@require_POST
+def accept(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    form = AcceptAssignmentForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("attest_no_conflict", []):
+            messages.error(request, f"Case {assignment.case.case_number}: {error}")
+        return redirect("review:reviewer_home")
+    try:
+        accept_assignment(assignment_id=assignment.pk, by=request.user, attest_no_conflict=True)
+    except (ReviewerError, CaseError) as error:
+        messages.error(request, error.message)
+        return redirect("review:reviewer_home")
+    messages.success(request, f"You accepted case {assignment.case.case_number}.")
+    return redirect(_case_file_url(case_id))
+
+
+@require_POST
+def decline(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    form = DeclineAssignmentForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, f"Case {assignment.case.case_number}: {error}")
+        return redirect("review:reviewer_home")
+    try:
+        decline_assignment(assignment_id=assignment.pk, by=request.user, reason=form.cleaned_data["reason"])
+    except (ReviewerError, CaseError) as error:
+        messages.error(request, error.message)
+        return redirect("review:reviewer_home")
+    messages.success(request, f"You declined case {assignment.case.case_number}; it will be reassigned.")
+    return redirect("review:reviewer_home")
+
+
+@require_GET
+def case_file(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    return _render_case_file(request, assignment=assignment)
+
+
+@require_POST
+def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    forms, refused = _posted_forms(request, assignment)
+    if refused is not None:
+        return refused
+    if not forms.is_valid():
+        messages.error(request, "The draft was not saved: correct the fields marked below.")
+        return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+    try:
+        review_services.save_draft(
+            case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
+        )
+    except CaseError as error:
+        return _service_error(request, assignment, forms, error)
+    messages.success(request, "Draft saved.")
+    return redirect(_case_file_url(case_id, "#determination"))
+
+
+@require_http_methods(["GET", "POST"])
+def preview(request: HttpRequest, case_id: int) -> HttpResponse:
+    """POST saves the draft first (the letter is rendered from what is stored); GET shows the stored one."""
+    assignment = _assignment_or_404(request, case_id)
+    if request.method == "POST":
+        forms, refused = _posted_forms(request, assignment)
+        if refused is not None:
+            return refused
+        if not forms.is_valid():
+            messages.error(request, "The draft was not saved: correct the fields marked below.")
+            return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+        try:
+            review_services.save_draft(
+                case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
+            )
+        except CaseError as error:
+            return _service_error(request, assignment, forms, error)
+    determination = _own_determination(case_id=case_id, assignment=assignment)
+    if determination is None:
+        messages.info(request, "Nothing is saved yet: write and save a draft to preview its letter.")
+        return redirect(_case_file_url(case_id, "#determination"))
+    log_access(
+        user=request.user,
+        case=assignment.case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"letter preview {assignment.case.case_number} (reviewer)",
+        request=request,
+    )
+    return render(
+        request,
+        "review/preview.html",
+        {
+            "case": assignment.case,
+            "determination": determination,
+            "letter_html": render_letter_html(determination=determination, draft=True),
+            "editable": _is_editable(assignment=assignment, determination=determination),
+        },
+    )
+
+
+@require_POST
+def submit(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    forms, refused = _posted_forms(request, assignment)
+    if refused is not None:
+        return refused
+    if not forms.is_valid():
+        messages.error(request, "The determination was not submitted: correct the fields marked below.")
+        return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+    try:
+        review_services.submit_determination(
+            case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
+        )
+    except CaseError as error:
+        return _service_error(request, assignment, forms, error)
+    messages.success(
+        request, "Determination submitted to clinical QA. You will see it again if QA returns it."
+    )
+    return redirect(_case_file_url(case_id))
+
+
+# ---- clinical QA ----
+
+
+@require_GET
 @permission_required("determinations.qa_determination", raise_exception=True)
 def qa_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/qa_queue.html", {})
+    return render(request, "review/qa_queue.html", {"rows": selectors.qa_queue()})
+
+
+def _render_qa_page(
+    request: HttpRequest, *, determination_id: int, return_form: QAReturnForm | None = None, status: int = 200
+) -> HttpResponse:
+    determination = selectors.determination_for_qa(determination_id=determination_id)
+    if determination is None:
+        raise Http404("No such determination.")
+    case = determination.case
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"QA of determination {determination.pk} for {case.case_number}",
+        request=request,
+    )
+    decisions = {row.disputed_item_id: row for row in determination.items.all()}
+    comparison = [{"item": item, "decision": decisions.get(item.pk)} for item in case.disputed_items.all()]
+    actionable = determination.status == DeterminationStatus.SUBMITTED and case.status == CaseStatus.QA_REVIEW
+    return render(
+        request,
+        "review/qa_determination.html",
+        {
+            "determination": determination,
+            "case": case,
+            "comparison": comparison,
+            "actionable": actionable,
+            "return_form": return_form or QAReturnForm(),
+            "letter_html": render_letter_html(determination=determination, draft=True),
+            "days_left": selectors.days_left(due=case.determination_due),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@permission_required("determinations.qa_determination", raise_exception=True)
+def qa_determination(request: HttpRequest, determination_id: int) -> HttpResponse:
+    return _render_qa_page(request, determination_id=determination_id)
+
+
+@require_POST
+@permission_required("determinations.qa_determination", raise_exception=True)
+def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
+    try:
+        determination = review_services.qa_approve(determination_id=determination_id, by=request.user)
+    except CaseError as error:
+        messages.error(request, error.message)
+        return _render_qa_page(request, determination_id=determination_id, status=409)
+    messages.success(
+        request,
+        f"Determination for case {determination.case.case_number} approved; its letter is being issued.",
+    )
+    return redirect("review:qa_queue")
+
+
+@require_POST
+@permission_required("determinations.qa_determination", raise_exception=True)
+def qa_return(request: HttpRequest, determination_id: int) -> HttpResponse:
+    form = QAReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The determination was not returned: write a comment for the reviewer.")
+        return _render_qa_page(request, determination_id=determination_id, return_form=form, status=400)
+    try:
+        determination = review_services.qa_return(
+            determination_id=determination_id, by=request.user, comment=form.cleaned_data["comment"]
+        )
+    except CaseError as error:
+        for path, message in getattr(error, "errors", []):
+            if path == "comment":
+                form.add_error("comment", message)
+        messages.error(request, error.message)
+        return _render_qa_page(request, determination_id=determination_id, return_form=form, status=409)
+    messages.success(
+        request, f"Determination for case {determination.case.case_number} returned to its reviewer."
+    )
+    return redirect("review:qa_queue")

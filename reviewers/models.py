@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from cases.models import Case, ItemCategory
 
@@ -13,6 +16,16 @@ from cases.models import Case, ItemCategory
 class ReviewerStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     SUSPENDED = "suspended", "Suspended"
+
+
+# Never assigned sorts as assigned long ago. An expression rather than NULLS FIRST, which
+# SQLite cannot index; the picker orders by exactly these expressions so the index serves it.
+NEVER_ASSIGNED = datetime(2000, 1, 1, tzinfo=UTC)
+PICKING_ORDER = (
+    F("open_cases"),
+    Coalesce("last_assigned_at", Value(NEVER_ASSIGNED)),
+    F("reviewer_number"),
+)
 
 
 class Reviewer(models.Model):
@@ -29,9 +42,15 @@ class Reviewer(models.Model):
     weekly_practice_hours = models.DecimalField(max_digits=4, decimal_places=1)
     hours_attested_on = models.DateField(help_text="When the weekly hours were last attested.")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # Active assignments, recounted from Assignment by reviewers.services on every change
+    # (never incremented blindly), so the picker can walk reviewers in load order by index.
+    open_cases = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["reviewer_number"]
+        indexes = [
+            models.Index(*PICKING_ORDER, name="reviewer_picking_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ReviewerStatus.values), name="reviewer_status_valid"
@@ -160,6 +179,8 @@ class Assignment(models.Model):
     decline_reason = models.TextField(blank=True)
     # The reviewers considered and why each other one was excluded.
     candidates = models.JSONField(default=list, blank=True)
+    # Set once the reviewer was emailed about the offer, so a retried task never sends twice.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-assigned_at", "-id"]
@@ -170,6 +191,16 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=AssignmentStatus.values), name="assignment_status_valid"
             ),
+            # An active assignment is offered or accepted; a declined or ended one is inactive.
+            models.CheckConstraint(
+                condition=Q(active=False)
+                | Q(status__in=[AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED]),
+                name="assignment_active_is_offered_or_accepted",
+            ),
+        ]
+        indexes = [
+            # Open-case counts per reviewer read only active rows.
+            models.Index(fields=["reviewer"], condition=Q(active=True), name="assignment_open_by_reviewer"),
         ]
 
     def __str__(self) -> str:

@@ -35,12 +35,20 @@ def allowed_targets(*, status: str) -> list[str]:
     )
 
 
+def status_label(status: str) -> str:
+    """The readable name of a state; an unknown value is shown as given rather than failing."""
+    try:
+        return str(CaseStatus(status).label)
+    except ValueError:
+        return repr(status)
+
+
 def _transition_method_name(*, source: str, target: str) -> str:
     for t in Case._meta.get_field("status").get_all_transitions(Case):
         if t.source in (source, "*") and t.target == target:
             return t.name
     raise TransitionNotAllowedError(
-        f"A case in {CaseStatus(source).label} cannot move to {CaseStatus(target).label}."
+        f"A case in {status_label(source)} cannot move to {status_label(target)}."
     )
 
 
@@ -81,7 +89,9 @@ def refresh_deadlines(
     case.notice_due = deadlines.compute_notice_due(eligible_on=case.eligible_on) if case.eligible_on else None
     case.records_due = (
         deadlines.compute_records_due(
-            notice_on=case.notice_sent_on, notice_method=case.notice_method, expedited=expedited
+            notice_on=_expedited_start(case=case, start=case.notice_sent_on),
+            notice_method=case.notice_method,
+            expedited=expedited,
         )
         if case.notice_sent_on
         else None
@@ -92,7 +102,9 @@ def refresh_deadlines(
                 case.disputed_items.values_list("category", "formulary_drug")
             )
         case.determination_due = deadlines.compute_determination_due(
-            records_complete_on=case.records_complete_on, expedited=expedited, formulary_only=formulary_only
+            records_complete_on=_expedited_start(case=case, start=case.records_complete_on),
+            expedited=expedited,
+            formulary_only=formulary_only,
         )
     else:
         case.determination_due = None
@@ -102,10 +114,22 @@ def refresh_deadlines(
     case.overdue = case.next_deadline is not None and case.next_deadline < today()
 
 
+def _expedited_start(*, case: Case, start: date) -> date:
+    """When a standard case was made expedited after `start`, the shorter clock runs from then.
+
+    Counting 24 hours or 3 days from a date already weeks past would make the case overdue
+    the moment the physician certified it; the certification is what starts the short clock.
+    """
+    if case.priority == Priority.EXPEDITED and case.expedited_on and case.expedited_on > start:
+        return case.expedited_on
+    return start
+
+
 def _next_deadline(*, case: Case) -> date | None:
     """The deadline the case is working against in its current state."""
     by_status = {
-        S.ELIGIBILITY_REVIEW: case.eligibility_info_due,
+        # Once staff confirmed it eligible, the NOARFI is what is due next.
+        S.ELIGIBILITY_REVIEW: case.notice_due if case.eligibility_confirmed else case.eligibility_info_due,
         S.AWAITING_RECORDS: case.records_due,
         S.READY_FOR_ASSIGNMENT: case.determination_due,
         S.ASSIGNED: case.determination_due,
@@ -137,7 +161,7 @@ def transition_case(
         if expected_from is not None and source != expected_from:
             raise TransitionNotAllowedError(
                 f"Case {case.case_number} was changed by someone else: it is now "
-                f"{CaseStatus(source).label}, no longer {CaseStatus(expected_from).label}. "
+                f"{status_label(source)}, no longer {status_label(expected_from)}. "
                 "Reload the page to see its current state."
             )
         method_name = _transition_method_name(source=source, target=to)

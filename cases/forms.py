@@ -1,0 +1,319 @@
+"""Forms of the staff case pages: one per workflow step, and the intake form for a new application."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import CaseStatus, ItemCategory, NoticeMethod, Priority, ServiceMethod, URDecision
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class ActionForm(forms.Form):
+    """A workflow step; `expected_from` is the state the user saw when the page was drawn."""
+
+    expected_from = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {}
+
+
+class ConfirmActionForm(ActionForm):
+    pass
+
+
+class OverrideEligibilityForm(ActionForm):
+    eligible = forms.TypedChoiceField(
+        label="Decision",
+        choices=[("yes", "Eligible for IMR"), ("no", "Not eligible")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Written reason for the override",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Required; it is logged on the case's timeline.",
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"eligible": self.cleaned_data["eligible"], "reason": self.cleaned_data["reason"]}
+
+
+class NoticeForm(ActionForm):
+    method = forms.ChoiceField(
+        label="The NOARFI was sent by", choices=NoticeMethod.choices, widget=forms.RadioSelect
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"method": self.cleaned_data["method"]}
+
+
+class RecordsCompleteForm(ActionForm):
+    on = forms.DateField(
+        label="Records complete on",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="The day the last records arrived; leave blank for today.",
+    )
+
+    def clean_on(self) -> date | None:
+        on = self.cleaned_data.get("on")
+        if on and on > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return on
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"on": self.cleaned_data.get("on")}
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class CloseForm(ActionForm):
+    reason = forms.CharField(
+        label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ExpediteForm(ActionForm):
+    certification_note = forms.CharField(
+        label="Treating physician's certification",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Who certified the imminent and serious threat to the employee's health, and when.",
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"certification_note": self.cleaned_data["certification_note"]}
+
+
+class RemandForm(ActionForm):
+    order_reference = forms.CharField(label="WCAB order reference", max_length=200)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"order_reference": self.cleaned_data["order_reference"]}
+
+
+# ---- Intake of a new application ---------------------------------------------------------
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(label: str, *, initial: str = "yes") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial=initial,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class IntakeForm(forms.Form):
+    """The application's facts; the disputed items come in `DisputedItemFormSet`.
+
+    Field names follow the `imr-case/1` paths in `INTAKE_FIELD_PATHS`, so the importer's
+    errors land on the field they are about.
+    """
+
+    priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.STANDARD)
+    received_on = forms.DateField(label="Application received on", widget=DATE_WIDGET)
+    signed = _yes_no("Signed by the employee or representative")
+    ur_decision_attached = _yes_no("UR decision attached")
+    liability_disputed = _yes_no("Liability for the injury disputed", initial="no")
+
+    employee_first_name = forms.CharField(label="Employee first name", max_length=100)
+    employee_last_name = forms.CharField(label="Employee last name", max_length=100)
+    employee_date_of_birth = forms.DateField(
+        label="Employee date of birth", required=False, widget=DATE_WIDGET
+    )
+    employee_email = forms.EmailField(label="Employee email", required=False)
+    employee_mailing_address = forms.CharField(
+        label="Employee mailing address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    employer_name = forms.CharField(label="Employer", max_length=200)
+    employer_email = forms.EmailField(label="Employer email", required=False)
+
+    claims_administrator_name = forms.CharField(label="Claims administrator", max_length=200)
+    claim_number = forms.CharField(label="Claim number", max_length=60)
+    claims_administrator_email = forms.EmailField(label="Claims administrator email", required=False)
+
+    provider_name = forms.CharField(label="Requesting provider", max_length=200)
+    provider_specialty = forms.CharField(label="Provider specialty", max_length=120, required=False)
+    provider_npi = forms.CharField(label="Provider NPI", max_length=10, required=False)
+    provider_email = forms.EmailField(label="Provider email", required=False)
+
+    attorney_name = forms.CharField(label="Employee's attorney (if any)", max_length=200, required=False)
+    attorney_firm = forms.CharField(label="Attorney's firm", max_length=200, required=False)
+    attorney_email = forms.EmailField(label="Attorney email", required=False)
+
+    injury_date = forms.DateField(label="Date of injury", widget=DATE_WIDGET)
+    body_parts = forms.CharField(
+        label="Body parts (one per line)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    diagnoses = forms.CharField(
+        label="Diagnoses (one per line)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    ur_decision_date = forms.DateField(label="UR decision date", widget=DATE_WIDGET)
+    ur_served_on = forms.DateField(
+        label="UR decision served on",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Blank: the decision date.",
+    )
+    ur_service_method = forms.ChoiceField(label="UR service method", choices=ServiceMethod.choices)
+    ur_reviewer_name = forms.CharField(label="UR reviewer", max_length=200, required=False)
+    ur_organization = forms.CharField(label="UR organization", max_length=200, required=False)
+    ur_conditionally_noncertified = _yes_no(
+        "UR decision is a conditional non-certification (CNC)", initial="no"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        has_attorney_details = cleaned.get("attorney_firm") or cleaned.get("attorney_email")
+        if has_attorney_details and not cleaned.get("attorney_name"):
+            self.add_error("attorney_name", "Give the attorney's name, or leave the attorney fields blank.")
+        return cleaned
+
+
+class DisputedItemForm(forms.Form):
+    description = forms.CharField(label="Treatment in dispute", max_length=500)
+    category = forms.ChoiceField(label="Category", choices=ItemCategory.choices)
+    formulary_drug = forms.BooleanField(label="Drug-formulary item", required=False)
+    procedure_code = forms.CharField(label="Procedure code", max_length=20, required=False)
+    quantity = forms.IntegerField(label="Quantity", min_value=1, required=False)
+    body_part = forms.CharField(label="Body part", max_length=120, required=False)
+    ur_decision = forms.ChoiceField(label="UR decision", choices=URDecision.choices)
+
+
+DisputedItemFormSet = forms.formset_factory(
+    DisputedItemForm, extra=2, min_num=1, validate_min=True, max_num=30, validate_max=True
+)
+
+# imr-case/1 path -> intake form field, for mapping the importer's errors back.
+INTAKE_FIELD_PATHS = {
+    "priority": "priority",
+    "application.received_on": "received_on",
+    "application.signed": "signed",
+    "application.ur_decision_attached": "ur_decision_attached",
+    "application.liability_disputed": "liability_disputed",
+    "employee.first_name": "employee_first_name",
+    "employee.last_name": "employee_last_name",
+    "employee.date_of_birth": "employee_date_of_birth",
+    "employee.email": "employee_email",
+    "employee.mailing_address": "employee_mailing_address",
+    "employer.name": "employer_name",
+    "employer.email": "employer_email",
+    "claims_administrator.name": "claims_administrator_name",
+    "claims_administrator.claim_number": "claim_number",
+    "claims_administrator.email": "claims_administrator_email",
+    "requesting_provider.name": "provider_name",
+    "requesting_provider.specialty": "provider_specialty",
+    "requesting_provider.npi": "provider_npi",
+    "requesting_provider.email": "provider_email",
+    "attorney.name": "attorney_name",
+    "attorney.firm": "attorney_firm",
+    "attorney.email": "attorney_email",
+    "injury.date": "injury_date",
+    "injury.body_parts": "body_parts",
+    "injury.diagnoses": "diagnoses",
+    "utilization_review.decision_date": "ur_decision_date",
+    "utilization_review.served_on": "ur_served_on",
+    "utilization_review.service_method": "ur_service_method",
+    "utilization_review.reviewer_name": "ur_reviewer_name",
+    "utilization_review.organization": "ur_organization",
+    "utilization_review.conditionally_noncertified": "ur_conditionally_noncertified",
+}
+
+
+def _optional(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value not in (None, "")}
+
+
+def build_intake_payload(*, form: IntakeForm, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `imr-case/1` object for a valid intake form and its disputed items."""
+    data = form.cleaned_data
+    iso = lambda day: day.isoformat() if day else None  # noqa: E731
+    attorney = None
+    if data["attorney_name"]:
+        attorney = {
+            "name": data["attorney_name"],
+            **_optional(firm=data["attorney_firm"], email=data["attorney_email"]),
+        }
+    return {
+        "format": "imr-case/1",
+        "priority": data["priority"],
+        "application": {
+            "received_on": iso(data["received_on"]),
+            "signed": data["signed"],
+            "ur_decision_attached": data["ur_decision_attached"],
+            "liability_disputed": data["liability_disputed"],
+        },
+        "employee": {
+            "first_name": data["employee_first_name"],
+            "last_name": data["employee_last_name"],
+            **_optional(
+                date_of_birth=iso(data["employee_date_of_birth"]),
+                email=data["employee_email"],
+                mailing_address=data["employee_mailing_address"],
+            ),
+        },
+        "employer": {"name": data["employer_name"], **_optional(email=data["employer_email"])},
+        "claims_administrator": {
+            "name": data["claims_administrator_name"],
+            "claim_number": data["claim_number"],
+            **_optional(email=data["claims_administrator_email"]),
+        },
+        "requesting_provider": {
+            "name": data["provider_name"],
+            **_optional(
+                specialty=data["provider_specialty"], npi=data["provider_npi"], email=data["provider_email"]
+            ),
+        },
+        "attorney": attorney,
+        "injury": {
+            "date": iso(data["injury_date"]),
+            "body_parts": _lines(data["body_parts"]),
+            "diagnoses": _lines(data["diagnoses"]),
+        },
+        "utilization_review": {
+            "decision_date": iso(data["ur_decision_date"]),
+            **_optional(served_on=iso(data["ur_served_on"])),
+            "service_method": data["ur_service_method"],
+            "reviewer_name": data["ur_reviewer_name"],
+            "organization": data["ur_organization"],
+            "conditionally_noncertified": data["ur_conditionally_noncertified"],
+        },
+        "disputed_items": [
+            {
+                "description": item["description"],
+                "category": item["category"],
+                "formulary_drug": bool(item.get("formulary_drug")),
+                "ur_decision": item["ur_decision"],
+                **_optional(
+                    procedure_code=item.get("procedure_code"),
+                    quantity=item.get("quantity"),
+                    body_part=item.get("body_part"),
+                ),
+            }
+            for item in items
+        ],
+    }

@@ -1,0 +1,155 @@
+"""Reads for the reviewer's workspace and clinical QA: who may see what, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Prefetch, QuerySet
+
+from cases.models import Case, CaseEvent, CaseStatus
+from cases.services.workflow import today
+from determinations.models import Determination, DeterminationStatus, GuidelineEntry, ItemDecision
+from reviewers.models import Assignment, Reviewer
+
+# The states in which the assigned reviewer may open the case file.
+REVIEWER_CASE_STATUSES = (CaseStatus.ASSIGNED, CaseStatus.IN_REVIEW, CaseStatus.QA_REVIEW)
+# The states that make up the reviewer's work queue.
+REVIEWER_QUEUE_STATUSES = (CaseStatus.ASSIGNED, CaseStatus.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    assignment: Assignment | None
+    determination: Determination | None
+    days_left: int | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+def days_left(*, due: date | None, on: date | None = None) -> int | None:
+    return (due - (on or today())).days if due else None
+
+
+def reviewer_of(*, user: AbstractBaseUser) -> Reviewer | None:
+    if not user.is_authenticated:
+        return None
+    return Reviewer.objects.filter(user_id=user.pk).first()
+
+
+def _urgency_order(prefix: str = "") -> list:
+    # Earliest deadline first; at the same deadline an expedited case goes first.
+    return [
+        F(f"{prefix}determination_due").asc(nulls_last=True),
+        # "expedited" sorts before "standard".
+        F(f"{prefix}priority").asc(),
+        F(f"{prefix}received_on").asc(),
+        F(f"{prefix}id").asc(),
+    ]
+
+
+def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
+    """The reviewer's active assignments in assigned, in review or QA review, most urgent first (1 query)."""
+    assignments = (
+        Assignment.objects.filter(reviewer=reviewer, active=True, case__status__in=REVIEWER_CASE_STATUSES)
+        .select_related("case")
+        .order_by(*_urgency_order("case__"))
+    )
+    on = today()
+    return [
+        QueueRow(
+            case=a.case,
+            assignment=a,
+            determination=None,
+            days_left=days_left(due=a.case.determination_due, on=on),
+        )
+        for a in assignments
+    ]
+
+
+def assignment_for_reviewer(
+    *, user: AbstractBaseUser, case_id: int, statuses: tuple[str, ...] = REVIEWER_CASE_STATUSES
+) -> Assignment | None:
+    """The user's active assignment on the case, when the case is in one of `statuses`; else None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Assignment.objects.select_related("case", "reviewer")
+        .filter(case_id=case_id, active=True, reviewer__user_id=user.pk, case__status__in=statuses)
+        .first()
+    )
+
+
+def case_file(*, case_id: int) -> Case:
+    """The case with everything its file page shows (parties, items, documents, timeline)."""
+    return Case.objects.prefetch_related(
+        "parties",
+        "disputed_items",
+        "documents",
+        Prefetch("events", queryset=CaseEvent.objects.order_by("at", "id")),
+    ).get(pk=case_id)
+
+
+def current_determination(*, case_id: int) -> Determination | None:
+    """The case's determination that is not superseded, with its item decisions."""
+    return (
+        Determination.objects.filter(case_id=case_id)
+        .exclude(status=DeterminationStatus.SUPERSEDED)
+        .select_related("reviewer")
+        .prefetch_related(Prefetch("items", queryset=ItemDecision.objects.select_related("disputed_item")))
+        .first()
+    )
+
+
+def guideline_suggestions() -> list[str]:
+    return list(GuidelineEntry.objects.filter(active=True).values_list("citation", flat=True))
+
+
+def qa_queue() -> list[QueueRow]:
+    """Cases in QA review with their determination, most urgent first (1 query).
+
+    Approved determinations stay listed until their letter is issued (the case then leaves
+    QA review), so QA sees a letter that is late in coming.
+    """
+    determinations: QuerySet[Determination] = (
+        Determination.objects.filter(
+            case__status=CaseStatus.QA_REVIEW,
+            status__in=[DeterminationStatus.SUBMITTED, DeterminationStatus.APPROVED],
+        )
+        .select_related("case", "reviewer")
+        .order_by(
+            F("status").desc(),  # "submitted" before "approved": work to do first
+            *_urgency_order("case__"),
+        )
+    )
+    on = today()
+    return [
+        QueueRow(
+            case=d.case,
+            assignment=None,
+            determination=d,
+            days_left=days_left(due=d.case.determination_due, on=on),
+        )
+        for d in determinations
+    ]
+
+
+def determination_for_qa(*, determination_id: int) -> Determination | None:
+    """The determination with its case file, for the QA page."""
+    return (
+        Determination.objects.select_related("case", "reviewer", "approved_by")
+        .prefetch_related(
+            Prefetch("items", queryset=ItemDecision.objects.select_related("disputed_item")),
+            "case__parties",
+            "case__disputed_items",
+            "case__documents",
+            Prefetch("case__events", queryset=CaseEvent.objects.order_by("at", "id")),
+        )
+        .filter(pk=determination_id)
+        .exclude(status=DeterminationStatus.SUPERSEDED)
+        .first()
+    )

@@ -1,0 +1,317 @@
+"""Assigning a reviewer to a case: automatically (the Celery task), by staff, or by reassignment.
+
+Every path locks the case first, then the chosen reviewer, so two workers (or a worker and a
+staff member) never give one case two reviewers nor push a reviewer past capacity. The
+automatic path shortlists in SQL (`selectors.shortlist_reviewers`) and re-checks the short
+list with the Python rules and the conflict screen, so its cost does not grow with the
+number of reviewers; the full per-reviewer screen runs only when nobody qualifies, to tell
+staff why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus
+from cases.services.workflow import lock_case, record_case_event, today, transition_case
+from reviewers import selectors
+from reviewers.errors import ReviewerError
+from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from reviewers.selectors import CandidateReport, CaseScreening
+
+S = CaseStatus
+# How many reviewers each shortlist query brings back; conflicts are rare, so one is the norm.
+SHORTLIST_SIZE = 8
+MANUAL_ASSIGNMENT_EVENT = "manual_assignment_needed"
+
+
+def assign_case_automatically(*, case_id: int) -> Assignment | None:
+    """Offer a ready case to the best qualified reviewer; None when not ready or nobody qualifies.
+
+    Idempotent: a case already assigned (or no longer waiting) is left alone, so a retried
+    or duplicated task assigns once.
+    """
+    with transaction.atomic():
+        try:
+            case = lock_case(case_id=case_id)
+        except Case.DoesNotExist:
+            return None
+        if case.status != S.READY_FOR_ASSIGNMENT:
+            return None
+        screening = selectors.case_screening(case=case)
+        if screening.active_assignment is not None:
+            if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
+                return None
+            _end_previous_review(screening=screening)
+        on = today()
+        considered, chosen = _pick(screening=screening, on=on)
+        if chosen is None:
+            _flag_for_manual_assignment(case=case, screening=screening, on=on)
+            return None
+        return _offer(
+            case=case,
+            reviewer=chosen.reviewer,
+            by=None,
+            candidates=[report.as_json() for report in considered],
+            reason=f"Assigned automatically to reviewer {chosen.reviewer.reviewer_number}",
+        )
+
+
+def assign_case_manually(*, case_id: int, reviewer_id: int, by: AbstractBaseUser) -> Assignment:
+    """Staff offer a ready case to a reviewer of their choice; refused with the reasons if ineligible."""
+    _require_permission(by=by)
+    with transaction.atomic():
+        case = _lock_case_or_error(case_id=case_id)
+        if case.status != S.READY_FOR_ASSIGNMENT:
+            raise ReviewerError(
+                f"Case {case.case_number} is {case.get_status_display().lower()}, not ready for assignment."
+                + (" Use Reassign to give it to another reviewer." if case.status == S.ASSIGNED else "")
+            )
+        screening = selectors.case_screening(case=case)
+        if screening.active_assignment is not None:
+            if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
+                raise ReviewerError(f"Case {case.case_number} already has a reviewer; use Reassign.")
+            _end_previous_review(screening=screening)
+        return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason="")
+
+
+def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reason: str) -> Assignment:
+    """Staff take an offered (not yet accepted) case from its reviewer and offer it to another.
+
+    The former reviewer's assignment is ended and kept, so the picker never offers the case
+    back to them. A case in review cannot be moved back to `assigned` by the workflow, so
+    a reviewer who already accepted must decline or staff must handle it outside this step.
+    """
+    _require_permission(by=by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewerError("Give the reason for reassigning the case.", field="reason")
+    with transaction.atomic():
+        case = _lock_case_or_error(case_id=case_id)
+        if case.status == S.READY_FOR_ASSIGNMENT:
+            screening = selectors.case_screening(case=case)
+            if screening.active_assignment is not None:
+                _end_previous_review(screening=screening)
+            return _assign_chosen(
+                case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason=reason
+            )
+        if case.status != S.ASSIGNED:
+            raise ReviewerError(
+                f"Case {case.case_number} is {case.get_status_display().lower()}: only a case offered to a "
+                "reviewer who has not accepted yet can be reassigned."
+            )
+        screening = selectors.case_screening(case=case)
+        current = screening.active_assignment
+        if current is None:
+            raise ReviewerError(f"Case {case.case_number} has no active assignment to reassign.")
+        if current.reviewer_id == reviewer_id:
+            raise ReviewerError(f"Reviewer {current.reviewer.reviewer_number} already holds this case.")
+        Assignment.objects.filter(pk=current.pk).update(
+            status=AssignmentStatus.ENDED,
+            active=False,
+            responded_at=timezone.now(),
+            decline_reason=f"Reassigned by staff: {reason}",
+        )
+        refresh_open_cases(reviewer_ids=[current.reviewer_id])
+        screening.previous_reviewer_ids.add(current.reviewer_id)
+        screening.active_assignment = None
+        transition_case(
+            case_id=case.pk,
+            to=S.READY_FOR_ASSIGNMENT,
+            by=by,
+            reason=f"Reassignment from reviewer {current.reviewer.reviewer_number}: {reason}",
+            expected_from=S.ASSIGNED,
+            data={"assignment_id": current.pk, "reviewer_number": current.reviewer.reviewer_number},
+        )
+        # The task enqueued by that step finds the case assigned again and does nothing.
+        return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason=reason)
+
+
+# ---- internals -------------------------------------------------------------------------
+
+
+def _require_permission(*, by: AbstractBaseUser) -> None:
+    if by is None or not by.is_authenticated or not by.has_perm("reviewers.add_assignment"):
+        raise ReviewerError("You do not have permission to assign reviewers.")
+
+
+def _lock_case_or_error(*, case_id: int) -> Case:
+    try:
+        return lock_case(case_id=case_id)
+    except Case.DoesNotExist:
+        raise ReviewerError("This case does not exist.") from None
+
+
+def _end_previous_review(*, screening: CaseScreening) -> None:
+    """A remanded case still shows the earlier reviewer's assignment: end it (a new reviewer is due)."""
+    previous = screening.active_assignment
+    Assignment.objects.filter(pk=previous.pk).update(status=AssignmentStatus.ENDED, active=False)
+    refresh_open_cases(reviewer_ids=[previous.reviewer_id])
+    screening.previous_reviewer_ids.add(previous.reviewer_id)
+    screening.active_assignment = None
+
+
+def refresh_open_cases(*, reviewer_ids: list[int]) -> None:
+    """Recount the stored open-case counter of these reviewers from Assignment (one query).
+
+    Call after activating or deactivating an assignment, in the same transaction.
+    """
+    if reviewer_ids:
+        Reviewer.objects.filter(pk__in=reviewer_ids).update(
+            open_cases=Coalesce(selectors.open_count_subquery(), Value(0))
+        )
+
+
+def _lock_reviewer_and_count(*, reviewer_id: int, skip_locked: bool = False) -> int | None:
+    """Lock the reviewer row, then count their open cases in a fresh snapshot (after the lock).
+
+    With `skip_locked`, None when another transaction holds the row (it is assigning this
+    reviewer a case right now): the picker moves on rather than queueing behind it.
+    """
+    locked = (
+        Reviewer.objects.select_for_update(skip_locked=skip_locked)
+        .filter(pk=reviewer_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if locked is None:
+        return None
+    return selectors.open_case_counts(reviewer_ids=[reviewer_id]).get(reviewer_id, 0)
+
+
+def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport], CandidateReport | None]:
+    considered: list[CandidateReport] = []
+    busy: list[CandidateReport] = []
+    offset = 0
+    while True:
+        batch = selectors.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
+        for reviewer in batch:
+            reasons = selectors.screen_conflicts(reviewer=reviewer, screening=screening)
+            report = CandidateReport(reviewer=reviewer, open_cases=reviewer.open_cases, reasons=reasons)
+            considered.append(report)
+            if reasons:
+                continue
+            # Another worker offering this reviewer a case right now: try the next one first.
+            if _try_offer_slot(report=report, skip_locked=True) is None:
+                busy.append(report)
+                continue
+            if report.chosen:
+                return considered, report
+        if len(batch) < SHORTLIST_SIZE:
+            break
+        offset += SHORTLIST_SIZE
+    # Everyone qualified was busy: wait for them in order rather than flag the case.
+    for report in busy:
+        if _try_offer_slot(report=report, skip_locked=False) and report.chosen:
+            return considered, report
+    for report in busy:
+        if not report.chosen and not report.reasons:
+            report.reasons.append("Being offered another case at this moment.")
+    return considered, None
+
+
+def _try_offer_slot(*, report: CandidateReport, skip_locked: bool) -> bool | None:
+    """Lock the reviewer and check capacity; None when skipped as locked, else whether chosen."""
+    reviewer = report.reviewer
+    open_now = _lock_reviewer_and_count(reviewer_id=reviewer.pk, skip_locked=skip_locked)
+    if open_now is None:
+        return None
+    report.open_cases = open_now
+    if open_now >= reviewer.max_open_cases:
+        # Another case took their last slot, or the counter fell behind: fix it, move on.
+        refresh_open_cases(reviewer_ids=[reviewer.pk])
+        report.reasons.append(f"At capacity: {open_now} open cases of {reviewer.max_open_cases}.")
+        return False
+    report.chosen = True
+    return True
+
+
+def _assign_chosen(
+    *, case: Case, screening: CaseScreening, reviewer_id: int, by: AbstractBaseUser, reason: str
+) -> Assignment:
+    on = today()
+    if not Reviewer.objects.filter(pk=reviewer_id).exists():
+        raise ReviewerError("This reviewer does not exist.", field="reviewer")
+    _lock_reviewer_and_count(reviewer_id=reviewer_id)
+    [report] = selectors.evaluate_reviewers(
+        screening=screening, on=on, reviewers=Reviewer.objects.filter(pk=reviewer_id)
+    )
+    number = report.reviewer.reviewer_number
+    if report.reasons:
+        raise ReviewerError(
+            f"Reviewer {number} cannot take case {case.case_number}: " + " ".join(report.reasons),
+            field="reviewer",
+            reasons=report.reasons,
+        )
+    report.chosen = True
+    text = f"Assigned by staff to reviewer {number}" + (f": {reason}" if reason else "")
+    return _offer(case=case, reviewer=report.reviewer, by=by, candidates=[report.as_json()], reason=text)
+
+
+def _offer(
+    *, case: Case, reviewer: Reviewer, by: AbstractBaseUser | None, candidates: list[dict], reason: str
+) -> Assignment:
+    now = timezone.now()
+    assignment = Assignment.objects.create(
+        case=case,
+        reviewer=reviewer,
+        status=AssignmentStatus.OFFERED,
+        active=True,
+        assigned_by=by if by is not None and by.is_authenticated else None,
+        candidates=candidates,
+    )
+    Reviewer.objects.filter(pk=reviewer.pk).update(
+        last_assigned_at=now, open_cases=Coalesce(selectors.open_count_subquery(), Value(0))
+    )
+    reviewer.last_assigned_at = now
+    if case.needs_manual_assignment:
+        Case.objects.filter(pk=case.pk).update(needs_manual_assignment=False, manual_assignment_reason="")
+    transition_case(
+        case_id=case.pk,
+        to=S.ASSIGNED,
+        by=by,
+        reason=reason,
+        expected_from=S.READY_FOR_ASSIGNMENT,
+        data={"assignment_id": assignment.pk, "reviewer_number": reviewer.reviewer_number},
+    )
+    from reviewers.tasks import notify_assigned_reviewer_task
+
+    notify_assigned_reviewer_task.delay_on_commit(assignment.pk)
+    return assignment
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons for the summary: the words before any detail in parentheses or after a colon."""
+    return reason.split(" (")[0].split(":")[0].rstrip(".")
+
+
+def summarize_exclusions(*, reports: list[CandidateReport]) -> str:
+    if not reports:
+        return "No reviewers are on record."
+    kinds = Counter(kind for report in reports for kind in {_reason_kind(r) for r in report.reasons})
+    parts = [f"{kind}: {count}" for kind, count in kinds.most_common()]
+    return f"No reviewer qualifies ({len(reports)} considered): " + "; ".join(parts) + "."
+
+
+def _flag_for_manual_assignment(*, case: Case, screening: CaseScreening, on: date) -> None:
+    reports = selectors.evaluate_reviewers(screening=screening, on=on)
+    summary = summarize_exclusions(reports=reports)
+    if case.needs_manual_assignment and case.manual_assignment_reason == summary:
+        return
+    Case.objects.filter(pk=case.pk).update(needs_manual_assignment=True, manual_assignment_reason=summary)
+    case.needs_manual_assignment = True
+    case.manual_assignment_reason = summary
+    record_case_event(
+        case=case,
+        by=None,
+        kind=MANUAL_ASSIGNMENT_EVENT,
+        reason=summary,
+        data={"considered": len(reports)},
+    )

@@ -1,0 +1,92 @@
+"""Staff pages: who could take a case and why the others could not; reviewers' load."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from cases.models import AccessAction, Case, CaseStatus
+from cases.services.audit import log_access
+from cases.services.workflow import today
+from reviewers import selectors
+from reviewers.errors import ReviewerError
+from reviewers.forms import ManualAssignForm, ReassignForm
+from reviewers.services.assignment import assign_case_manually, reassign_case
+
+
+def _form_for(case: Case, data=None) -> ManualAssignForm | None:
+    if case.status == CaseStatus.READY_FOR_ASSIGNMENT:
+        return ManualAssignForm(data)
+    if case.status == CaseStatus.ASSIGNED:
+        return ReassignForm(data)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(["cases.view_all_cases", "reviewers.view_assignment"], raise_exception=True)
+def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=case_id)
+    form = _form_for(case, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not request.user.has_perm("reviewers.add_assignment"):
+            return HttpResponse("You do not have permission to assign reviewers.", status=403)
+        if form is None:
+            messages.error(
+                request, f"Case {case.case_number} is {case.get_status_display().lower()}: nothing to assign."
+            )
+            return redirect(request.path)
+        if form.is_valid():
+            try:
+                if isinstance(form, ReassignForm):
+                    assignment = reassign_case(
+                        case_id=case.pk,
+                        reviewer_id=form.cleaned_data["reviewer"].pk,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                else:
+                    assignment = assign_case_manually(
+                        case_id=case.pk, reviewer_id=form.cleaned_data["reviewer"].pk, by=request.user
+                    )
+            except ReviewerError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Case {case.case_number} offered to reviewer {assignment.reviewer.reviewer_number}.",
+                )
+                return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
+    screening = selectors.case_screening(case=case)
+    reports = selectors.evaluate_reviewers(screening=screening, on=today())
+    latest = case.assignments.select_related("reviewer", "assigned_by").first()
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr="reviewer candidates",
+        request=request,
+    )
+    return render(
+        request,
+        "reviewers/case_candidates.html",
+        {
+            "case": case,
+            "form": form,
+            "reports": reports,
+            "eligible_count": sum(report.eligible for report in reports),
+            "active_assignment": screening.active_assignment,
+            "latest_assignment": latest,
+            "can_assign": request.user.has_perm("reviewers.add_assignment"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@permission_required("reviewers.view_reviewer", raise_exception=True)
+def reviewer_list(request: HttpRequest) -> HttpResponse:
+    reviewers = list(selectors.reviewers_with_load())
+    return render(request, "reviewers/reviewer_list.html", {"reviewers": reviewers})

@@ -1,0 +1,384 @@
+"""Staff pages: queues, the case page with its steps, the intake form.
+
+Bad inputs tried: anonymous and reviewer users on every page, a QA user posting a step,
+an unknown step name and case id, a blank withdrawal reason, a blank override reason, a
+stale state (someone else moved the case), records complete with no medical record, an
+intake form with missing fields, an unparseable date, no disputed items, an NPI with a bad
+check digit and an application dated in the future.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseStatus
+from cases.services import case_actions
+from cases.services.workflow import today
+from imr_site import roles
+from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
+
+S = CaseStatus
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_assignment(monkeypatch):
+    from reviewers import tasks
+
+    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+
+
+@pytest.fixture
+def staff():
+    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def case():
+    return make_seed_like_case()
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:case", args=[case.pk])
+
+
+def step_url(case: Case, step: str) -> str:
+    return reverse("cases:action", args=[case.pk, step])
+
+
+# ---- Permissions -------------------------------------------------------------------------
+
+
+def test_anonymous_users_are_sent_to_login(client, case):
+    for url in [reverse("cases:queues"), reverse("cases:intake"), case_url(case)]:
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = client.post(
+        step_url(case, "start_eligibility_review"), {"start_eligibility_review-expected_from": "received"}
+    )
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert Case.objects.get(pk=case.pk).status == S.RECEIVED
+
+
+def test_reviewers_are_refused(client, case):
+    reviewer = ReviewerFactory()
+    client.force_login(reviewer.user)
+    for url in [reverse("cases:queues"), reverse("cases:intake"), case_url(case)]:
+        assert client.get(url).status_code in (403, 404)
+    response = client.post(
+        step_url(case, "withdraw"), {"withdraw-expected_from": "received", "withdraw-reason": "x"}
+    )
+    assert response.status_code in (403, 404)
+    assert Case.objects.get(pk=case.pk).status == S.RECEIVED
+
+
+def test_qa_sees_the_case_but_no_steps_and_cannot_post(client, case):
+    client.force_login(UserFactory(role=roles.CLINICAL_QA))
+    response = client.get(case_url(case))
+    assert response.status_code == 200
+    assert response.context["actions"] == []
+    response = client.post(
+        step_url(case, "start_eligibility_review"), {"start_eligibility_review-expected_from": "received"}
+    )
+    assert response.status_code == 403
+    assert Case.objects.get(pk=case.pk).status == S.RECEIVED
+
+
+def test_unknown_case_or_step_is_404(staff_client, case):
+    assert staff_client.get(reverse("cases:case", args=[999999])).status_code == 404
+    assert staff_client.post(step_url(case, "explode"), {}).status_code == 404
+    assert staff_client.post(reverse("cases:action", args=[999999, "withdraw"]), {}).status_code == 404
+
+
+# ---- The case page -----------------------------------------------------------------------
+
+
+def test_case_page_shows_the_file_and_logs_the_view(staff_client, staff, case):
+    case_actions.start_eligibility_review(case_id=case.pk, by=staff)
+    response = staff_client.get(case_url(case))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert case.case_number in html
+    assert "Golden State Claims Services" in html
+    assert "Physical Therapy 2x8 for the Lumbar Spine" in html
+    assert "Received → Eligibility review" in html and "intake1" in html
+    assert "Eligibility information due" in html and "days left" in html
+    assert "Computed finding: <strong>eligible</strong>" in html
+    entry = AccessLogEntry.objects.get(case=case)
+    assert (entry.user, entry.action) == (staff, AccessAction.VIEW_CASE)
+
+
+def test_case_page_shows_reasons_and_overdue_days(staff_client):
+    case = make_seed_like_case(
+        signed=False, status=S.AWAITING_RECORDS, records_due=today() - timedelta(days=3)
+    )
+    response = staff_client.get(case_url(case))
+    html = response.content.decode()
+    assert "not signed by the employee" in html
+    assert "3 days overdue" in html
+    assert "3 days late, penalty $1500" in html
+
+
+@pytest.mark.parametrize(
+    ("state", "fields", "steps"),
+    [
+        (S.RECEIVED, {}, ["start_eligibility_review", "convert_to_expedited", "withdraw", "terminate"]),
+        (
+            S.ELIGIBILITY_REVIEW,
+            {},
+            ["confirm_eligibility", "override_eligibility", "convert_to_expedited", "withdraw", "terminate"],
+        ),
+        (
+            S.ELIGIBILITY_REVIEW,
+            {"eligibility_confirmed": True},
+            ["send_notice", "convert_to_expedited", "withdraw", "terminate"],
+        ),
+        (S.AWAITING_RECORDS, {"priority": "expedited"}, ["records_complete", "withdraw", "terminate"]),
+        (S.IN_REVIEW, {}, ["convert_to_expedited", "withdraw", "terminate"]),
+        (S.DETERMINATION_ISSUED, {}, ["close", "remand"]),
+        (S.CLOSED, {}, []),
+        (S.INELIGIBLE, {}, []),
+    ],
+)
+def test_buttons_are_exactly_the_steps_open_now(staff_client, state, fields, steps):
+    case = CaseFactory(status=state, **fields)
+    response = staff_client.get(case_url(case))
+    assert [item["action"].key for item in response.context["actions"]] == steps
+    html = response.content.decode()
+    for step in steps:
+        assert f'id="step-{step}"' in html
+
+
+def test_posting_a_step_moves_the_case(staff_client, case):
+    response = staff_client.post(
+        step_url(case, "start_eligibility_review"), {"start_eligibility_review-expected_from": "received"}
+    )
+    assert response.status_code == 302 and response["Location"] == case_url(case)
+    assert Case.objects.get(pk=case.pk).status == S.ELIGIBILITY_REVIEW
+
+
+def test_stale_page_gets_a_clear_message(staff_client, staff, case):
+    case_actions.start_eligibility_review(case_id=case.pk, by=staff)
+    response = staff_client.post(
+        step_url(case, "start_eligibility_review"),
+        {"start_eligibility_review-expected_from": "received"},
+        follow=True,
+    )
+    assert "changed by someone else" in response.content.decode()
+    assert CaseEvent.objects.filter(case=case, kind="transition").count() == 1
+
+
+def test_blank_reason_is_a_form_error(staff_client, case):
+    response = staff_client.post(
+        step_url(case, "withdraw"), {"withdraw-expected_from": "received", "withdraw-reason": ""}
+    )
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == S.RECEIVED
+
+
+def test_override_needs_reason_on_the_form(staff_client, staff):
+    case = make_seed_like_case(signed=False)
+    case_actions.start_eligibility_review(case_id=case.pk, by=staff)
+    prefix = "override_eligibility"
+    response = staff_client.post(
+        step_url(case, prefix),
+        {
+            f"{prefix}-expected_from": "eligibility_review",
+            f"{prefix}-eligible": "yes",
+            f"{prefix}-reason": " ",
+        },
+    )
+    assert response.status_code == 400
+    assert Case.objects.get(pk=case.pk).eligibility_confirmed is None
+    response = staff_client.post(
+        step_url(case, prefix),
+        {
+            f"{prefix}-expected_from": "eligibility_review",
+            f"{prefix}-eligible": "yes",
+            f"{prefix}-reason": "Signed copy on file",
+        },
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).eligibility_override_reason == "Signed copy on file"
+
+
+def test_guard_error_shows_on_the_form(staff_client, staff, case):
+    case_actions.start_eligibility_review(case_id=case.pk, by=staff)
+    case_actions.confirm_eligibility(case_id=case.pk, by=staff)
+    case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+    response = staff_client.post(
+        step_url(case, "records_complete"), {"records_complete-expected_from": "awaiting_records"}
+    )
+    assert response.status_code == 400
+    assert "Add at least one medical record" in response.content.decode()
+    response = staff_client.post(
+        step_url(case, "records_complete"),
+        {"records_complete-expected_from": "awaiting_records", "records_complete-on": "not-a-date"},
+    )
+    assert response.status_code == 400
+    assert "Enter a valid date" in response.content.decode()
+
+
+# ---- Queues ------------------------------------------------------------------------------
+
+
+def test_queue_sorted_by_nearest_deadline_with_overdue_marked(staff_client):
+    later = CaseFactory(status=S.AWAITING_RECORDS, next_deadline=today() + timedelta(days=9))
+    late = CaseFactory(status=S.AWAITING_RECORDS, next_deadline=today() - timedelta(days=2), overdue=True)
+    none = CaseFactory(status=S.AWAITING_RECORDS)
+    CaseFactory(status=S.RECEIVED)
+    response = staff_client.get(reverse("cases:queues") + "?status=awaiting_records")
+    order = [case.pk for case, _days in response.context["rows"]]
+    assert order == [late.pk, later.pk, none.pk]
+    html = response.content.decode()
+    assert "overdue by 2 days" in html
+    assert 'data-count="awaiting_records">3<' in html
+    assert 'data-count="received">1<' in html
+
+
+def test_queue_ignores_an_unknown_state(staff_client):
+    CaseFactory(status=S.RECEIVED)
+    response = staff_client.get(reverse("cases:queues") + "?status=<script>")
+    assert response.status_code == 200 and len(response.context["rows"]) == 1
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_queue_query_count_does_not_grow(staff_client, django_assert_max_num_queries, count):
+    for n in range(count):
+        make_seed_like_case(status=S.AWAITING_RECORDS, next_deadline=date(2015, 3, 1) + timedelta(days=n))
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(reverse("cases:queues"))
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == count
+
+
+# ---- Intake ------------------------------------------------------------------------------
+
+
+def intake_data(**overrides) -> dict[str, str]:
+    data = {
+        "priority": "standard",
+        "received_on": "2015-02-27",
+        "signed": "yes",
+        "ur_decision_attached": "yes",
+        "liability_disputed": "no",
+        "employee_first_name": "Maria",
+        "employee_last_name": "Example",
+        "employee_email": "maria.example@example.org",
+        "employer_name": "Central Valley Packing Co.",
+        "claims_administrator_name": "Golden State Claims Services",
+        "claim_number": "GSC-07-999999",
+        "provider_name": "Dr. Alan Treating",
+        "provider_npi": "1234567893",
+        "injury_date": "2007-05-03",
+        "body_parts": "right hip\nback",
+        "diagnoses": "chronic pain",
+        "ur_decision_date": "2015-02-06",
+        "ur_served_on": "2015-02-09",
+        "ur_service_method": "mail",
+        "ur_conditionally_noncertified": "no",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "30",
+        "items-0-description": "Physical Therapy 2x8 for the Lumbar Spine",
+        "items-0-category": "physical_medicine",
+        "items-0-quantity": "16",
+        "items-0-ur_decision": "modified",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_intake_form_renders(staff_client):
+    response = staff_client.get(reverse("cases:intake"))
+    assert response.status_code == 200
+    assert 'name="items-0-description"' in response.content.decode()
+
+
+def test_intake_creates_a_case_in_received(staff_client):
+    response = staff_client.post(reverse("cases:intake"), intake_data())
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert response["Location"] == case_url(case)
+    assert case.status == S.RECEIVED
+    assert case.body_parts == ["right hip", "back"]
+    assert list(case.disputed_items.values_list("description", "quantity")) == [
+        ("Physical Therapy 2x8 for the Lumbar Spine", 16)
+    ]
+    assert case.parties.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        ({"employee_last_name": ""}, "employee_last_name", "required"),
+        ({"received_on": "27/02/2015x"}, "received_on", "valid date"),
+        ({"provider_npi": "1234567890"}, "provider_npi", ""),
+        ({"received_on": (date.today() + timedelta(days=5)).isoformat()}, "received_on", ""),
+        ({"injury_date": "2016-01-01"}, "injury_date", ""),
+        ({"attorney_firm": "Law LLP"}, "attorney_name", "attorney's name"),
+    ],
+)
+def test_intake_bad_input_is_a_form_error(staff_client, overrides, field, fragment):
+    response = staff_client.post(reverse("cases:intake"), intake_data(**overrides))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert fragment in " ".join(errors[field])
+    assert not Case.objects.exists()
+
+
+def test_intake_needs_a_disputed_item(staff_client):
+    response = staff_client.post(
+        reverse("cases:intake"),
+        intake_data(
+            **{
+                "items-0-description": "",
+                "items-0-category": "",
+                "items-0-quantity": "",
+                "items-0-ur_decision": "",
+            }
+        ),
+    )
+    assert response.status_code == 400
+    assert response.context["formset"].non_form_errors()
+    assert not Case.objects.exists()
+
+
+def test_intake_item_error_lands_on_the_item(staff_client):
+    response = staff_client.post(reverse("cases:intake"), intake_data(**{"items-0-formulary_drug": "on"}))
+    assert response.status_code == 400
+    assert "formulary_drug" in response.context["formset"].forms[0].errors
+    assert not Case.objects.exists()
+
+
+def test_deadlines_met_are_not_shown_overdue(staff_client):
+    # Received on time long ago, records in three days late, determination pending.
+    case = make_seed_like_case(
+        status=S.READY_FOR_ASSIGNMENT,
+        notice_sent_on=today() - timedelta(days=20),
+        records_due=today() - timedelta(days=8),
+        records_complete_on=today() - timedelta(days=5),
+        determination_due=today() + timedelta(days=25),
+        next_deadline=today() + timedelta(days=25),
+    )
+    response = staff_client.get(case_url(case))
+    rows = {row.label: row for row in response.context["deadlines"]}
+    assert rows["Application due"].done and not rows["Application due"].overdue
+    assert rows["Medical records due"].days_late == 3
+    assert rows["Determination due"].current and rows["Determination due"].days_left == 25
+    html = response.content.decode()
+    assert "overdue<" not in html.split('id="eligibility-h"')[0].split('id="deadlines-h"')[1]
+    assert "(3 days late)" in html
+    assert "25 days left" in html
