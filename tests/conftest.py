@@ -258,7 +258,17 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:
+def _live_server_serves_no_media(monkeypatch) -> None:
+    """MEDIA_URL is None on purpose: documents and letters are streamed only through
+    access-checked views. The live server's media handler cannot parse a None URL, so it is
+    told to handle nothing rather than given a URL that would serve PHI without a check."""
+    from django.test import testcases
+
+    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
+
+
+@pytest.fixture
+def page(browser, _live_server_serves_no_media, live_server) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)

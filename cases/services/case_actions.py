@@ -234,6 +234,10 @@ def _end_active_assignments(*, case: Case) -> list[int]:
         assignment.active = False
         assignment.status = AssignmentStatus.ENDED
         assignment.save(update_fields=["active", "status"])
+    if active:
+        from reviewers.services.assignment import refresh_open_cases
+
+        refresh_open_cases(reviewer_ids=[assignment.reviewer_id for assignment in active])
     return [assignment.pk for assignment in active]
 
 

@@ -320,6 +320,10 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
             candidates=[{"reviewer_number": reviewer.reviewer_number, "note": "imported history"}],
         )
         reviewers.append(reviewer)
+    from reviewers.services.assignment import refresh_open_cases
+
+    # The stored open-case counter the assignment picker sorts by must count these too.
+    refresh_open_cases(reviewer_ids=[reviewer.pk for reviewer in reviewers])
     return reviewers
 
 

@@ -23,15 +23,6 @@ from tests.factories import UserFactory
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed-case.json"
 
 
-@pytest.fixture(autouse=True)
-def _live_server_serves_no_media(monkeypatch):
-    """MEDIA_URL is None on purpose (documents are streamed only through access-checked views),
-    which breaks the live server's media handler on every request: tell it to handle nothing."""
-    from django.test import testcases
-
-    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_staff_take_the_seed_case_to_ready_for_assignment(page, live_server, output_dir):
     payload = json.loads(SEED.read_text())

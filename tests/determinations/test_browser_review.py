@@ -22,18 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture(autouse=True)
-def _live_server_serves_no_media(monkeypatch):
-    """The live server's media handler fails on every request when MEDIA_URL is None.
-
-    The settings serve no media on purpose (PHI is streamed only through access-checked
-    views), so the handler is told to handle nothing, rather than given a URL to serve from.
-    """
-    from django.test import testcases
-
-    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
-
-
 def _log_in(page, user) -> None:
     page.goto(reverse("login"))
     page.get_by_label("Username").fill(user.username)
