@@ -77,6 +77,19 @@ class DisputedCategoryFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyMixin:
+    """Rows shown for the record only: nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class PartyInline(admin.StackedInline):
     model = Party
     extra = 0
@@ -107,7 +120,7 @@ class DisputedItemInline(admin.TabularInline):
     ]
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyMixin, admin.TabularInline):
     """The case's documents, read-only, each with a link to the access-checked viewer."""
 
     model = Document
@@ -122,15 +135,6 @@ class DocumentInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DocumentUploadInline(admin.StackedInline):
@@ -155,7 +159,7 @@ class DocumentUploadInline(admin.StackedInline):
         return False
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
     """The case's timeline: append-only, so nothing here can be added, changed or deleted."""
 
     model = CaseEvent
@@ -167,15 +171,6 @@ class CaseEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CaseErrorAsMessageMixin:
@@ -362,15 +357,8 @@ class DocumentAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """An append-only log: readable in the admin, never edited there."""
 
 
 @admin.register(CaseEvent)

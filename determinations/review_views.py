@@ -229,9 +229,8 @@ def case_file(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_case_file(request, assignment=assignment)
 
 
-@require_POST
-def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
-    assignment = _assignment_or_404(request, case_id)
+def _save_posted_draft(request: HttpRequest, assignment: Assignment) -> HttpResponse | None:
+    """Save the posted determination form as a draft; a response when it was refused, else None."""
     forms, refused = _posted_forms(request, assignment)
     if refused is not None:
         return refused
@@ -240,10 +239,22 @@ def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_case_file(request, assignment=assignment, forms=forms, status=400)
     try:
         review_services.save_draft(
-            case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
+            case_id=assignment.case_id,
+            by=request.user,
+            summary=forms.summary_text(),
+            items=forms.item_inputs(),
         )
     except CaseError as error:
         return _service_error(request, assignment, forms, error)
+    return None
+
+
+@require_POST
+def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, case_id)
+    refused = _save_posted_draft(request, assignment)
+    if refused is not None:
+        return refused
     messages.success(request, "Draft saved.")
     return redirect(_case_file_url(case_id, "#determination"))
 
@@ -253,18 +264,9 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
     """POST saves the draft first (the letter is rendered from what is stored); GET shows the stored one."""
     assignment = _assignment_or_404(request, case_id)
     if request.method == "POST":
-        forms, refused = _posted_forms(request, assignment)
+        refused = _save_posted_draft(request, assignment)
         if refused is not None:
             return refused
-        if not forms.is_valid():
-            messages.error(request, "The draft was not saved: correct the fields marked below.")
-            return _render_case_file(request, assignment=assignment, forms=forms, status=400)
-        try:
-            review_services.save_draft(
-                case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
-            )
-        except CaseError as error:
-            return _service_error(request, assignment, forms, error)
     determination = _own_determination(case_id=case_id, assignment=assignment)
     if determination is None:
         messages.info(request, "Nothing is saved yet: write and save a draft to preview its letter.")
