@@ -266,3 +266,24 @@ def test_records_late_uses_today(monkeypatch):
     computed = export_case(case=import_case(payload=payload))["computed"]
     # + 12 = 2015-03-16; 9 days late on 03-25
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (9, 4500)
+
+
+@pytest.mark.django_db
+def test_export_command_takes_several_case_numbers_after_one_option(tmp_path):
+    for number in ("CM15-0000201", "CM15-0000202", "CM15-0000203"):
+        payload = copy.deepcopy(SEED)
+        payload["case_number"] = number
+        import_case(payload=payload)
+    output = tmp_path / "out.jsonl"
+    call_command(
+        "export_cases",
+        "--case",
+        "CM15-0000201",
+        "CM15-0000202",
+        "--case",
+        "CM15-0000203",
+        "--output",
+        str(output),
+    )
+    numbers = [json.loads(line)["case_number"] for line in output.read_text().splitlines()]
+    assert sorted(numbers) == ["CM15-0000201", "CM15-0000202", "CM15-0000203"]

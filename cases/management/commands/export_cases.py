@@ -16,7 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--case", action="append", dest="case_numbers", metavar="CASE_NUMBER", help="Repeatable."
+            "--case",
+            action="extend",
+            nargs="+",
+            dest="case_numbers",
+            metavar="CASE_NUMBER",
+            help="One or more case numbers; the option may also be repeated.",
         )
         parser.add_argument("--output", type=Path, metavar="FILE")
 
