@@ -8,7 +8,7 @@ Opening a case's page is logged in the access log, since it shows PHI.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -52,6 +52,18 @@ WORKFLOW_DATE_FIELDS = [
 
 def _employee_name_subquery() -> Subquery:
     return Subquery(Party.objects.filter(case=OuterRef("pk"), role=PartyRole.EMPLOYEE).values("name")[:1])
+
+
+def _disputed_item_count_subquery() -> Subquery:
+    # A subquery, not Count(): a join would multiply rows with the other annotations.
+    return Subquery(
+        DisputedItem.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
 
 
 def document_link(document: Document) -> str:
@@ -194,6 +206,7 @@ class CaseAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
         "employee_name",
         "status",
         "priority",
+        "disputed_item_count",
         "received_on",
         "next_deadline",
         "overdue",
@@ -236,7 +249,17 @@ class CaseAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
         return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return super().get_queryset(request).annotate(employee_name=_employee_name_subquery())
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                employee_name=_employee_name_subquery(), disputed_item_count=_disputed_item_count_subquery()
+            )
+        )
+
+    @admin.display(description="items", ordering="disputed_item_count")
+    def disputed_item_count(self, case: Case) -> int:
+        return case.disputed_item_count
 
     @admin.display(description="employee", ordering="employee_name")
     def employee_name(self, case: Case) -> str:

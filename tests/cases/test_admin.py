@@ -311,3 +311,16 @@ def test_staff_add_a_case_in_received_with_its_deadline(client):
     response = client.post(reverse("admin:cases_case_add"), data)
     assert response.status_code == 200
     assert "CMyy-nnnnnnn" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_case_changelist_shows_the_seed_case_with_its_two_disputed_items(client):
+    from tests.factories import make_seed_like_case
+
+    make_seed_like_case(case_number="CM15-0041877")
+    client.force_login(UserFactory(role=roles.INTAKE_STAFF))
+    response = client.get(reverse("admin:cases_case_changelist"))
+    assert response.status_code == 200
+    row = next(r for r in response.context["cl"].result_list if r.case_number == "CM15-0041877")
+    assert row.disputed_item_count == 2
+    assert row.employee_name == "Maria Example"
