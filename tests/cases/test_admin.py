@@ -315,8 +315,6 @@ def test_staff_add_a_case_in_received_with_its_deadline(client):
 
 @pytest.mark.django_db
 def test_case_changelist_shows_the_seed_case_with_its_two_disputed_items(client):
-    from tests.factories import make_seed_like_case
-
     make_seed_like_case(case_number="CM15-0041877")
     client.force_login(UserFactory(role=roles.INTAKE_STAFF))
     response = client.get(reverse("admin:cases_case_changelist"))
