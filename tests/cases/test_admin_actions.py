@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
+from django.urls import reverse
 
 from cases import admin_actions
 from cases.models import Case, CaseStatus
@@ -61,5 +62,32 @@ def test_action_needs_the_transition_permission():
 
 
 def test_every_action_is_listed():
-    assert len(admin_actions.CASE_ACTIONS) == 6
+    names = {action.__name__ for action in admin_actions.CASE_ACTIONS}
+    assert {"withdraw", "terminate", "convert_to_expedited", "remand", "mark_records_complete"} <= names
     assert all(callable(action) and action.short_description for action in admin_actions.CASE_ACTIONS)
+
+
+def test_withdraw_action_asks_for_a_reason_then_withdraws(client):
+    """Tried: no reason (the page asks again, nothing changes), then a reason (withdrawn, reason logged)."""
+    staff = UserFactory(role=roles.INTAKE_STAFF)
+    case = CaseFactory(case_number="CM15-0000009", status=CaseStatus.ELIGIBILITY_REVIEW)
+    client.force_login(staff)
+    url = reverse("admin:cases_case_changelist")
+    selection = {"action": "withdraw", "_selected_action": [case.pk]}
+
+    asked = client.post(url, selection)
+    assert asked.status_code == 200
+    assert b"Why are they withdrawn?" in asked.content
+
+    empty = client.post(url, {**selection, "apply": "1", "reason": "   "})
+    assert empty.status_code == 200
+    assert b"This field is required" in empty.content
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ELIGIBILITY_REVIEW
+
+    done = client.post(url, {**selection, "apply": "1", "reason": "The employee withdrew by letter."})
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WITHDRAWN
+    event = case.events.filter(to_status=CaseStatus.WITHDRAWN).get()
+    assert (event.actor, event.reason) == (staff, "The employee withdrew by letter.")
