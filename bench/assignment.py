@@ -83,6 +83,10 @@ def _setup_django(*, database: str) -> None:
     _recreate_database(base, database)
     os.environ["DATABASE_URL"] = _database_url(base, database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imr_site.settings")
+    # As in production: with DEBUG on, Django logs every query (the counts below switch
+    # logging on for their samples only).
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-assignment-not-a-secret")
     # The offer email is a separate task a worker sends; here it is only enqueued (in memory).
     os.environ["CELERY_BROKER_URL"] = "memory://"
     import django

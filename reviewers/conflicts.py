@@ -9,6 +9,7 @@ negative puts a conflicted physician on a binding decision, so the comparison le
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,8 +77,12 @@ def normalize_name(value: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=65536)
 def name_keys(value: str) -> frozenset[str]:
-    """The keys a name matches on: its normalized form and its words sorted."""
+    """The keys a name matches on: its normalized form and its words sorted.
+
+    Cached: the picker screens the same employers, insurers and affiliations case after case.
+    """
     normalized = normalize_name(value)
     if not normalized:
         return frozenset()

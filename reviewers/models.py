@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -49,7 +50,15 @@ class Reviewer(models.Model):
     class Meta:
         ordering = ["reviewer_number"]
         indexes = [
-            models.Index(*PICKING_ORDER, name="reviewer_picking_order"),
+            # Only reviewers who may ever be offered a case: the picker walks this index in
+            # order and would otherwise step over every suspended or part-time reviewer
+            # (never assigned, so always first) on every case. The literal is
+            # eligibility.MIN_WEEKLY_HOURS, which imports this module.
+            models.Index(
+                *PICKING_ORDER,
+                name="reviewer_picking_assignable",
+                condition=Q(status=ReviewerStatus.ACTIVE, weekly_practice_hours__gte=Decimal("24")),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -137,6 +146,9 @@ class SpecialtyRule(models.Model):
     category = models.CharField(max_length=24, choices=ItemCategory.choices)
     body_region = models.CharField(max_length=60, blank=True, help_text="Blank: any body region.")
     specialty = models.CharField(max_length=120)
+    # With the count and the highest id, tells each worker's cached copy of the rules that
+    # they changed (reviewers.selectors).
+    changed_at = models.DateTimeField(auto_now=True, editable=False)
 
     class Meta:
         ordering = ["category", "body_region", "specialty"]

@@ -10,6 +10,7 @@ enqueue side effects with `transaction.on_commit`.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -44,12 +45,25 @@ def status_label(status: str) -> str:
 
 
 def _transition_method_name(*, source: str, target: str) -> str:
+    name = _transition_methods().get((source, target))
+    if name is None:
+        raise TransitionNotAllowedError(
+            f"A case in {status_label(source)} cannot move to {status_label(target)}."
+        )
+    return name
+
+
+@functools.cache
+def _transition_methods() -> dict[tuple[str, str], str]:
+    """(source, target) -> method name, read once from the FSM declared on Case (it is static)."""
+    methods: dict[tuple[str, str], str] = {}
     for t in Case._meta.get_field("status").get_all_transitions(Case):
-        if t.source in (source, "*") and t.target == target:
-            return t.name
-    raise TransitionNotAllowedError(
-        f"A case in {status_label(source)} cannot move to {status_label(target)}."
-    )
+        sources = list(CaseStatus.values) if t.source == "*" else [t.source]
+        for source in sources:
+            if t.target is not None:
+                # The first declared transition wins, as the former linear search did.
+                methods.setdefault((source, t.target), t.name)
+    return methods
 
 
 def lock_case(*, case_id: int) -> Case:
@@ -139,6 +153,25 @@ def _next_deadline(*, case: Case) -> date | None:
     return by_status.get(case.status) or None
 
 
+# The columns a transition may change (the FSM state, the dates `_record_dates` records, the
+# deadlines `refresh_deadlines` stores), so the save writes only those that did change.
+_WORKFLOW_FIELDS = (
+    "eligibility_review_on",
+    "eligible_on",
+    "notice_sent_on",
+    "notice_method",
+    "records_complete_on",
+    "application_due",
+    "eligibility_info_due",
+    "notice_due",
+    "records_due",
+    "determination_due",
+    "appeal_due",
+    "next_deadline",
+    "overdue",
+)
+
+
 def transition_case(
     *,
     case_id: int,
@@ -148,42 +181,124 @@ def transition_case(
     expected_from: str | None = None,
     on: date | None = None,
     data: dict[str, Any] | None = None,
+    locked_case: Case | None = None,
+    formulary_only: bool | None = None,
 ) -> Case:
     """Move the case to `to`; returns the locked, saved case. Raises TransitionNotAllowedError.
 
     `expected_from` is the state the user saw: if someone else moved the case since, the
     step is refused with a message saying so, rather than applied to a state nobody saw.
+
+    A caller that already holds the case row locked (`lock_case`, in its own transaction)
+    may pass it as `locked_case` to save fetching it again; that instance is changed and
+    saved in place (only the workflow's columns: anything else the caller changed on it is
+    not written). `formulary_only`, when the caller knows it from the case's items, saves
+    the query `refresh_deadlines` would make for it.
     """
     data = dict(data or {})
-    with transaction.atomic():
-        case = lock_case(case_id=case_id)
-        source = case.status
-        if expected_from is not None and source != expected_from:
-            raise TransitionNotAllowedError(
-                f"Case {case.case_number} was changed by someone else: it is now "
-                f"{status_label(source)}, no longer {status_label(expected_from)}. "
-                "Reload the page to see its current state."
+    if locked_case is None:
+        with transaction.atomic():
+            case = lock_case(case_id=case_id)
+            _apply_transition(
+                case=case,
+                to=to,
+                by=by,
+                reason=reason,
+                expected_from=expected_from,
+                on=on,
+                data=data,
+                formulary_only=formulary_only,
             )
-        method_name = _transition_method_name(source=source, target=to)
-        effective_on = on or today()
-        _record_dates(case=case, target=to, on=effective_on, data=data)
-        getattr(case, method_name)()
-        refresh_deadlines(case=case)
-        case.save()
-        CaseEvent.objects.create(
-            case=case,
-            actor=by if by is not None and by.is_authenticated else None,
-            kind="transition",
-            from_status=source,
-            to_status=to,
+        return case
+    if locked_case.pk != case_id:
+        raise ValueError(f"locked_case is case {locked_case.pk}, not case {case_id}.")
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("locked_case needs the caller's transaction.")
+    # Refusals are raised before anything is written, so the caller may catch them and go on.
+    method_name = _check_transition(case=locked_case, to=to, expected_from=expected_from)
+    # Already inside the caller's transaction, which holds the lock: a savepoint would only
+    # cost two round trips, and a database error here aborts that transaction anyway.
+    with transaction.atomic(savepoint=False):
+        _write_transition(
+            case=locked_case,
+            method_name=method_name,
+            to=to,
+            by=by,
             reason=reason,
+            on=on,
             data=data,
-            effective_on=effective_on,
+            formulary_only=formulary_only,
         )
-        if to == S.READY_FOR_ASSIGNMENT:
-            case_id_ = case.pk
-            transaction.on_commit(lambda: _enqueue_assignment(case_id=case_id_))
-    return case
+    return locked_case
+
+
+def _check_transition(*, case: Case, to: str, expected_from: str | None) -> str:
+    source = case.status
+    if expected_from is not None and source != expected_from:
+        raise TransitionNotAllowedError(
+            f"Case {case.case_number} was changed by someone else: it is now "
+            f"{status_label(source)}, no longer {status_label(expected_from)}. "
+            "Reload the page to see its current state."
+        )
+    return _transition_method_name(source=source, target=to)
+
+
+def _apply_transition(
+    *,
+    case: Case,
+    to: str,
+    by: AbstractBaseUser | None,
+    reason: str,
+    expected_from: str | None,
+    on: date | None,
+    data: dict[str, Any],
+    formulary_only: bool | None,
+) -> None:
+    method_name = _check_transition(case=case, to=to, expected_from=expected_from)
+    _write_transition(
+        case=case,
+        method_name=method_name,
+        to=to,
+        by=by,
+        reason=reason,
+        on=on,
+        data=data,
+        formulary_only=formulary_only,
+    )
+
+
+def _write_transition(
+    *,
+    case: Case,
+    method_name: str,
+    to: str,
+    by: AbstractBaseUser | None,
+    reason: str,
+    on: date | None,
+    data: dict[str, Any],
+    formulary_only: bool | None,
+) -> None:
+    source = case.status
+    effective_on = on or today()
+    before = [getattr(case, name) for name in _WORKFLOW_FIELDS]
+    _record_dates(case=case, target=to, on=effective_on, data=data)
+    getattr(case, method_name)()
+    refresh_deadlines(case=case, formulary_only=formulary_only)
+    changed = [name for name, old in zip(_WORKFLOW_FIELDS, before, strict=True) if getattr(case, name) != old]
+    case.save(update_fields=["status", "updated_at", *changed])
+    CaseEvent.objects.create(
+        case=case,
+        actor=by if by is not None and by.is_authenticated else None,
+        kind="transition",
+        from_status=source,
+        to_status=to,
+        reason=reason,
+        data=data,
+        effective_on=effective_on,
+    )
+    if to == S.READY_FOR_ASSIGNMENT:
+        case_id_ = case.pk
+        transaction.on_commit(lambda: _enqueue_assignment(case_id=case_id_))
 
 
 def _enqueue_assignment(*, case_id: int) -> None:

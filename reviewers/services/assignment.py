@@ -36,16 +36,17 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
     """Offer a ready case to the best qualified reviewer; None when not ready or nobody qualifies.
 
     Idempotent: a case already assigned (or no longer waiting) is left alone, so a retried
-    or duplicated task assigns once.
+    or duplicated task assigns once. One transaction; the case row comes locked with its
+    items, parties and the specialty rules' fingerprint in one query, so the usual path is
+    lock case, shortlist, lock and count the reviewer, insert the offer, update the
+    reviewer, save the case and write its event.
     """
     with transaction.atomic():
-        try:
-            case = lock_case(case_id=case_id)
-        except Case.DoesNotExist:
+        case = selectors.lock_case_with_facts(case_id=case_id)
+        if case is None or case.status != S.READY_FOR_ASSIGNMENT:
             return None
-        if case.status != S.READY_FOR_ASSIGNMENT:
-            return None
-        screening = selectors.case_screening(case=case)
+        facts = selectors.case_facts(case=case)
+        screening = selectors.case_screening(case=case, facts=facts)
         if screening.active_assignment is not None:
             if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
                 return None
@@ -61,6 +62,8 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
             by=None,
             candidates=[report.as_json() for report in considered],
             reason=f"Assigned automatically to reviewer {chosen.reviewer.reviewer_number}",
+            open_before=chosen.open_cases,
+            formulary_only=facts.formulary_only,
         )
 
 
@@ -129,6 +132,7 @@ def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reaso
             reason=f"Reassignment from reviewer {current.reviewer.reviewer_number}: {reason}",
             expected_from=S.ASSIGNED,
             data={"assignment_id": current.pk, "reviewer_number": current.reviewer.reviewer_number},
+            locked_case=case,
         )
         # The task enqueued by that step finds the case assigned again and does nothing.
         return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason=reason)
@@ -175,15 +179,9 @@ def _lock_reviewer_and_count(*, reviewer_id: int, skip_locked: bool = False) -> 
     With `skip_locked`, None when another transaction holds the row (it is assigning this
     reviewer a case right now): the picker moves on rather than queueing behind it.
     """
-    locked = (
-        Reviewer.objects.select_for_update(skip_locked=skip_locked)
-        .filter(pk=reviewer_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if locked is None:
+    if not selectors.lock_reviewer(reviewer_id=reviewer_id, skip_locked=skip_locked):
         return None
-    return selectors.open_case_counts(reviewer_ids=[reviewer_id]).get(reviewer_id, 0)
+    return selectors.open_case_count(reviewer_id=reviewer_id)
 
 
 def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport], CandidateReport | None]:
@@ -192,8 +190,10 @@ def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport],
     offset = 0
     while True:
         batch = selectors.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
-        for reviewer in batch:
-            reasons = selectors.screen_conflicts(reviewer=reviewer, screening=screening)
+        for reviewer, affiliations in batch:
+            reasons = selectors.screen_conflicts(
+                reviewer=reviewer, screening=screening, affiliations=affiliations
+            )
             report = CandidateReport(reviewer=reviewer, open_cases=reviewer.open_cases, reasons=reasons)
             considered.append(report)
             if reasons:
@@ -256,8 +256,20 @@ def _assign_chosen(
 
 
 def _offer(
-    *, case: Case, reviewer: Reviewer, by: AbstractBaseUser | None, candidates: list[dict], reason: str
+    *,
+    case: Case,
+    reviewer: Reviewer,
+    by: AbstractBaseUser | None,
+    candidates: list[dict],
+    reason: str,
+    open_before: int | None = None,
+    formulary_only: bool | None = None,
 ) -> Assignment:
+    """Create the offer, update the reviewer and move the case (both rows locked by the caller).
+
+    `open_before` is the reviewer's active assignments counted under their lock, when the
+    caller did so: the stored counter becomes that plus this offer without counting again.
+    """
     now = timezone.now()
     assignment = Assignment.objects.create(
         case=case,
@@ -267,12 +279,15 @@ def _offer(
         assigned_by=by if by is not None and by.is_authenticated else None,
         candidates=candidates,
     )
-    Reviewer.objects.filter(pk=reviewer.pk).update(
-        last_assigned_at=now, open_cases=Coalesce(selectors.open_count_subquery(), Value(0))
+    open_now = (
+        Coalesce(selectors.open_count_subquery(), Value(0)) if open_before is None else Value(open_before + 1)
     )
+    Reviewer.objects.filter(pk=reviewer.pk).update(last_assigned_at=now, open_cases=open_now)
     reviewer.last_assigned_at = now
     if case.needs_manual_assignment:
         Case.objects.filter(pk=case.pk).update(needs_manual_assignment=False, manual_assignment_reason="")
+        case.needs_manual_assignment = False
+        case.manual_assignment_reason = ""
     transition_case(
         case_id=case.pk,
         to=S.ASSIGNED,
@@ -280,6 +295,8 @@ def _offer(
         reason=reason,
         expected_from=S.READY_FOR_ASSIGNMENT,
         data={"assignment_id": assignment.pk, "reviewer_number": reviewer.reviewer_number},
+        locked_case=case,
+        formulary_only=formulary_only,
     )
     from reviewers.tasks import notify_assigned_reviewer_task
 
