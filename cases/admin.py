@@ -34,7 +34,8 @@ from cases.models import (
     PartyRole,
 )
 from cases.services.audit import log_access
-from cases.services.staff_edits import DEADLINE_FIELDS, record_staff_edit
+from cases.services.staff_edits import record_staff_edit
+from cases.services.workflow import DEADLINE_FIELDS
 
 WORKFLOW_DATE_FIELDS = [
     "eligibility_confirmed",

@@ -11,18 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from cases.models import Case
-from cases.services.workflow import lock_case, record_case_event, refresh_deadlines
-
-DEADLINE_FIELDS = [
-    "application_due",
-    "eligibility_info_due",
-    "notice_due",
-    "records_due",
-    "determination_due",
-    "appeal_due",
-    "next_deadline",
-    "overdue",
-]
+from cases.services.workflow import DEADLINE_FIELDS, lock_case, record_case_event, refresh_deadlines
 
 
 def record_staff_edit(

@@ -155,12 +155,8 @@ def _next_deadline(*, case: Case) -> date | None:
 
 # The columns a transition may change (the FSM state, the dates `_record_dates` records, the
 # deadlines `refresh_deadlines` stores), so the save writes only those that did change.
-_WORKFLOW_FIELDS = (
-    "eligibility_review_on",
-    "eligible_on",
-    "notice_sent_on",
-    "notice_method",
-    "records_complete_on",
+# The columns `refresh_deadlines` stores.
+DEADLINE_FIELDS = (
     "application_due",
     "eligibility_info_due",
     "notice_due",
@@ -169,6 +165,14 @@ _WORKFLOW_FIELDS = (
     "appeal_due",
     "next_deadline",
     "overdue",
+)
+_WORKFLOW_FIELDS = (
+    "eligibility_review_on",
+    "eligible_on",
+    "notice_sent_on",
+    "notice_method",
+    "records_complete_on",
+    *DEADLINE_FIELDS,
 )
 
 
