@@ -20,6 +20,7 @@ from cases.intake import FORMAT
 from cases.models import (
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseStatus,
     ItemCategory,
     NoticeMethod,
@@ -62,7 +63,9 @@ def _prefetched_cases(*, case_ids: list[int]) -> list[Case]:
             "disputed_items",
             Prefetch(
                 "events",
-                queryset=CaseEvent.objects.filter(kind="transition").order_by("effective_on", "id"),
+                queryset=CaseEvent.objects.filter(kind=CaseEventKind.TRANSITION).order_by(
+                    "effective_on", "id"
+                ),
                 to_attr="transition_events",
             ),
             Prefetch(

@@ -118,6 +118,9 @@ class Case(FSMModelMixin, models.Model):
 
     needs_manual_assignment = models.BooleanField(default=False)
     manual_assignment_reason = models.TextField(blank=True)
+    # When the case last entered ready_for_assignment (recorded by the workflow service), so the
+    # queue can show how long it has waited for a reviewer without reading the event log.
+    ready_since = models.DateTimeField("ready for assignment since", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -364,14 +367,36 @@ class Document(models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+class CaseEventKind(models.TextChoices):
+    """Every kind of event the case log records, with the words people read for it."""
+
+    TRANSITION = "transition", "Status changed"
+    IMPORTED = "imported", "Case imported"
+    CREATED_BY_STAFF = "created_by_staff", "Case created by staff"
+    EDITED_BY_STAFF = "edited_by_staff", "Case edited by staff"
+    ELIGIBILITY_CONFIRMED = "eligibility_confirmed", "Eligibility finding confirmed"
+    ELIGIBILITY_OVERRIDE = "eligibility_override", "Eligibility finding overridden"
+    CONVERTED_TO_EXPEDITED = "converted_to_expedited", "Converted to expedited"
+    DOCUMENT_ADDED = "document_added", "Document added"
+    MANUAL_ASSIGNMENT_NEEDED = "manual_assignment_needed", "Needs manual assignment"
+    DETERMINATION_DRAFT_SAVED = "determination_draft_saved", "Determination draft saved"
+    DETERMINATION_APPROVED = "determination_approved", "Determination approved by QA"
+    LETTER_CORRECTED = "letter_corrected", "Corrected letter issued"
+    LETTER_MAILED = "letter_mailed", "Letter sent to every recipient"
+    LETTER_POSTED = "letter_posted", "Printed letter posted"
+    LETTER_RESENT = "letter_resent", "Letter resent"
+
+
 class CaseEvent(models.Model):
     """Append-only record of every state change and notable action on a case."""
+
+    Kind = CaseEventKind
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField(max_length=40, default="transition")
+    kind = models.CharField(max_length=40, choices=CaseEventKind.choices, default=CaseEventKind.TRANSITION)
     from_status = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
     reason = models.TextField(blank=True)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
 from cases.errors import GuardError, TransitionNotAllowedError
-from cases.models import OPEN_STATUSES, Case, CaseStatus, DocumentKind, NoticeMethod, Priority
+from cases.models import OPEN_STATUSES, Case, CaseEventKind, CaseStatus, DocumentKind, NoticeMethod, Priority
 from cases.services.workflow import (
     lock_case,
     record_case_event,
@@ -105,7 +105,7 @@ def confirm_eligibility(*, case_id: int, by: AbstractBaseUser, expected_from: st
         record_case_event(
             case=case,
             by=by,
-            kind="eligibility_confirmed",
+            kind=CaseEventKind.ELIGIBILITY_CONFIRMED,
             reason="Eligible for IMR",
             data={"finding": {"eligible": True, "reasons": []}},
         )
@@ -150,7 +150,7 @@ def override_eligibility(
             _mark_eligible(case=case)
         else:
             case.save(update_fields=["eligibility_confirmed", "eligibility_override_reason", "updated_at"])
-        record_case_event(case=case, by=by, kind="eligibility_override", reason=reason, data=data)
+        record_case_event(case=case, by=by, kind=CaseEventKind.ELIGIBILITY_OVERRIDE, reason=reason, data=data)
         if not eligible:
             case = transition_case(
                 case_id=case.pk,
@@ -306,7 +306,7 @@ def convert_to_expedited(
         record_case_event(
             case=case,
             by=by,
-            kind="converted_to_expedited",
+            kind=CaseEventKind.CONVERTED_TO_EXPEDITED,
             reason=note,
             data={
                 "previous": previous,

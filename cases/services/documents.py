@@ -20,7 +20,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from cases.errors import CaseError
-from cases.models import Case, Document, DocumentKind, document_upload_to
+from cases.models import Case, CaseEventKind, Document, DocumentKind, document_upload_to
 from cases.services.workflow import record_case_event
 
 logger = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ def add_document(
             record_case_event(
                 case=locked,
                 by=by,
-                kind="document_added",
+                kind=CaseEventKind.DOCUMENT_ADDED,
                 data={
                     "document_id": document.pk,
                     "kind": kind,

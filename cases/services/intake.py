@@ -27,6 +27,7 @@ from cases.models import (
     CASE_NUMBER_PATTERN,
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseStatus,
     DisputedItem,
     NoticeMethod,
@@ -163,6 +164,9 @@ def _record_history_dates(*, case: Case, history: list[dict[str, Any]]) -> None:
             case.notice_method = entry["notice_method"] or NoticeMethod.ELECTRONIC
         elif target == S.READY_FOR_ASSIGNMENT and source in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
             case.records_complete_on = on
+        if target == S.READY_FOR_ASSIGNMENT:
+            # The assignment queue counts the wait from here (workflow._record_dates does too).
+            case.ready_since = _start_of(on)
         source = target
 
 
@@ -212,7 +216,7 @@ def _write_case(*, cleaned: dict[str, Any], by: AbstractBaseUser | None) -> Case
     record_case_event(
         case=case,
         by=by,
-        kind="imported",
+        kind=CaseEventKind.IMPORTED,
         reason="Imported from an imr-case/1 file",
         data={
             "history_entries": len(history),
@@ -278,7 +282,7 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
             CaseEvent(
                 case=case,
                 actor=actor,
-                kind="transition",
+                kind=CaseEventKind.TRANSITION,
                 from_status=source,
                 to_status=entry["status"],
                 reason=IMPORTED_REASON,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from cases.models import Case
+from cases.models import Case, CaseEventKind
 from cases.services.workflow import DEADLINE_FIELDS, lock_case, record_case_event, refresh_deadlines
 
 
@@ -26,7 +26,7 @@ def record_staff_edit(
             record_case_event(
                 case=case,
                 by=by,
-                kind="created_by_staff" if created else "edited_by_staff",
+                kind=CaseEventKind.CREATED_BY_STAFF if created else "edited_by_staff",
                 data={"changed": sorted(changed)},
             )
     return case

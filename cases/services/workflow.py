@@ -11,7 +11,7 @@ enqueue side effects with `transaction.on_commit`.
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases import deadlines
 from cases.errors import TransitionNotAllowedError
-from cases.models import Case, CaseEvent, CaseStatus, NoticeMethod, Priority
+from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, NoticeMethod, Priority
 
 S = CaseStatus
 
@@ -85,6 +85,11 @@ def _record_dates(*, case: Case, target: str, on: date, data: dict[str, Any]) ->
     elif target == S.READY_FOR_ASSIGNMENT and case.status in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
         # A remand starts a new review: its clock runs from the remand date.
         case.records_complete_on = on
+    if target == S.READY_FOR_ASSIGNMENT:
+        # When the case joined the assignment queue: the queue flags a case nobody picked up.
+        case.ready_since = (
+            timezone.now() if on >= today() else timezone.make_aware(datetime.combine(on, time.min))
+        )
 
 
 def refresh_deadlines(
@@ -172,6 +177,7 @@ _WORKFLOW_FIELDS = (
     "notice_sent_on",
     "notice_method",
     "records_complete_on",
+    "ready_since",
     *DEADLINE_FIELDS,
 )
 
@@ -293,7 +299,7 @@ def _write_transition(
     CaseEvent.objects.create(
         case=case,
         actor=by if by is not None and by.is_authenticated else None,
-        kind="transition",
+        kind=CaseEventKind.TRANSITION,
         from_status=source,
         to_status=to,
         reason=reason,
@@ -316,7 +322,7 @@ def record_case_event(
     *,
     case: Case,
     by: AbstractBaseUser | None,
-    kind: str,
+    kind: CaseEventKind,
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:

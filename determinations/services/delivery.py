@@ -29,7 +29,7 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from cases.errors import GuardError
-from cases.models import Case
+from cases.models import Case, CaseEventKind
 from cases.services.workflow import record_case_event, refresh_deadlines, today
 from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
 from determinations.services.letters import delivery_for
@@ -154,7 +154,7 @@ def _record_mailed_if_complete(*, letter_id: int) -> None:
     record_case_event(
         case=case,
         by=None,
-        kind="letter_mailed",
+        kind=CaseEventKind.LETTER_MAILED,
         data={"letter_id": letter_id, "mailed_on": mailed_on.isoformat()},
     )
 
@@ -193,7 +193,7 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUse
             record_case_event(
                 case=delivery.letter.determination.case,
                 by=by,
-                kind="letter_posted",
+                kind=CaseEventKind.LETTER_POSTED,
                 data={"delivery_id": delivery.pk, "mailed_on": mailed_on.isoformat()},
             )
         for letter_id in sorted({d.letter_id for d in deliveries}):
@@ -224,7 +224,7 @@ def resend_delivery(*, delivery_id: int, by: AbstractBaseUser | None, reason: st
         record_case_event(
             case=original.letter.determination.case,
             by=by,
-            kind="letter_resent",
+            kind=CaseEventKind.LETTER_RESENT,
             reason=reason,
             data={"delivery_id": resend.pk, "resend_of": original.pk, "channel": resend.channel},
         )

@@ -16,7 +16,7 @@ from django.db.models import Max
 from pypdf import PdfReader
 
 from cases.errors import GuardError
-from cases.models import Case, CaseStatus, Party, PartyRole
+from cases.models import Case, CaseEventKind, CaseStatus, Party, PartyRole
 from cases.services.workflow import record_case_event, today, transition_case
 from determinations.letters import letter_credentials, render_letter_pdf
 from determinations.models import (
@@ -242,7 +242,7 @@ def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason
             record_case_event(
                 case=determination.case,
                 by=by,
-                kind="letter_corrected",
+                kind=CaseEventKind.LETTER_CORRECTED,
                 reason=reason,
                 data={"letter_id": letter.pk, "version": version, "sha256": letter.sha256},
             )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.errors import GuardError
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, transition_case
 from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
 from reviewers.models import Assignment, AssignmentStatus
@@ -173,7 +173,7 @@ def save_draft(*, case_id: int, by: AbstractBaseUser, summary: str, items: list[
         record_case_event(
             case=case,
             by=by,
-            kind="determination_draft_saved",
+            kind=CaseEventKind.DETERMINATION_DRAFT_SAVED,
             reason="Determination draft saved",
             data={"determination_id": determination.pk},
         )
@@ -292,7 +292,7 @@ def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
         record_case_event(
             case=determination.case,
             by=by,
-            kind="determination_approved",
+            kind=CaseEventKind.DETERMINATION_APPROVED,
             reason="Determination approved by clinical QA",
             data={"determination_id": determination.pk},
         )

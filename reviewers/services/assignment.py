@@ -19,7 +19,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, today, transition_case
 from reviewers import selectors
 from reviewers.errors import ReviewerError
@@ -29,7 +29,7 @@ from reviewers.selectors import CandidateReport, CaseScreening
 S = CaseStatus
 # How many reviewers each shortlist query brings back; conflicts are rare, so one is the norm.
 SHORTLIST_SIZE = 8
-MANUAL_ASSIGNMENT_EVENT = "manual_assignment_needed"
+MANUAL_ASSIGNMENT_EVENT = CaseEventKind.MANUAL_ASSIGNMENT_NEEDED
 
 
 def assign_case_automatically(*, case_id: int) -> Assignment | None:
