@@ -202,6 +202,10 @@ class Case(FSMModelMixin, models.Model):
     def accept_assignment(self) -> None:
         """The reviewer accepted, attesting no conflict."""
 
+    @transition(field=status, source=S.IN_REVIEW, target=S.ASSIGNED)
+    def replace_reviewer(self) -> None:
+        """Staff took the case from the reviewer who accepted it and offered it to another."""
+
     @transition(field=status, source=S.IN_REVIEW, target=S.QA_REVIEW)
     def submit_determination(self) -> None:
         """The reviewer submitted their determination for clinical QA."""

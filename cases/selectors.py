@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, When
+from django.utils.timesince import timesince
 
-from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Document, DocumentKind
+from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Document, DocumentKind, Priority
 
 
 def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
@@ -70,12 +73,66 @@ def queue_counts(*, user: AbstractBaseUser) -> dict[str, dict[str, int]]:
 
 
 def queue_cases(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Case]:
-    """Cases of one state (or every open case), nearest deadline first, cases without one last."""
+    """Cases of one state (or every open case), nearest deadline first, cases without one last.
+
+    The ready-for-assignment queue lists expedited cases first: they have hours, not weeks.
+    """
     cases = cases_visible_to(user=user)
     cases = cases.filter(status=status) if status else cases.filter(status__in=OPEN_STATUSES)
-    return cases.annotate(item_count=Count("disputed_items", distinct=True)).order_by(
-        F("next_deadline").asc(nulls_last=True), "received_on", "id"
-    )
+    order: list = [F("next_deadline").asc(nulls_last=True), "received_on", "id"]
+    if status == CaseStatus.READY_FOR_ASSIGNMENT:
+        expedited_first = models.Case(
+            When(priority=Priority.EXPEDITED, then=Value(0)),
+            default=Value(1),
+            output_field=models.IntegerField(),
+        )
+        order.insert(0, expedited_first)
+    return cases.annotate(item_count=Count("disputed_items", distinct=True)).order_by(*order)
+
+
+@dataclass(frozen=True)
+class AssignmentWait:
+    """Why a case ready for assignment is flagged in the queue, and how long it has waited."""
+
+    flagged: bool
+    reason: str
+    since: datetime | None
+    waited: timedelta | None
+
+    @property
+    def waited_text(self) -> str:
+        """`1 day, 3 hours`; blank when the start of the wait is unknown."""
+        if self.since is None or self.waited is None:
+            return ""
+        return timesince(self.since, self.since + self.waited)
+
+
+def stale_after(*, case: Case) -> timedelta:
+    """How long a case may wait for a reviewer before the queue flags it (settings)."""
+    if case.is_expedited:
+        return timedelta(hours=settings.ASSIGNMENT_STALE_HOURS_EXPEDITED)
+    return timedelta(hours=settings.ASSIGNMENT_STALE_HOURS)
+
+
+def assignment_wait(*, case: Case, now: datetime) -> AssignmentWait | None:
+    """For a case ready for assignment: flagged when nobody qualifies or it waited too long.
+
+    Reads only the case row (`ready_since`, the manual-assignment flag), so a queue page
+    costs no extra query per case. None for a case in any other state.
+    """
+    if case.status != CaseStatus.READY_FOR_ASSIGNMENT:
+        return None
+    since = case.ready_since
+    waited = max(now - since, timedelta(0)) if since is not None else None
+    limit = stale_after(case=case)
+    if case.needs_manual_assignment:
+        reason = case.manual_assignment_reason or "No reviewer qualifies: assign one by hand."
+        return AssignmentWait(flagged=True, reason=reason, since=since, waited=waited)
+    if waited is not None and waited >= limit:
+        hours = int(limit.total_seconds() // 3600)
+        reason = f"Not picked up by any reviewer within {hours} hour{'s' if hours != 1 else ''}."
+        return AssignmentWait(flagged=True, reason=reason, since=since, waited=waited)
+    return AssignmentWait(flagged=False, reason="", since=since, waited=waited)
 
 
 def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import deadlines, selectors
@@ -73,7 +74,15 @@ def queues(request: HttpRequest) -> HttpResponse:
     )
     page_obj = page.get_page(request.GET.get("page"))
     on = today()
-    rows = [(case, (case.next_deadline - on).days if case.next_deadline else None) for case in page_obj]
+    now = timezone.now()
+    rows = [
+        (
+            case,
+            (case.next_deadline - on).days if case.next_deadline else None,
+            selectors.assignment_wait(case=case, now=now),
+        )
+        for case in page_obj
+    ]
     tabs = [(value, label, counts[value]) for value, label in CaseStatus.choices]
     return render(
         request,

@@ -132,6 +132,10 @@ IMRO_SHORT_NAME = env.str("IMRO_SHORT_NAME", default="MAXIMUS")
 IMRO_ADDRESS = env.str("IMRO_ADDRESS", default="P.O. Box 138009, Sacramento, CA 95813-8009")
 # Require a California license of every reviewer (8 CCR 9792.10.5 lets the IMRO choose).
 REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICENSE", default=False)
+# A case ready for assignment that no reviewer took within this many hours is flagged in the
+# staff queue (expedited cases have 72 hours in all, so they are flagged much sooner).
+ASSIGNMENT_STALE_HOURS = env.int("ASSIGNMENT_STALE_HOURS", default=24)
+ASSIGNMENT_STALE_HOURS_EXPEDITED = env.int("ASSIGNMENT_STALE_HOURS_EXPEDITED", default=2)
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -40,13 +40,14 @@ from django.db.models.functions import Coalesce, JSONArray, Lower, Trim
 from django.utils import timezone
 
 from cases import deadlines
-from cases.models import Case, DisputedItem, Party, PartyRole
+from cases.models import Case, CaseEvent, CaseStatus, DisputedItem, Party, PartyRole
 from reviewers import eligibility
 from reviewers.conflicts import CaseConflictTargets, conflict_reasons, conflict_targets
 from reviewers.models import (
     PICKING_ORDER,
     Affiliation,
     Assignment,
+    AssignmentStatus,
     BoardCertification,
     License,
     Reviewer,
@@ -72,6 +73,8 @@ class CaseScreening:
     # Reviewers who held the case before (declined, or ended by a remand): never again.
     previous_reviewer_ids: set[int] = field(default_factory=set)
     active_assignment: Assignment | None = None
+    # How each earlier reviewer's assignment ended, in words (see `assignment_outcome`).
+    previous_outcomes: dict[int, str] = field(default_factory=dict)
 
 
 def specialty_rules() -> list[tuple[str, str, str]]:
@@ -320,6 +323,7 @@ def case_screening(*, case: Case, facts: CaseFacts | None = None) -> CaseScreeni
         parties=parties, ur_reviewer_name=case.ur_reviewer_name, ur_organization=case.ur_organization
     )
     previous: set[int] = set()
+    outcomes: dict[int, str] = {}
     active: Assignment | None = None
     if facts is None or facts.has_assignments:
         for assignment in Assignment.objects.filter(case_id=case.pk).select_related("reviewer"):
@@ -327,6 +331,9 @@ def case_screening(*, case: Case, facts: CaseFacts | None = None) -> CaseScreeni
                 active = assignment
             else:
                 previous.add(assignment.reviewer_id)
+                outcomes.setdefault(
+                    assignment.reviewer_id, assignment_outcome(assignment=assignment, case=case).label
+                )
     return CaseScreening(
         case=case,
         requirements=requirements,
@@ -334,6 +341,7 @@ def case_screening(*, case: Case, facts: CaseFacts | None = None) -> CaseScreeni
         target_index=targets.keys_to_labels(),
         previous_reviewer_ids=previous,
         active_assignment=active,
+        previous_outcomes=outcomes,
     )
 
 
@@ -427,10 +435,8 @@ def screen_conflicts(
     """
     reasons: list[str] = []
     if reviewer.pk in screening.previous_reviewer_ids:
-        reasons.append(
-            "Had this case before (declined it, or the review was remanded): "
-            "a different reviewer is required."
-        )
+        how = screening.previous_outcomes.get(reviewer.pk, "Held it").lower()
+        reasons.append(f"Had this case before ({how}): a different reviewer is required.")
     if screening.active_assignment is not None and screening.active_assignment.reviewer_id == reviewer.pk:
         reasons.append("Already holds this case.")
     if affiliations is None:
@@ -639,3 +645,104 @@ def attestation_due_q(*, on: date) -> Q:
         hours_attested_on__lte=on
         - timedelta(days=eligibility.ATTESTATION_VALID_DAYS - eligibility.WARNING_DAYS)
     )
+
+
+# ---- Assignment history (the candidates page) -------------------------------------------
+
+REASSIGNED_PREFIX = "Reassigned by staff: "
+REPLACED_PREFIX = "Replaced by staff: "
+_CASE_ENDED = {CaseStatus.WITHDRAWN: "withdrawn", CaseStatus.TERMINATED: "terminated"}
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """How an assignment stands or ended, in the words staff read."""
+
+    key: str  # offered, accepted, declined, decided, reassigned, replaced, ended
+    label: str
+    detail: str = ""
+
+
+def assignment_outcome(*, assignment: Assignment, case: Case) -> AssignmentOutcome:
+    """Offered, accepted, declined, decided the case, reassigned or replaced by staff, or ended.
+
+    An accepted assignment that is no longer active was released when the letter was issued
+    (the review was completed), unless the case was then withdrawn or terminated.
+    """
+    status = assignment.status
+    note = assignment.decline_reason
+    if assignment.active:
+        if status == AssignmentStatus.ACCEPTED:
+            return AssignmentOutcome("accepted", "Accepted: reviewing the case")
+        return AssignmentOutcome("offered", "Offered: waiting for the reviewer's answer")
+    if status == AssignmentStatus.DECLINED:
+        return AssignmentOutcome("declined", "Declined it", note)
+    if status == AssignmentStatus.ACCEPTED:
+        ended = _CASE_ENDED.get(case.status)
+        if ended is not None and not _decided(case=case):
+            return AssignmentOutcome("ended", f"Ended when the case was {ended}")
+        return AssignmentOutcome("decided", "Decided it")
+    if note.startswith(REPLACED_PREFIX):
+        return AssignmentOutcome("replaced", "Was replaced by staff", note.removeprefix(REPLACED_PREFIX))
+    if note.startswith(REASSIGNED_PREFIX):
+        return AssignmentOutcome(
+            "reassigned", "Was reassigned by staff", note.removeprefix(REASSIGNED_PREFIX)
+        )
+    ended = _CASE_ENDED.get(case.status)
+    return AssignmentOutcome("ended", f"Ended when the case was {ended}" if ended else "Ended", note)
+
+
+def _decided(*, case: Case) -> bool:
+    # A decided case is never withdrawn or terminated afterwards (those steps need an open case).
+    return case.status in (CaseStatus.DETERMINATION_ISSUED, CaseStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class AssignmentHistoryRow:
+    assignment: Assignment
+    outcome: AssignmentOutcome
+
+
+def assignment_history(*, case: Case) -> list[AssignmentHistoryRow]:
+    """Every assignment of the case, newest first, with how it stands or ended (1 query)."""
+    assignments = Assignment.objects.filter(case_id=case.pk).select_related("reviewer", "assigned_by")
+    return [
+        AssignmentHistoryRow(
+            assignment=assignment, outcome=assignment_outcome(assignment=assignment, case=case)
+        )
+        for assignment in assignments.order_by("-assigned_at", "-id")
+    ]
+
+
+_NO_REVIEWER_YET = {
+    CaseStatus.RECEIVED,
+    CaseStatus.ELIGIBILITY_REVIEW,
+    CaseStatus.AWAITING_RECORDS,
+}
+
+
+def no_current_assignment_note(*, case: Case) -> str:
+    """Why nobody holds the case now, e.g. `None: the determination was issued on Mar 24, 2015.`
+
+    Reads the latest step into the state that explains it (1 query, none when not needed).
+    """
+    status = case.status
+    if status == CaseStatus.READY_FOR_ASSIGNMENT:
+        return "None: the case is waiting for a reviewer."
+    if status in _NO_REVIEWER_YET:
+        return f"None: the case is not ready for assignment yet ({case.get_status_display().lower()})."
+    entered = CaseStatus.DETERMINATION_ISSUED if _decided(case=case) else status
+    on = (
+        CaseEvent.objects.filter(case_id=case.pk, to_status=entered)
+        .exclude(from_status=entered)
+        .order_by("-effective_on", "-id")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    when = f" on {on:%b} {on.day}, {on.year}" if on else ""
+    if status == CaseStatus.DETERMINATION_ISSUED:
+        return f"None: the determination was issued{when}."
+    if status == CaseStatus.CLOSED:
+        return f"None: the determination was issued{when} and the case is closed."
+    since = f" since {on:%b} {on.day}, {on.year}" if on else ""
+    return f"None: the case is {case.get_status_display().lower()}{since}."

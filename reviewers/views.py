@@ -14,15 +14,17 @@ from cases.services.audit import log_access
 from cases.services.workflow import today
 from reviewers import selectors
 from reviewers.errors import ReviewerError
-from reviewers.forms import ManualAssignForm, ReassignForm
-from reviewers.services.assignment import assign_case_manually, reassign_case
+from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm
+from reviewers.services.assignment import assign_case_manually, reassign_case, replace_reviewer
 
 
-def _form_for(case: Case, data=None) -> ManualAssignForm | None:
+def _form_for(case: Case, data=None) -> ManualAssignForm | ReplaceReviewerForm | None:
     if case.status == CaseStatus.READY_FOR_ASSIGNMENT:
         return ManualAssignForm(data)
     if case.status == CaseStatus.ASSIGNED:
         return ReassignForm(data)
+    if case.status == CaseStatus.IN_REVIEW:
+        return ReplaceReviewerForm(data)
     return None
 
 
@@ -41,7 +43,16 @@ def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
             return redirect(request.path)
         if form.is_valid():
             try:
-                if isinstance(form, ReassignForm):
+                if isinstance(form, ReplaceReviewerForm):
+                    chosen = form.cleaned_data["reviewer"]
+                    assignment = replace_reviewer(
+                        case_id=case.pk,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                        reviewer_id=chosen.pk if chosen is not None else None,
+                        expected_from=CaseStatus.IN_REVIEW,
+                    )
+                elif isinstance(form, ReassignForm):
                     assignment = reassign_case(
                         case_id=case.pk,
                         reviewer_id=form.cleaned_data["reviewer"].pk,
@@ -55,14 +66,15 @@ def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
             except ReviewerError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(
-                    request,
-                    f"Case {case.case_number} offered to reviewer {assignment.reviewer.reviewer_number}.",
-                )
+                done = f"Case {case.case_number} offered to reviewer {assignment.reviewer.reviewer_number}."
+                if isinstance(form, ReplaceReviewerForm):
+                    done = f"Reviewer replaced. {done}"
+                messages.success(request, done)
                 return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
     screening = selectors.case_screening(case=case)
     reports = selectors.evaluate_reviewers(screening=screening, on=today())
-    latest = case.assignments.select_related("reviewer", "assigned_by").first()
+    history = selectors.assignment_history(case=case)
+    latest = history[0].assignment if history else None
     log_access(
         user=request.user,
         case=case,
@@ -80,6 +92,10 @@ def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
             "eligible_count": sum(report.eligible for report in reports),
             "active_assignment": screening.active_assignment,
             "latest_assignment": latest,
+            "assignment_history": history,
+            "no_assignment_note": (
+                "" if screening.active_assignment else selectors.no_current_assignment_note(case=case)
+            ),
             "can_assign": request.user.has_perm("reviewers.add_assignment"),
         },
         status=400 if request.method == "POST" else 200,

@@ -138,6 +138,104 @@ def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reaso
         return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason=reason)
 
 
+REPLACE_REASON_MAX = 2000
+
+
+def replace_reviewer(
+    *,
+    case_id: int,
+    by: AbstractBaseUser,
+    reason: str,
+    reviewer_id: int | None = None,
+    expected_from: str | None = None,
+) -> Assignment:
+    """Staff take a case in review from the reviewer who accepted it and offer it to another.
+
+    The case moves in_review → assigned with the new offer, in one transaction: the replaced
+    reviewer's assignment is ended and kept (with the reason), their open-case counter is
+    recounted, and the picker never offers them the case again; they lose access to it at
+    once. Their draft determination stays on file, unseen by the new reviewer (it is
+    superseded when the new reviewer first saves). With no `reviewer_id` the next qualified
+    reviewer is picked as for automatic assignment; when nobody qualifies the step is refused
+    with the reasons and nothing changes (the case keeps its reviewer), so staff can choose
+    one by hand: a case in review without a reviewer would have nowhere to go.
+    """
+    _require_permission(by=by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewerError("Give the reason for replacing the reviewer.", field="reason")
+    if len(reason) > REPLACE_REASON_MAX:
+        raise ReviewerError(f"Keep the reason under {REPLACE_REASON_MAX} characters.", field="reason")
+    with transaction.atomic():
+        case = _lock_case_or_error(case_id=case_id)
+        if expected_from is not None and case.status != expected_from:
+            raise ReviewerError(
+                f"Case {case.case_number} was changed by someone else: it is now "
+                f"{case.get_status_display().lower()}. Reload the page to see its current state."
+            )
+        if case.status != S.IN_REVIEW:
+            raise ReviewerError(
+                f"Case {case.case_number} is {case.get_status_display().lower()}: only the reviewer of a "
+                "case in review (who accepted it) can be replaced."
+                + (
+                    " Use Reassign for a case offered but not yet accepted."
+                    if case.status == S.ASSIGNED
+                    else ""
+                )
+            )
+        screening = selectors.case_screening(case=case)
+        current = screening.active_assignment
+        if current is None or current.status != AssignmentStatus.ACCEPTED:
+            raise ReviewerError(f"Case {case.case_number} has no reviewer who accepted it to replace.")
+        old_number = current.reviewer.reviewer_number
+        if reviewer_id is not None and reviewer_id == current.reviewer_id:
+            raise ReviewerError(
+                f"Reviewer {old_number} is the reviewer being replaced: choose another one.", field="reviewer"
+            )
+        Assignment.objects.filter(pk=current.pk).update(
+            status=AssignmentStatus.ENDED,
+            active=False,
+            decline_reason=f"{selectors.REPLACED_PREFIX}{reason}",
+        )
+        refresh_open_cases(reviewer_ids=[current.reviewer_id])
+        screening.previous_reviewer_ids.add(current.reviewer_id)
+        screening.previous_outcomes[current.reviewer_id] = "Was replaced by staff"
+        screening.active_assignment = None
+        extra = {"replaced_assignment_id": current.pk, "replaced_reviewer_number": old_number}
+        text = f"Reviewer {old_number} replaced by staff"
+        if reviewer_id is not None:
+            return _assign_chosen(
+                case=case,
+                screening=screening,
+                reviewer_id=reviewer_id,
+                by=by,
+                reason=reason,
+                text=f"{text}; offered to reviewer {{number}}",
+                expected_from=S.IN_REVIEW,
+                extra_data=extra,
+            )
+        on = today()
+        considered, chosen = _pick(screening=screening, on=on)
+        if chosen is None:
+            # Raising rolls the whole step back: the reviewer keeps the case.
+            summary = summarize_exclusions(reports=selectors.evaluate_reviewers(screening=screening, on=on))
+            raise ReviewerError(
+                f"Reviewer {old_number} was not replaced: no other reviewer qualifies automatically. "
+                f"{summary} Choose a reviewer by hand."
+            )
+        number = chosen.reviewer.reviewer_number
+        return _offer(
+            case=case,
+            reviewer=chosen.reviewer,
+            by=by,
+            candidates=[report.as_json() for report in considered],
+            reason=f"{text}; offered to reviewer {number}: {reason}",
+            open_before=chosen.open_cases,
+            expected_from=S.IN_REVIEW,
+            extra_data=extra,
+        )
+
+
 # ---- internals -------------------------------------------------------------------------
 
 
@@ -234,7 +332,15 @@ def _try_offer_slot(*, report: CandidateReport, skip_locked: bool) -> bool | Non
 
 
 def _assign_chosen(
-    *, case: Case, screening: CaseScreening, reviewer_id: int, by: AbstractBaseUser, reason: str
+    *,
+    case: Case,
+    screening: CaseScreening,
+    reviewer_id: int,
+    by: AbstractBaseUser,
+    reason: str,
+    text: str = "",
+    expected_from: str = S.READY_FOR_ASSIGNMENT,
+    extra_data: dict | None = None,
 ) -> Assignment:
     on = today()
     if not Reviewer.objects.filter(pk=reviewer_id).exists():
@@ -251,8 +357,18 @@ def _assign_chosen(
             reasons=report.reasons,
         )
     report.chosen = True
-    text = f"Assigned by staff to reviewer {number}" + (f": {reason}" if reason else "")
-    return _offer(case=case, reviewer=report.reviewer, by=by, candidates=[report.as_json()], reason=text)
+    # `text` may name the chosen reviewer as `{number}`.
+    text = (text or "Assigned by staff to reviewer {number}").format(number=number)
+    text += f": {reason}" if reason else ""
+    return _offer(
+        case=case,
+        reviewer=report.reviewer,
+        by=by,
+        candidates=[report.as_json()],
+        reason=text,
+        expected_from=expected_from,
+        extra_data=extra_data,
+    )
 
 
 def _offer(
@@ -264,6 +380,8 @@ def _offer(
     reason: str,
     open_before: int | None = None,
     formulary_only: bool | None = None,
+    expected_from: str = S.READY_FOR_ASSIGNMENT,
+    extra_data: dict | None = None,
 ) -> Assignment:
     """Create the offer, update the reviewer and move the case (both rows locked by the caller).
 
@@ -293,8 +411,12 @@ def _offer(
         to=S.ASSIGNED,
         by=by,
         reason=reason,
-        expected_from=S.READY_FOR_ASSIGNMENT,
-        data={"assignment_id": assignment.pk, "reviewer_number": reviewer.reviewer_number},
+        expected_from=expected_from,
+        data={
+            "assignment_id": assignment.pk,
+            "reviewer_number": reviewer.reviewer_number,
+            **(extra_data or {}),
+        },
         locked_case=case,
         formulary_only=formulary_only,
     )

@@ -238,7 +238,7 @@ def test_queue_sorted_by_nearest_deadline_with_overdue_marked(staff_client):
     none = CaseFactory(status=S.AWAITING_RECORDS)
     CaseFactory(status=S.RECEIVED)
     response = staff_client.get(reverse("cases:queues") + "?status=awaiting_records")
-    order = [case.pk for case, _days in response.context["rows"]]
+    order = [case.pk for case, *_ in response.context["rows"]]
     assert order == [late.pk, later.pk, none.pk]
     html = response.content.decode()
     assert "overdue by 2 days" in html
