@@ -27,6 +27,7 @@ from cases.models import (
     PartyRole,
     ServiceMethod,
 )
+from cases.selectors import date_assigned_from
 from cases.services.workflow import today
 
 S = CaseStatus
@@ -256,7 +257,7 @@ def _computed(*, case: Any, items: list[Any], determination: Any, prior_items: A
         reviewer_number = assignments[-1].reviewer.reviewer_number
     elif determination is not None and determination.reviewer is not None:
         reviewer_number = determination.reviewer.reviewer_number
-    return {
+    computed = {
         "status": case.status,
         "eligibility": eligibility_as_dict(finding),
         "deadlines": {
@@ -278,6 +279,19 @@ def _computed(*, case: Any, items: list[Any], determination: Any, prior_items: A
         "records_days_late": days_late,
         "records_late_penalty_usd": deadlines.compute_records_late_penalty_usd(days_late=days_late),
     }
+    # The letter's Date Assigned, from the history's `assigned` entry; only once ever assigned.
+    decided_by = determination.reviewer if determination is not None else None
+    _put(
+        computed,
+        "date_assigned",
+        _iso(
+            date_assigned_from(
+                events=case.transition_events,
+                reviewer_number=decided_by.reviewer_number if decided_by is not None else reviewer_number,
+            )
+        ),
+    )
+    return computed
 
 
 def _letter(determination: Any) -> dict[str, Any] | None:

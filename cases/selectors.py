@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,7 +12,16 @@ from django.db import models
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils.timesince import timesince
 
-from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Document, DocumentKind, Priority
+from cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Document,
+    DocumentKind,
+    Priority,
+)
 
 
 def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
@@ -133,6 +143,33 @@ def assignment_wait(*, case: Case, now: datetime) -> AssignmentWait | None:
         reason = f"Not picked up by any reviewer within {hours} hour{'s' if hours != 1 else ''}."
         return AssignmentWait(flagged=True, reason=reason, since=since, waited=waited)
     return AssignmentWait(flagged=False, reason="", since=since, waited=waited)
+
+
+def date_assigned_from(*, events: Iterable[CaseEvent], reviewer_number: str | None) -> date | None:
+    """The day the case was last assigned, to `reviewer_number` when an event names them.
+
+    Read from the transition events into `assigned`: imported history carries them with the
+    history's dates (an imported case may have no Assignment row, and the rows it has were
+    written on the import day), and live assignments write one each. `events` are the case's
+    transition events in any order.
+    """
+    into_assigned = sorted(
+        (e for e in events if e.to_status == CaseStatus.ASSIGNED and e.from_status != CaseStatus.ASSIGNED),
+        key=lambda e: (e.effective_on, e.pk),
+        reverse=True,
+    )
+    for event in into_assigned:
+        if reviewer_number and (event.data or {}).get("reviewer_number") == reviewer_number:
+            return event.effective_on
+    return into_assigned[0].effective_on if into_assigned else None
+
+
+def date_assigned(*, case_id: int, reviewer_number: str | None) -> date | None:
+    """`date_assigned_from` for one case (1 query): the letter's Date Assigned and the export's."""
+    events = CaseEvent.objects.filter(
+        case_id=case_id, kind=CaseEventKind.TRANSITION, to_status=CaseStatus.ASSIGNED
+    ).only("effective_on", "from_status", "to_status", "data")
+    return date_assigned_from(events=events, reviewer_number=reviewer_number)
 
 
 def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cases.models import CaseEvent, CaseStatus, PartyRole
+from cases.models import PartyRole
+from cases.selectors import date_assigned
 from determinations.models import Decision, Determination
 
 LETTER_TEMPLATE = "letters/final_determination.html"
@@ -146,20 +147,11 @@ def letter_credentials(*, determination: Determination) -> tuple[list[str], list
 
 
 def _date_assigned(*, determination: Determination) -> date | None:
-    case = determination.case
-    if determination.reviewer_id is not None:
-        assignment = (
-            case.assignments.filter(reviewer_id=determination.reviewer_id).order_by("-assigned_at").first()
-        )
-        if assignment is not None:
-            return timezone.localdate(assignment.assigned_at)
-    event = (
-        CaseEvent.objects.filter(case=case, to_status=CaseStatus.ASSIGNED)
-        .exclude(from_status=CaseStatus.ASSIGNED)
-        .order_by("-effective_on", "-id")
-        .first()
+    """The day the case was assigned to the reviewer who decided it (imported history too)."""
+    reviewer = determination.reviewer
+    return date_assigned(
+        case_id=determination.case_id, reviewer_number=reviewer.reviewer_number if reviewer else None
     )
-    return event.effective_on if event is not None else None
 
 
 def build_letter_context(*, determination: Determination) -> dict[str, Any]:

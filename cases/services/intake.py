@@ -314,7 +314,7 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
             status = AssignmentStatus.DECLINED
         else:
             status = AssignmentStatus.ENDED
-        Assignment.objects.create(
+        assignment = Assignment.objects.create(
             case=case,
             reviewer=reviewer,
             status=status,
@@ -323,6 +323,8 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
             responded_at=_start_of(following["on"]) if following is not None else None,
             candidates=[{"reviewer_number": reviewer.reviewer_number, "note": "imported history"}],
         )
+        # `assigned_at` is filled in on insert: give it the history's date, not the import's.
+        Assignment.objects.filter(pk=assignment.pk).update(assigned_at=_start_of(entry["on"]))
         reviewers.append(reviewer)
     from reviewers.services.assignment import refresh_open_cases
 
