@@ -308,6 +308,8 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
         is_last = position == len(assigned_indexes) - 1
         if following is None:
             status = AssignmentStatus.OFFERED
+        elif following["status"] == S.IN_REVIEW and _replaced_in_review(history=history, index=index):
+            status = AssignmentStatus.ENDED
         elif following["status"] == S.IN_REVIEW:
             status = AssignmentStatus.ACCEPTED
         elif following["status"] == S.READY_FOR_ASSIGNMENT:
@@ -321,6 +323,7 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
             active=is_last and case.status in HELD_STATUSES,
             assigned_by=actor,
             responded_at=_start_of(following["on"]) if following is not None else None,
+            decline_reason="Replaced by staff: imported history" if status == AssignmentStatus.ENDED else "",
             candidates=[{"reviewer_number": reviewer.reviewer_number, "note": "imported history"}],
         )
         # `assigned_at` is filled in on insert: give it the history's date, not the import's.
@@ -331,6 +334,17 @@ def _write_history(*, case: Case, history: list[dict[str, Any]], actor: Abstract
     # The stored open-case counter the assignment picker sorts by must count these too.
     refresh_open_cases(reviewer_ids=[reviewer.pk for reviewer in reviewers])
     return reviewers
+
+
+def _replaced_in_review(*, history: list[dict[str, Any]], index: int) -> bool:
+    """Whether the reviewer assigned at `history[index]` accepted and was then replaced by staff
+    (the case went from in_review straight back to assigned before any letter was issued)."""
+    for previous, entry in zip(history[index + 1 :], history[index + 2 :], strict=False):
+        if entry["status"] == S.ASSIGNED:
+            return previous["status"] == S.IN_REVIEW
+        if entry["status"] in (S.DETERMINATION_ISSUED, S.READY_FOR_ASSIGNMENT):
+            return False
+    return False
 
 
 def _write_determination(

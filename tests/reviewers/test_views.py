@@ -3,7 +3,8 @@
 Bad inputs tried: anonymous users (redirected to login), a reviewer and a QA user without
 the permissions (403), an unknown case (404), posting a conflicted reviewer (form error,
 nothing written), posting without a reviewer, a reassign with a blank reason, posting on a
-case that is in review (nothing to assign).
+case in review without a reason (replace step: form error), posting on a case awaiting
+records (nothing to assign).
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def test_manual_assign_and_reassign(staff_client):
     assert "Considered when assigned" in page and "by staff" in page
 
 
-def test_post_on_case_in_review(staff_client):
+def test_post_on_case_in_review_without_a_reason(staff_client):
+    """A case in review offers only the replace step, which needs a reason: nothing changes."""
     reviewer = qualified_reviewer()
     case = ready_case()
     assignment = assign_case_automatically(case_id=case.pk)
@@ -102,9 +104,17 @@ def test_post_on_case_in_review(staff_client):
 
     accept_assignment(assignment_id=assignment.pk, by=reviewer.user, attest_no_conflict=True)
     response = staff_client.post(url(case), {"reviewer": reviewer.pk})
-    assert response.status_code == 302
+    assert response.status_code == 400
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
+
+
+def test_post_on_case_not_yet_ready(staff_client):
+    case = ready_case(status=CaseStatus.AWAITING_RECORDS, records_complete_on=None)
+    response = staff_client.post(url(case), {"reviewer": qualified_reviewer().pk})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.AWAITING_RECORDS and not Assignment.objects.filter(case=case).exists()
 
 
 def test_qa_cannot_post(client):
