@@ -121,7 +121,7 @@ def test_the_replaced_reviewer_is_never_picked_again(staff):
 
 
 def test_choosing_a_reviewer_by_hand(staff_client):
-    case, first, _ = case_in_review()
+    case, _first, _ = case_in_review()
     qualified_reviewer()
     chosen = qualified_reviewer()
     response = staff_client.post(url(case), {"reason": "Needs a spine specialist", "reviewer": chosen.pk})
@@ -140,7 +140,7 @@ def test_choosing_the_replaced_reviewer_again_is_a_form_error(staff_client):
 
 @pytest.mark.parametrize("reason", ["", "   "], ids=["blank-reason", "spaces-only-reason"])
 def test_missing_reason_is_a_form_error_and_changes_nothing(staff_client, reason):
-    case, first, _ = case_in_review()
+    case, _first, _ = case_in_review()
     qualified_reviewer()
     before = snapshot(case)
     response = staff_client.post(url(case), {"reason": reason, "reviewer": ""})
@@ -169,7 +169,7 @@ def test_qa_cannot_replace(client):
 
 
 def test_the_page_offers_the_replace_step_for_a_case_in_review(staff_client):
-    case, first, _ = case_in_review()
+    case, _first, _ = case_in_review()
     body = staff_client.get(url(case)).content.decode()
     assert "Replace the reviewer" in body
     assert "Pick the next qualified reviewer automatically" in body
