@@ -1,6 +1,7 @@
 """Workflow steps offered as Django admin actions on Case: thin calls to the services.
 
-Steps that need a written reason (withdraw, terminate, convert to expedited, remand) first
+Steps that need a written reason (withdraw, terminate, convert to expedited, remand, replace
+the reviewer) first
 show an intermediate page asking for it, as Django's own delete action asks for confirmation.
 Each case is its own transaction, and the outcome is reported per case.
 """
@@ -16,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.errors import CaseError
+from cases.errors import CaseError, GuardError
 from cases.models import Case
 from cases.services import case_actions
 
@@ -207,6 +208,32 @@ def remand(modeladmin, request, queryset):
     )
 
 
+def _replace_reviewer(*, case_id: int, by, reason: str) -> Case:
+    # Imported here: the reviewers app builds on cases, not the other way round.
+    from reviewers.errors import ReviewerError
+    from reviewers.services.assignment import replace_reviewer
+
+    try:
+        assignment = replace_reviewer(case_id=case_id, by=by, reason=reason)
+    except ReviewerError as error:
+        raise GuardError(error.message) from error
+    return assignment.case
+
+
+@admin.action(description="Replace the reviewer of a case in review (with a reason)", permissions=["change"])
+def replace_reviewer(modeladmin, request, queryset):
+    return _with_reason(
+        modeladmin,
+        request,
+        queryset,
+        action="replace_reviewer",
+        title="Replace the reviewer",
+        label="Why is the reviewer replaced?",
+        service=_replace_reviewer,
+        done="reviewer replaced; the case is offered to the next qualified reviewer.",
+    )
+
+
 CASE_ACTIONS: list = [
     start_eligibility_review,
     confirm_eligibility,
@@ -218,4 +245,5 @@ CASE_ACTIONS: list = [
     withdraw,
     terminate,
     remand,
+    replace_reviewer,
 ]

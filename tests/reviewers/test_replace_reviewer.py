@@ -173,3 +173,21 @@ def test_the_page_offers_the_replace_step_for_a_case_in_review(staff_client):
     body = staff_client.get(url(case)).content.decode()
     assert "Replace the reviewer" in body
     assert "Pick the next qualified reviewer automatically" in body
+
+
+def test_admin_action_asks_for_a_reason_then_replaces(client, staff):
+    """Tried: no reason (asked again, nothing changes), then a reason (replaced, logged)."""
+    case, first, _ = case_in_review()
+    second = qualified_reviewer()
+    client.force_login(staff)
+    url = reverse("admin:cases_case_changelist")
+    selection = {"action": "replace_reviewer", "_selected_action": [case.pk]}
+    before = snapshot(case)
+    asked = client.post(url, {**selection, "apply": "1", "reason": ""})
+    assert asked.status_code == 200 and b"Why is the reviewer replaced?" in asked.content
+    assert snapshot(case) == before
+    done = client.post(url, {**selection, "apply": "1", "reason": "Licence lapsed"}, follow=True)
+    assert done.status_code == 200
+    assert "reviewer replaced" in done.content.decode()
+    assert Assignment.objects.get(case=case, active=True).reviewer == second
+    assert CaseEvent.objects.filter(case=case, reason__contains="Licence lapsed").exists()
