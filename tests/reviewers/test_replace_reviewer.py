@@ -177,7 +177,7 @@ def test_the_page_offers_the_replace_step_for_a_case_in_review(staff_client):
 
 def test_admin_action_asks_for_a_reason_then_replaces(client, staff):
     """Tried: no reason (asked again, nothing changes), then a reason (replaced, logged)."""
-    case, first, _ = case_in_review()
+    case, _first, _ = case_in_review()
     second = qualified_reviewer()
     client.force_login(staff)
     url = reverse("admin:cases_case_changelist")
