@@ -55,6 +55,7 @@ EDGES = {
     (S.ASSIGNED, S.IN_REVIEW),
     (S.ASSIGNED, S.READY_FOR_ASSIGNMENT),
     (S.IN_REVIEW, S.QA_REVIEW),
+    (S.IN_REVIEW, S.ASSIGNED),  # staff replace the reviewer who accepted (issue 9, item 13)
     (S.QA_REVIEW, S.IN_REVIEW),
     (S.QA_REVIEW, S.DETERMINATION_ISSUED),
     (S.DETERMINATION_ISSUED, S.CLOSED),
