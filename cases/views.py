@@ -21,7 +21,7 @@ from cases.errors import CaseError, IntakeError
 from cases.models import AccessAction, CaseStatus
 from cases.services import case_actions
 from cases.services.audit import log_access
-from cases.services.intake import import_case
+from cases.services.intake import IntakeSource, import_case
 from cases.services.workflow import today
 
 
@@ -106,6 +106,7 @@ def _case_context(
     return case, {
         "case": case,
         "finding": evaluate_eligibility(case=case),
+        "earlier_imrs": selectors.earlier_imrs_on_same_treatment(case=case),
         "deadlines": selectors.deadline_rows(case=case, on=on),
         "actions": actions,
         "today": on,
@@ -190,7 +191,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             ]
             payload = case_forms.build_intake_payload(form=form, items=items)
             try:
-                case = import_case(payload=payload, by=request.user)
+                case = import_case(payload=payload, by=request.user, source=IntakeSource.INTAKE_FORM)
             except IntakeError as error:
                 _apply_intake_errors(error=error, form=form, formset=formset)
             else:
