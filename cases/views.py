@@ -20,7 +20,7 @@ from cases.eligibility import evaluate_eligibility
 from cases.errors import CaseError, IntakeError
 from cases.models import AccessAction, CaseStatus
 from cases.services import case_actions
-from cases.services.audit import log_access
+from cases.services.audit import log_access, log_listed_cases
 from cases.services.intake import IntakeSource, import_case
 from cases.services.workflow import today
 
@@ -120,6 +120,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case, context = _case_context(request, case_id)
     log_access(
         user=request.user, case=case, action=AccessAction.VIEW_CASE, object_repr=str(case), request=request
+    )
+    # The earlier IMRs' treatments and outcomes are their cases' data: their reads are logged too.
+    log_listed_cases(
+        user=request.user,
+        case_ids=[imr.case_id for imr in context["earlier_imrs"]],
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"listed as an earlier IMR on {case.case_number}",
+        request=request,
     )
     return render(request, "cases/case_detail.html", context)
 

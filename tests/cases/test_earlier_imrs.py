@@ -5,7 +5,7 @@ same procedure code and body part), oldest first, with each matching item's outc
 the letter was issued. Tried and not listed (or not shown as an outcome): an IMR on another
 claim, one of another treatment, a later one, a draft determination's decision, a
 superseded (remanded) determination's decision. The page's query count does not grow with
-the number of earlier IMRs.
+the number of earlier IMRs, and each earlier case shown is logged as read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from cases.models import CaseStatus, PartyRole
+from cases.models import AccessAction, AccessLogEntry, CaseStatus, PartyRole
 from cases.selectors import earlier_imrs_on_same_treatment
 from determinations.models import Decision, DeterminationStatus
 from imr_site import roles
@@ -109,7 +109,7 @@ def test_case_page_shows_earlier_imrs_in_a_fixed_number_of_queries(
         )
     case = make_seed_like_case(case_number="CM15-0000001")
     client.force_login(UserFactory(role=roles.INTAKE_STAFF))
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("cases:case", args=[case.pk]))
     assert response.status_code == 200
     assert len(response.context["earlier_imrs"]) == count
@@ -120,3 +120,8 @@ def test_case_page_shows_earlier_imrs_in_a_fixed_number_of_queries(
     # Information only: the finding is not changed by earlier IMRs on other UR decisions.
     assert "Computed finding: <strong>eligible</strong>" in html
     assert Decision.UPHELD.label in html
+    # Each earlier IMR shown is a read of that case's data: logged, like the page's own case.
+    listed = AccessLogEntry.objects.exclude(case=case)
+    assert listed.count() == count
+    assert {entry.object_repr for entry in listed} == {"listed as an earlier IMR on CM15-0000001"}
+    assert AccessLogEntry.objects.filter(case=case, action=AccessAction.VIEW_CASE).count() == 1
