@@ -277,6 +277,11 @@ class Party(models.Model):
             models.CheckConstraint(
                 condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"), name="party_npi_ten_digits"
             ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True) | Q(date_of_birth__gte=EARLIEST_CASE_DATE),
+                name="party_born_from_1900",
+                violation_error_message="The date of birth cannot be before 1900-01-01.",
+            ),
         ]
 
     def __str__(self) -> str:

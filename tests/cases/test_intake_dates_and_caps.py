@@ -10,7 +10,7 @@ item description and guideline, a diagnosis, a body part, certifications, the re
 summary and rationale) and 31 diagnoses and body parts. On the intake form, as a browser
 posts them: year 1, year 0 and year 9999, a birth after the injury, an injury after the UR
 decision, a too-long diagnosis line and address. At the database: an injury after the UR
-decision and before 1900.
+decision, an injury and a birth before 1900.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from django.urls import reverse
 
 from cases import intake
 from cases.intake import check_case_payload
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, PartyRole
 from cases.services.intake import IntakeSource, import_case
 from imr_site import roles
 from tests.cases.test_views import intake_data
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, PartyFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = json.loads((DATA / "seed-case.json").read_text())
@@ -318,6 +318,13 @@ def test_the_database_refuses_an_injury_after_the_ur_decision_or_before_1900():
     _refused(lambda: CaseFactory(injury_date=date(2015, 2, 7), ur_decision_date=date(2015, 2, 6)))
     _refused(lambda: CaseFactory(injury_date=date(1, 1, 1)))
     assert CaseFactory(injury_date=date(2015, 2, 6), ur_decision_date=date(2015, 2, 6)).pk
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_birth_before_1900():
+    case = CaseFactory()
+    _refused(lambda: PartyFactory(case=case, role=PartyRole.EMPLOYEE, date_of_birth=date(1, 1, 1)))
+    assert PartyFactory(case=case, role=PartyRole.EMPLOYEE, date_of_birth=date(1900, 1, 1)).pk
 
 
 @pytest.mark.django_db

@@ -6,20 +6,32 @@ from django.db import migrations, models
 from django.db.models import F, Q
 
 
+EARLIEST = datetime.date(1900, 1, 1)
+
+
 def refuse_existing_impossible_dates(apps, schema_editor):
     """Name the cases that break the new rules, rather than fail on an anonymous constraint."""
+    alias = schema_editor.connection.alias
     Case = apps.get_model("cases", "Case")
-    bad = list(
-        Case.objects.using(schema_editor.connection.alias)
-        .filter(Q(injury_date__gt=F("ur_decision_date")) | Q(injury_date__lt=datetime.date(1900, 1, 1)))
+    Party = apps.get_model("cases", "Party")
+    bad = [
+        f"{number}: injury {injury}, UR decision {ur}"
+        for number, injury, ur in Case.objects.using(alias)
+        .filter(Q(injury_date__gt=F("ur_decision_date")) | Q(injury_date__lt=EARLIEST))
         .order_by("case_number")
         .values_list("case_number", "injury_date", "ur_decision_date")[:50]
-    )
+    ]
+    bad += [
+        f"{number}: date of birth {born}"
+        for number, born in Party.objects.using(alias)
+        .filter(date_of_birth__lt=EARLIEST)
+        .order_by("case__case_number")
+        .values_list("case__case_number", "date_of_birth")[:50]
+    ]
     if bad:
-        listed = "; ".join(f"{number}: injury {injury}, UR decision {ur}" for number, injury, ur in bad)
         raise RuntimeError(
-            "These cases have a date of injury after the UR decision date or before 1900-01-01; "
-            f"correct them (admin console) and migrate again: {listed}"
+            "These cases have a date of injury after the UR decision date or a date of injury or "
+            "birth before 1900-01-01; correct them (admin console) and migrate again: " + "; ".join(bad)
         )
 
 
@@ -44,6 +56,18 @@ class Migration(migrations.Migration):
                 condition=models.Q(("injury_date__gte", datetime.date(1900, 1, 1))),
                 name="case_injury_from_1900",
                 violation_error_message="The date of injury cannot be before 1900-01-01.",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_of_birth__isnull", True),
+                    ("date_of_birth__gte", datetime.date(1900, 1, 1)),
+                    _connector="OR",
+                ),
+                name="party_born_from_1900",
+                violation_error_message="The date of birth cannot be before 1900-01-01.",
             ),
         ),
     ]
