@@ -14,7 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from cases.errors import CaseError
-from cases.models import Case, Document
+from cases.models import EARLIEST_CASE_DATE, Case, Document
 from cases.services import documents as document_service
 
 
@@ -55,6 +55,8 @@ class DocumentUploadForm(forms.ModelForm):
         received_on = self.cleaned_data["received_on"]
         if received_on and received_on > timezone.localdate():
             raise ValidationError("The date received cannot be in the future.")
+        if received_on and received_on < EARLIEST_CASE_DATE:
+            raise ValidationError(f"The date received cannot be before {EARLIEST_CASE_DATE.isoformat()}.")
         return received_on
 
     def clean(self):

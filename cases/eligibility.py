@@ -14,7 +14,7 @@ from cases import deadlines
 from cases.models import Case, CaseStatus, DisputedItem, Party, PartyRole, ServiceMethod
 
 S = CaseStatus
-# Another IMR of the same treatment blocks this one unless it ended without a decision.
+# Another IMR of the same dispute blocks this one unless it ended without a decision.
 NOT_BLOCKING_STATUSES = (S.INELIGIBLE, S.WITHDRAWN, S.TERMINATED)
 
 
@@ -55,19 +55,24 @@ class EligibilityFinding:
 
 
 @dataclass(frozen=True)
-class _ItemKey:
+class TreatmentKey:
+    """A disputed item's treatment, normalized for comparing two IMRs."""
+
     description: str
     procedure_code: str
     body_part: str
 
 
-def _item_key(*, description: str, procedure_code: str, body_part: str) -> _ItemKey:
-    return _ItemKey(
-        description.strip().casefold(), procedure_code.strip().casefold(), body_part.strip().casefold()
-    )
+def _normalized(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
 
 
-def _same_treatment(a: _ItemKey, b: _ItemKey) -> bool:
+def treatment_key(*, description: str, procedure_code: str, body_part: str) -> TreatmentKey:
+    return TreatmentKey(_normalized(description), _normalized(procedure_code), _normalized(body_part))
+
+
+def same_treatment(a: TreatmentKey, b: TreatmentKey) -> bool:
+    """The same description, or the same procedure code on the same body part."""
     if a.description and a.description == b.description:
         return True
     return bool(a.procedure_code and a.body_part) and (a.procedure_code, a.body_part) == (
@@ -77,36 +82,57 @@ def _same_treatment(a: _ItemKey, b: _ItemKey) -> bool:
 
 
 @dataclass(frozen=True)
+class URDecisionKey:
+    """Which UR decision an IMR disputes: its date, and the UR organization when named."""
+
+    decision_date: date
+    organization: str  # normalized; "" when the application does not name one
+
+
+def ur_decision_key(*, decision_date: date, organization: str) -> URDecisionKey:
+    return URDecisionKey(decision_date, _normalized(organization))
+
+
+def same_ur_decision(a: URDecisionKey, b: URDecisionKey) -> bool:
+    """Same decision date; and the same organization when both applications name one."""
+    if a.decision_date != b.decision_date:
+        return False
+    return not (a.organization and b.organization) or a.organization == b.organization
+
+
+@dataclass(frozen=True)
 class PriorItem:
     """A disputed item of a pending or decided IMR, for the duplicate check."""
 
     order: tuple[date, int]  # (received_on, case id): which IMR came first
     case_id: int
     case_number: str
-    key: _ItemKey
+    key: TreatmentKey
+    ur_decision: URDecisionKey
 
 
 PriorItems = dict[str, list[PriorItem]]
 
 
-def _claim_number(case: Case) -> str:
-    # Uses the prefetched parties when the caller loaded them.
+def claim_number_of(case: Case) -> str:
+    """The claims administrator's claim number (read from the prefetched parties when loaded)."""
     for party in case.parties.all():
         if party.role == PartyRole.CLAIMS_ADMINISTRATOR:
             return party.claim_number.strip()
     return ""
 
 
-def _earlier(other: tuple[date, int], case: Case) -> bool:
+def earlier_than(other: tuple[date, int], case: Case) -> bool:
+    """Whether the IMR ordered `other` (received_on, case id) came before `case`."""
     # Only an IMR that came first blocks: two applications for one treatment must not
     # both be found duplicates of each other.
     return other < (case.received_on, case.pk)
 
 
 def prior_imr_items(*, cases: Iterable[Case]) -> PriorItems:
-    """For each claim number of `cases`: ((received_on, case id), case id, item key) of the
-    disputed items of every case on that claim that is pending or decided. Two queries."""
-    claims = {number for case in cases if (number := _claim_number(case))}
+    """For each claim number of `cases`: the disputed items (with their case's order, number
+    and UR decision) of every case on that claim that is pending or decided. Two queries."""
+    claims = {number for case in cases if (number := claim_number_of(case))}
     if not claims:
         return {}
     case_claims = dict(
@@ -116,12 +142,35 @@ def prior_imr_items(*, cases: Iterable[Case]) -> PriorItems:
     )
     found: PriorItems = {}
     rows = DisputedItem.objects.filter(case_id__in=case_claims).values_list(
-        "case_id", "case__received_on", "case__case_number", "description", "procedure_code", "body_part"
+        "case_id",
+        "case__received_on",
+        "case__case_number",
+        "case__ur_decision_date",
+        "case__ur_organization",
+        "description",
+        "procedure_code",
+        "body_part",
     )
-    for case_id, received_on, case_number, description, procedure_code, body_part in rows:
-        key = _item_key(description=description, procedure_code=procedure_code, body_part=body_part)
+    for (
+        case_id,
+        received_on,
+        case_number,
+        ur_decision_date,
+        ur_organization,
+        description,
+        procedure_code,
+        body_part,
+    ) in rows:
         found.setdefault(case_claims[case_id], []).append(
-            PriorItem(order=(received_on, case_id), case_id=case_id, case_number=case_number, key=key)
+            PriorItem(
+                order=(received_on, case_id),
+                case_id=case_id,
+                case_number=case_number,
+                key=treatment_key(
+                    description=description, procedure_code=procedure_code, body_part=body_part
+                ),
+                ur_decision=ur_decision_key(decision_date=ur_decision_date, organization=ur_organization),
+            )
         )
     return found
 
@@ -176,7 +225,8 @@ def evaluate_eligibility_with(*, case: Case, prior_items: PriorItems) -> Eligibi
         reasons.append(
             EligibilityReason(
                 ReasonCode.DUPLICATE_IMR,
-                "The same disputed treatment already has a pending or decided IMR on this claim "
+                "A duplicate filing: the same disputed treatment already has a pending or decided IMR "
+                f"on this claim for the same UR decision of {case.ur_decision_date.isoformat()} "
                 f"({numbers}).",
             )
         )
@@ -196,20 +246,30 @@ def evaluate_eligibility_with(*, case: Case, prior_items: PriorItems) -> Eligibi
 
 
 def _duplicate_case_numbers(*, case: Case, prior_items: PriorItems) -> set[str]:
-    claim = _claim_number(case)
+    """Earlier pending or decided IMRs on the same claim, the same UR decision and the same
+    treatment: the same dispute filed twice (e.g. by the employee and by the attorney).
+
+    An earlier IMR of the same treatment on another UR decision is a different dispute; the
+    case page lists it for information (`cases.selectors.earlier_imrs_on_same_treatment`).
+    """
+    claim = claim_number_of(case)
+    if not claim:
+        return set()
+    mine_decision = ur_decision_key(decision_date=case.ur_decision_date, organization=case.ur_organization)
     others = [
         prior
         for prior in prior_items.get(claim, [])
-        if claim
-        if prior.case_id != case.pk and _earlier(prior.order, case)
+        if prior.case_id != case.pk
+        and earlier_than(prior.order, case)
+        and same_ur_decision(prior.ur_decision, mine_decision)
     ]
     if not others:
         return set()
     mine = [
-        _item_key(description=i.description, procedure_code=i.procedure_code, body_part=i.body_part)
+        treatment_key(description=i.description, procedure_code=i.procedure_code, body_part=i.body_part)
         for i in case.disputed_items.all()
     ]
-    return {prior.case_number for prior in others if any(_same_treatment(prior.key, m) for m in mine)}
+    return {prior.case_number for prior in others if any(same_treatment(prior.key, m) for m in mine)}
 
 
 def eligibility_as_dict(finding: EligibilityFinding) -> dict:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from cases.intake import MAX_ADDRESS, MAX_BODY_PARTS, MAX_DIAGNOSES
 from cases.models import CaseStatus, ItemCategory, NoticeMethod, Priority, ServiceMethod, URDecision
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -145,7 +146,10 @@ class IntakeForm(forms.Form):
     )
     employee_email = forms.EmailField(label="Employee email", required=False)
     employee_mailing_address = forms.CharField(
-        label="Employee mailing address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Employee mailing address",
+        required=False,
+        max_length=MAX_ADDRESS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     employer_name = forms.CharField(label="Employer", max_length=200)
@@ -241,6 +245,9 @@ INTAKE_FIELD_PATHS = {
     "utilization_review.reviewer_name": "ur_reviewer_name",
     "utilization_review.organization": "ur_organization",
     "utilization_review.conditionally_noncertified": "ur_conditionally_noncertified",
+    # One line of the body parts or diagnoses box (the message says which entry).
+    **{f"injury.body_parts[{index}]": "body_parts" for index in range(MAX_BODY_PARTS)},
+    **{f"injury.diagnoses[{index}]": "diagnoses" for index in range(MAX_DIAGNOSES)},
 }
 
 

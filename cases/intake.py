@@ -20,6 +20,7 @@ from stdnum import luhn
 from cases.errors import IntakeError
 from cases.models import (
     CASE_NUMBER_PATTERN,
+    EARLIEST_CASE_DATE,
     CaseStatus,
     ItemCategory,
     NoticeMethod,
@@ -38,6 +39,34 @@ NPI_LUHN_PREFIX = "80840"
 DECIDED_STATUSES = (CaseStatus.DETERMINATION_ISSUED, CaseStatus.CLOSED)
 MAX_QUANTITY = 2_147_483_647  # PostgreSQL integer column
 DECISIONS = ("upheld", "overturned")
+# No date in a case is before this (a year-1 date is a typing slip, not a birth or an injury).
+EARLIEST_DATE = EARLIEST_CASE_DATE
+
+# Caps on free text, in characters (and entries for lists): the import and the intake form
+# share them. Where a database column has a length, the cap is that length.
+MAX_PERSON_NAME = 100  # employee first and last name
+MAX_NAME = 200  # party, firm, UR reviewer and UR organization names
+MAX_ADDRESS = 500  # a postal address
+MAX_CLAIM_NUMBER = 60
+MAX_SPECIALTY = 120
+MAX_SEX = 20
+MAX_EMAIL = 254
+MAX_BODY_PART = 120  # one body part (as DisputedItem.body_part)
+MAX_BODY_PARTS = 30  # entries
+MAX_DIAGNOSIS = 200  # one diagnosis
+MAX_DIAGNOSES = 30  # entries
+MAX_MECHANISM = 2000
+MAX_GUIDELINES_CITED = 2000  # the UR decision's guidelines
+MAX_ITEM_DESCRIPTION = 500  # DisputedItem.description
+MAX_PROCEDURE_CODE = 20
+MAX_GUIDELINE = 1000  # "Decision based on ..." (claims administrator's and reviewer's)
+# The reviewer's texts, as determinations.services.review caps them in the workspace.
+MAX_CLINICAL_SUMMARY = 20000
+MAX_RATIONALE = 10000
+MAX_CERTIFICATION = 200
+MAX_CERTIFICATIONS = 20
+MAX_LICENSURE_STATES = 60
+MAX_REVIEWER_NUMBER = 12  # Reviewer.reviewer_number
 
 Errors = list[tuple[str, str]]
 
@@ -64,6 +93,7 @@ class _Checker:
     """Reads one JSON object field by field, recording (path, message) for each problem."""
 
     errors: Errors
+    today: date
 
     def add(self, path: str, message: str) -> None:
         self.errors.append((path, message))
@@ -115,11 +145,11 @@ class _Checker:
         if non_empty and not value.strip():
             self.add(_join(path, key), "must not be empty")
         if max_length is not None and len(value) > max_length:
-            self.add(_join(path, key), f"too long: at most {max_length} characters")
+            self.add(_join(path, key), _too_long(value, max_length))
         return value
 
     def email(self, obj: dict[str, Any], key: str, path: str) -> str:
-        value = self.string(obj, key, path, required=False, max_length=254)
+        value = self.string(obj, key, path, required=False, max_length=MAX_EMAIL)
         if value:
             try:
                 validate_email(value)
@@ -149,10 +179,17 @@ class _Checker:
             self.add(path, "must be a date written YYYY-MM-DD")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.add(path, f"{value} is not a real date")
             return None
+        if day < EARLIEST_DATE:
+            self.add(path, f"{value} is before {EARLIEST_DATE.isoformat()}: not a possible date")
+            return None
+        if day > self.today:
+            self.add(path, f"{value} is in the future")
+            return None
+        return day
 
     def choice(
         self,
@@ -173,7 +210,13 @@ class _Checker:
         return value
 
     def string_list(
-        self, obj: dict[str, Any], key: str, path: str, *, max_length: int | None = None
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        max_length: int | None = None,
+        max_items: int | None = None,
     ) -> list[str]:
         value = self._get(obj, key, path, required=True)
         if value is _MISSING:
@@ -181,18 +224,24 @@ class _Checker:
         if not isinstance(value, list):
             self.add(_join(path, key), "must be a list of strings")
             return []
+        if max_items is not None and len(value) > max_items:
+            self.add(_join(path, key), f"too many entries: {len(value)}, at most {max_items}")
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 self.add(_join(_join(path, key), index), "must be a string")
             elif max_length is not None and len(item) > max_length:
-                self.add(_join(_join(path, key), index), f"too long: at most {max_length} characters")
+                self.add(_join(_join(path, key), index), f"entry {index + 1} {_too_long(item, max_length)}")
         return [item for item in value if isinstance(item, str)]
+
+
+def _too_long(value: str, max_length: int) -> str:
+    return f"too long: {len(value)} characters, at most {max_length}"
 
 
 def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | None, Errors]:
     """Validate `payload`; returns (cleaned data or None when there are errors, errors)."""
     errors: Errors = []
-    c = _Checker(errors)
+    c = _Checker(errors, today=today)
     top = c.obj(
         payload,
         "",
@@ -234,8 +283,6 @@ def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | N
     )
     if application is not None:
         received_on = c.date_(application, "received_on", "application")
-        if received_on is not None and received_on > today:
-            c.add("application.received_on", f"{received_on} is in the future")
         cleaned["application"] = {
             "received_on": received_on,
             "signed": c.boolean(application, "signed", "application"),
@@ -243,7 +290,7 @@ def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | N
             "liability_disputed": c.boolean(application, "liability_disputed", "application", required=False),
         }
 
-    cleaned["employee"] = _check_employee(c, top.get("employee", _MISSING), today=today)
+    cleaned["employee"] = _check_employee(c, top.get("employee", _MISSING))
     cleaned["employer"] = _check_organization(c, top.get("employer", _MISSING), "employer")
     cleaned["claims_administrator"] = _check_organization(
         c, top.get("claims_administrator", _MISSING), "claims_administrator", claim_number=True
@@ -255,12 +302,13 @@ def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | N
     cleaned["utilization_review"] = _check_utilization_review(
         c, top.get("utilization_review", _MISSING), received_on=received_on
     )
+    _check_date_order(c, cleaned)
     items = _check_disputed_items(c, top.get("disputed_items", _MISSING))
     cleaned["disputed_items"] = items
 
     history = None
     if top.get("history") is not None:
-        history = _check_history(c, top["history"], received_on=received_on, today=today)
+        history = _check_history(c, top["history"], received_on=received_on)
     cleaned["history"] = history
     final_status = history[-1]["status"] if history else CaseStatus.RECEIVED
     cleaned["status"] = final_status
@@ -293,7 +341,18 @@ def clean_case_payload(*, payload: Any, today: date) -> dict[str, Any]:
     return cleaned
 
 
-def _check_employee(c: _Checker, value: Any, *, today: date) -> dict[str, Any]:
+def _check_date_order(c: _Checker, cleaned: dict[str, Any]) -> None:
+    """What must come first: birth, then the injury, then the UR decision on its treatment."""
+    date_of_birth = cleaned["employee"].get("date_of_birth")
+    injury_date = cleaned["injury"].get("date")
+    decision_date = cleaned["utilization_review"].get("decision_date")
+    if date_of_birth and injury_date and date_of_birth > injury_date:
+        c.add("employee.date_of_birth", f"{date_of_birth} is after the date of injury ({injury_date})")
+    if injury_date and decision_date and injury_date > decision_date:
+        c.add("injury.date", f"{injury_date} is after the UR decision date ({decision_date})")
+
+
+def _check_employee(c: _Checker, value: Any) -> dict[str, Any]:
     path = "employee"
     obj = c.obj(
         value,
@@ -303,16 +362,13 @@ def _check_employee(c: _Checker, value: Any, *, today: date) -> dict[str, Any]:
     )
     if obj is None:
         return {}
-    date_of_birth = c.date_(obj, "date_of_birth", path, required=False)
-    if date_of_birth is not None and date_of_birth > today:
-        c.add("employee.date_of_birth", f"{date_of_birth} is in the future")
     return {
-        "first_name": c.string(obj, "first_name", path, non_empty=True, max_length=100),
-        "last_name": c.string(obj, "last_name", path, non_empty=True, max_length=100),
-        "date_of_birth": date_of_birth,
-        "sex": c.string(obj, "sex", path, required=False, max_length=20),
+        "first_name": c.string(obj, "first_name", path, non_empty=True, max_length=MAX_PERSON_NAME),
+        "last_name": c.string(obj, "last_name", path, non_empty=True, max_length=MAX_PERSON_NAME),
+        "date_of_birth": c.date_(obj, "date_of_birth", path, required=False),
+        "sex": c.string(obj, "sex", path, required=False, max_length=MAX_SEX),
         "email": c.email(obj, "email", path),
-        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False, max_length=MAX_ADDRESS),
     }
 
 
@@ -322,12 +378,14 @@ def _check_organization(c: _Checker, value: Any, path: str, *, claim_number: boo
     if obj is None:
         return {}
     cleaned = {
-        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
+        "name": c.string(obj, "name", path, non_empty=True, max_length=MAX_NAME),
         "email": c.email(obj, "email", path),
-        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False, max_length=MAX_ADDRESS),
     }
     if claim_number:
-        cleaned["claim_number"] = c.string(obj, "claim_number", path, non_empty=True, max_length=60)
+        cleaned["claim_number"] = c.string(
+            obj, "claim_number", path, non_empty=True, max_length=MAX_CLAIM_NUMBER
+        )
     return cleaned
 
 
@@ -342,10 +400,10 @@ def _check_provider(c: _Checker, value: Any) -> dict[str, Any]:
     elif npi and not is_valid_npi(npi):
         c.add("requesting_provider.npi", f"{npi} has a wrong check digit (not a valid NPI)")
     return {
-        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
-        "specialty": c.string(obj, "specialty", path, required=False, max_length=120),
+        "name": c.string(obj, "name", path, non_empty=True, max_length=MAX_NAME),
+        "specialty": c.string(obj, "specialty", path, required=False, max_length=MAX_SPECIALTY),
         "email": c.email(obj, "email", path),
-        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False, max_length=MAX_ADDRESS),
         "npi": npi or "",
     }
 
@@ -356,10 +414,10 @@ def _check_attorney(c: _Checker, value: Any) -> dict[str, Any]:
     if obj is None:
         return {}
     return {
-        "name": c.string(obj, "name", path, non_empty=True, max_length=200),
-        "firm": c.string(obj, "firm", path, required=False, max_length=200),
+        "name": c.string(obj, "name", path, non_empty=True, max_length=MAX_NAME),
+        "firm": c.string(obj, "firm", path, required=False, max_length=MAX_NAME),
         "email": c.email(obj, "email", path),
-        "mailing_address": c.string(obj, "mailing_address", path, required=False),
+        "mailing_address": c.string(obj, "mailing_address", path, required=False, max_length=MAX_ADDRESS),
     }
 
 
@@ -373,9 +431,11 @@ def _check_injury(c: _Checker, value: Any, *, received_on: date | None) -> dict[
         c.add("injury.date", f"{injury_date} is after the application was received ({received_on})")
     return {
         "date": injury_date,
-        "body_parts": c.string_list(obj, "body_parts", path),
-        "diagnoses": c.string_list(obj, "diagnoses", path),
-        "mechanism": c.string(obj, "mechanism", path, required=False, default=None),
+        "body_parts": c.string_list(
+            obj, "body_parts", path, max_length=MAX_BODY_PART, max_items=MAX_BODY_PARTS
+        ),
+        "diagnoses": c.string_list(obj, "diagnoses", path, max_length=MAX_DIAGNOSIS, max_items=MAX_DIAGNOSES),
+        "mechanism": c.string(obj, "mechanism", path, required=False, default=None, max_length=MAX_MECHANISM),
     }
 
 
@@ -411,9 +471,11 @@ def _check_utilization_review(c: _Checker, value: Any, *, received_on: date | No
         "service_method": c.choice(
             obj, "service_method", path, ServiceMethod.values, required=False, default=ServiceMethod.MAIL
         ),
-        "reviewer_name": c.string(obj, "reviewer_name", path, required=False, max_length=200),
-        "organization": c.string(obj, "organization", path, required=False, max_length=200),
-        "guidelines_cited": c.string(obj, "guidelines_cited", path, required=False),
+        "reviewer_name": c.string(obj, "reviewer_name", path, required=False, max_length=MAX_NAME),
+        "organization": c.string(obj, "organization", path, required=False, max_length=MAX_NAME),
+        "guidelines_cited": c.string(
+            obj, "guidelines_cited", path, required=False, max_length=MAX_GUIDELINES_CITED
+        ),
         "conditionally_noncertified": c.boolean(obj, "conditionally_noncertified", path, required=False),
     }
 
@@ -457,15 +519,19 @@ def _check_disputed_items(c: _Checker, value: Any) -> list[dict[str, Any]]:
             quantity = None
         items.append(
             {
-                "description": c.string(obj, "description", path, non_empty=True, max_length=500),
+                "description": c.string(
+                    obj, "description", path, non_empty=True, max_length=MAX_ITEM_DESCRIPTION
+                ),
                 "category": category,
                 "formulary_drug": formulary_drug,
-                "procedure_code": c.string(obj, "procedure_code", path, required=False, max_length=20),
-                "body_part": c.string(obj, "body_part", path, required=False, max_length=120),
+                "procedure_code": c.string(
+                    obj, "procedure_code", path, required=False, max_length=MAX_PROCEDURE_CODE
+                ),
+                "body_part": c.string(obj, "body_part", path, required=False, max_length=MAX_BODY_PART),
                 "quantity": quantity,
                 "ur_decision": c.choice(obj, "ur_decision", path, URDecision.values),
                 "claims_administrator_guideline": c.string(
-                    obj, "claims_administrator_guideline", path, required=False
+                    obj, "claims_administrator_guideline", path, required=False, max_length=MAX_GUIDELINE
                 ),
             }
         )
@@ -490,14 +556,22 @@ def _check_determination(c: _Checker, value: Any, *, item_count: int) -> dict[st
         required=("licensure_states", "certifications"),
     )
     if reviewer is not None:
-        licensure_states = c.string_list(reviewer, "licensure_states", "determination.reviewer")
+        licensure_states = c.string_list(
+            reviewer, "licensure_states", "determination.reviewer", max_items=MAX_LICENSURE_STATES
+        )
         for index, state in enumerate(licensure_states):
             if not re.fullmatch(r"[A-Z]{2}", state):
                 c.add(
                     f"determination.reviewer.licensure_states[{index}]",
                     f"{state!r} is not a two-letter state code such as CA",
                 )
-        certifications = c.string_list(reviewer, "certifications", "determination.reviewer")
+        certifications = c.string_list(
+            reviewer,
+            "certifications",
+            "determination.reviewer",
+            max_length=MAX_CERTIFICATION,
+            max_items=MAX_CERTIFICATIONS,
+        )
     items: list[dict[str, Any]] = []
     raw_items = obj.get("items")
     if raw_items is not None and not isinstance(raw_items, list):
@@ -517,8 +591,10 @@ def _check_determination(c: _Checker, value: Any, *, item_count: int) -> dict[st
             items.append(
                 {
                     "decision": c.choice(item, "decision", item_path, DECISIONS),
-                    "reviewer_guideline": c.string(item, "reviewer_guideline", item_path),
-                    "rationale": c.string(item, "rationale", item_path),
+                    "reviewer_guideline": c.string(
+                        item, "reviewer_guideline", item_path, max_length=MAX_GUIDELINE
+                    ),
+                    "rationale": c.string(item, "rationale", item_path, max_length=MAX_RATIONALE),
                 }
             )
     issued_on = c.date_(obj, "issued_on", path, required=False)
@@ -528,14 +604,16 @@ def _check_determination(c: _Checker, value: Any, *, item_count: int) -> dict[st
     return {
         "licensure_states": licensure_states,
         "certifications": certifications,
-        "clinical_case_summary": c.string(obj, "clinical_case_summary", path),
+        "clinical_case_summary": c.string(
+            obj, "clinical_case_summary", path, max_length=MAX_CLINICAL_SUMMARY
+        ),
         "items": items,
         "issued_on": issued_on,
         "mailed_on": mailed_on,
     }
 
 
-def _check_history(c: _Checker, value: Any, *, received_on: date | None, today: date) -> list[dict[str, Any]]:
+def _check_history(c: _Checker, value: Any, *, received_on: date | None) -> list[dict[str, Any]]:
     """The states entered, oldest first, checked as a path of the workflow graph.
 
     A leading `received` entry is dropped from the result: every case starts there.
@@ -554,8 +632,6 @@ def _check_history(c: _Checker, value: Any, *, received_on: date | None, today: 
             continue
         status = c.choice(obj, "status", path, CaseStatus.values)
         on = c.date_(obj, "on", path)
-        if on is not None and on > today:
-            c.add(_join(path, "on"), f"{on} is in the future")
         if status is None:
             continue
         if index == 0 and status == CaseStatus.RECEIVED:
@@ -588,7 +664,12 @@ def _check_history(c: _Checker, value: Any, *, received_on: date | None, today: 
             c.add(_join(path, "notice_method"), "only an entry into awaiting_records carries a notice_method")
         reviewer_number = None
         if status == CaseStatus.ASSIGNED:
-            reviewer_number = c.string(obj, "reviewer_number", path, required=False, default=None) or None
+            reviewer_number = (
+                c.string(
+                    obj, "reviewer_number", path, required=False, default=None, max_length=MAX_REVIEWER_NUMBER
+                )
+                or None
+            )
         elif obj.get("reviewer_number") is not None:
             c.add(_join(path, "reviewer_number"), "only an entry into assigned carries a reviewer_number")
         entries.append(

@@ -7,6 +7,8 @@ services in `cases.services.workflow` call, inside a locked transaction).
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -17,6 +19,8 @@ CASE_NUMBER_PATTERN = r"^CM[0-9]{2}-[0-9]{7}$"
 case_number_validator = RegexValidator(
     CASE_NUMBER_PATTERN, "A case number reads CMyy-nnnnnnn, e.g. CM15-0041877."
 )
+# No date of a case is before this one.
+EARLIEST_CASE_DATE = date(1900, 1, 1)
 
 
 class Priority(models.TextChoices):
@@ -158,6 +162,18 @@ class Case(FSMModelMixin, models.Model):
                 condition=Q(ur_served_on__gte=models.F("ur_decision_date")),
                 name="case_ur_served_not_before_decision",
             ),
+            # The injury comes before the UR decision on its treatment; with the two rules
+            # above, no date of the application is before 1900 (a year-1 date is a slip).
+            models.CheckConstraint(
+                condition=Q(injury_date__lte=models.F("ur_decision_date")),
+                name="case_injury_not_after_ur_decision",
+                violation_error_message="The date of injury cannot be after the UR decision date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(injury_date__gte=EARLIEST_CASE_DATE),
+                name="case_injury_from_1900",
+                violation_error_message="The date of injury cannot be before 1900-01-01.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_deadline"])]
 
@@ -267,6 +283,11 @@ class Party(models.Model):
             models.CheckConstraint(condition=Q(role__in=PartyRole.values), name="party_role_valid"),
             models.CheckConstraint(
                 condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"), name="party_npi_ten_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True) | Q(date_of_birth__gte=EARLIEST_CASE_DATE),
+                name="party_born_from_1900",
+                violation_error_message="The date of birth cannot be before 1900-01-01.",
             ),
         ]
 

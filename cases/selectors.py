@@ -9,17 +9,26 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value, When
 from django.utils.timesince import timesince
 
+from cases.eligibility import (
+    claim_number_of,
+    same_treatment,
+    same_ur_decision,
+    treatment_key,
+    ur_decision_key,
+)
 from cases.models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
     CaseEventKind,
     CaseStatus,
+    DisputedItem,
     Document,
     DocumentKind,
+    PartyRole,
     Priority,
 )
 
@@ -188,6 +197,113 @@ def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:
         )
         .first()
     )
+
+
+@dataclass(frozen=True)
+class EarlierImrItem:
+    description: str
+    outcome: str  # "Upheld" / "Overturned" once the letter was issued, else ""
+
+
+@dataclass(frozen=True)
+class EarlierImr:
+    """An earlier IMR on the same claim with a treatment of this case, for staff's information."""
+
+    case_id: int
+    case_number: str
+    received_on: date
+    ur_decision_date: date
+    status_label: str
+    same_ur_decision: bool  # the same dispute filed twice (the duplicate rule)
+    items: list[EarlierImrItem]
+
+
+# The determinations app stands above cases: its per-item decisions are read through the
+# reverse relation `DisputedItem.decisions` by name, never imported.
+_ISSUED_DETERMINATION = "issued"
+
+
+def earlier_imrs_on_same_treatment(*, case: Case) -> list[EarlierImr]:
+    """Every IMR received before `case` on its claim that disputed one of its treatments, oldest
+    first, with each matching item's outcome where the letter was issued. One query.
+
+    Reads the prefetched parties and disputed items of `case` when the page loaded them.
+    """
+    claim = claim_number_of(case)
+    mine = [
+        treatment_key(description=i.description, procedure_code=i.procedure_code, body_part=i.body_part)
+        for i in case.disputed_items.all()
+    ]
+    if not claim or not mine:
+        return []
+    rows = (
+        DisputedItem.objects.filter(
+            case__parties__role=PartyRole.CLAIMS_ADMINISTRATOR, case__parties__claim_number=claim
+        )
+        .filter(
+            Q(case__received_on__lt=case.received_on)
+            | Q(case__received_on=case.received_on, case_id__lt=case.pk)
+        )
+        .exclude(case_id=case.pk)
+        .annotate(
+            # At most one issued determination per case, so at most one decision per item.
+            outcome=Max(
+                "decisions__decision", filter=Q(decisions__determination__status=_ISSUED_DETERMINATION)
+            )
+        )
+        .order_by("case__received_on", "case_id", "position")
+        .values_list(
+            "case_id",
+            "case__case_number",
+            "case__received_on",
+            "case__ur_decision_date",
+            "case__ur_organization",
+            "case__status",
+            "description",
+            "procedure_code",
+            "body_part",
+            "outcome",
+        )
+    )
+    outcome_labels = dict(
+        DisputedItem._meta.get_field("decisions").related_model._meta.get_field("decision").flatchoices
+    )
+    mine_decision = ur_decision_key(decision_date=case.ur_decision_date, organization=case.ur_organization)
+    found: dict[int, EarlierImr] = {}
+    for (
+        case_id,
+        case_number,
+        received_on,
+        ur_decision_date,
+        ur_organization,
+        status,
+        description,
+        procedure_code,
+        body_part,
+        outcome,
+    ) in rows:
+        key = treatment_key(description=description, procedure_code=procedure_code, body_part=body_part)
+        if not any(same_treatment(key, m) for m in mine):
+            continue
+        if case_id not in found:
+            found[case_id] = EarlierImr(
+                case_id=case_id,
+                case_number=case_number,
+                received_on=received_on,
+                ur_decision_date=ur_decision_date,
+                status_label=CaseStatus(status).label,
+                same_ur_decision=same_ur_decision(
+                    ur_decision_key(decision_date=ur_decision_date, organization=ur_organization),
+                    mine_decision,
+                ),
+                items=[],
+            )
+        found[case_id].items.append(
+            EarlierImrItem(
+                description=description, outcome=outcome_labels.get(outcome, "") if outcome else ""
+            )
+        )
+    return list(found.values())
 
 
 _AFTER_ELIGIBILITY = {

@@ -21,8 +21,8 @@ from cases.eligibility import evaluate_eligibility
 from cases.errors import CaseError, IntakeError
 from cases.models import AccessAction, CaseStatus
 from cases.services import case_actions
-from cases.services.audit import log_access
-from cases.services.intake import import_case
+from cases.services.audit import log_access, log_listed_cases
+from cases.services.intake import IntakeSource, import_case
 from cases.services.workflow import today
 
 
@@ -115,6 +115,7 @@ def _case_context(
     return case, {
         "case": case,
         "finding": evaluate_eligibility(case=case),
+        "earlier_imrs": selectors.earlier_imrs_on_same_treatment(case=case),
         "deadlines": selectors.deadline_rows(case=case, on=on),
         "actions": actions,
         "today": on,
@@ -128,6 +129,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case, context = _case_context(request, case_id)
     log_access(
         user=request.user, case=case, action=AccessAction.VIEW_CASE, object_repr=str(case), request=request
+    )
+    # The earlier IMRs' treatments and outcomes are their cases' data: their reads are logged too.
+    log_listed_cases(
+        user=request.user,
+        case_ids=[imr.case_id for imr in context["earlier_imrs"]],
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"listed as an earlier IMR on {case.case_number}",
+        request=request,
     )
     return render(request, "cases/case_detail.html", context)
 
@@ -199,7 +208,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             ]
             payload = case_forms.build_intake_payload(form=form, items=items)
             try:
-                case = import_case(payload=payload, by=request.user)
+                case = import_case(payload=payload, by=request.user, source=IntakeSource.INTAKE_FORM)
             except IntakeError as error:
                 _apply_intake_errors(error=error, form=form, formset=formset)
             else:

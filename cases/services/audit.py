@@ -23,3 +23,28 @@ def log_access(
         object_repr=object_repr[:200],
         path=(request.get_full_path()[:300] if request is not None else ""),
     )
+
+
+def log_listed_cases(
+    *,
+    user: AbstractBaseUser | None,
+    case_ids: list[int],
+    action: AccessAction | str,
+    object_repr: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """One entry per case whose data another page showed (e.g. earlier IMRs of a claim); one query."""
+    if not case_ids:
+        return
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(
+                user=user if user is not None and user.is_authenticated else None,
+                case_id=case_id,
+                action=action,
+                object_repr=object_repr[:200],
+                path=(request.get_full_path()[:300] if request is not None else ""),
+            )
+            for case_id in case_ids
+        ]
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from cases.errors import CaseError
-from cases.models import Case, CaseEventKind, Document, DocumentKind, document_upload_to
+from cases.models import EARLIEST_CASE_DATE, Case, CaseEventKind, Document, DocumentKind, document_upload_to
 from cases.services.workflow import record_case_event
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,10 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
         raise CaseError("Give the date the document was received.", field="received_on")
     if received_on > timezone.localdate():
         raise CaseError("The date received cannot be in the future.", field="received_on")
+    if received_on < EARLIEST_CASE_DATE:
+        raise CaseError(
+            f"The date received cannot be before {EARLIEST_CASE_DATE.isoformat()}.", field="received_on"
+        )
     return title
 
 

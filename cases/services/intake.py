@@ -43,6 +43,20 @@ CASE_NUMBER_ATTEMPTS = 20
 HELD_STATUSES = (S.ASSIGNED, S.IN_REVIEW, S.QA_REVIEW)
 
 
+class IntakeSource:
+    """Where a case came from: its first timeline event says so."""
+
+    FILE = "file"  # import_cases, the demo data
+    INTAKE_FORM = "intake_form"  # typed in by intake staff on /cases/new/
+
+
+# source -> (event kind, reason on the timeline)
+_SOURCE_EVENTS = {
+    IntakeSource.FILE: (CaseEventKind.IMPORTED, "Imported from an imr-case/1 file"),
+    IntakeSource.INTAKE_FORM: (CaseEventKind.CREATED_BY_STAFF, "Entered by intake staff on the intake form"),
+}
+
+
 @dataclass
 class ImportReport:
     """What one import run wrote and refused; `errors` are ready to print."""
@@ -60,14 +74,21 @@ class ImportReport:
         self.failed_files += other.failed_files
 
 
-def import_case(*, payload: dict[str, Any], by: AbstractBaseUser | None = None) -> Case:
-    """Validate and write one case; raises IntakeError listing every problem (nothing written)."""
+def import_case(
+    *, payload: dict[str, Any], by: AbstractBaseUser | None = None, source: str = IntakeSource.FILE
+) -> Case:
+    """Validate and write one case; raises IntakeError listing every problem (nothing written).
+
+    `source` (an `IntakeSource`) is what the case's first timeline event says it came from.
+    """
+    if source not in _SOURCE_EVENTS:
+        raise ValueError(f"unknown intake source {source!r}")
     cleaned, errors = check_case_payload(payload=payload, today=today())
     with transaction.atomic():
         errors += _database_errors(payload=payload)
         if errors or cleaned is None:
             raise IntakeError(errors=errors)
-        return _write_case(cleaned=cleaned, by=by)
+        return _write_case(cleaned=cleaned, by=by, source=source)
 
 
 def _database_errors(*, payload: Any) -> list[tuple[str, str]]:
@@ -194,7 +215,7 @@ def _save_with_number(*, cleaned: dict[str, Any], history: list[dict[str, Any]])
     raise IntakeError(errors=[("case_number", "could not assign a free case number; try again")])
 
 
-def _write_case(*, cleaned: dict[str, Any], by: AbstractBaseUser | None) -> Case:
+def _write_case(*, cleaned: dict[str, Any], by: AbstractBaseUser | None, source: str) -> Case:
     history = cleaned["history"] or []
     case = _save_with_number(cleaned=cleaned, history=history)
     actor = by if by is not None and by.is_authenticated else None
@@ -213,12 +234,14 @@ def _write_case(*, cleaned: dict[str, Any], by: AbstractBaseUser | None) -> Case
             items=items,
             reviewer=reviewers[-1] if reviewers else None,
         )
+    kind, reason = _SOURCE_EVENTS[source]
     record_case_event(
         case=case,
         by=by,
-        kind=CaseEventKind.IMPORTED,
-        reason="Imported from an imr-case/1 file",
+        kind=kind,
+        reason=reason,
         data={
+            "source": source,
             "history_entries": len(history),
             "past_case": cleaned["history"] is None and cleaned["determination"] is not None,
         },
@@ -426,7 +449,7 @@ def import_cases_file(*, path: Path, by: AbstractBaseUser | None = None) -> Impo
             continue
         label = _case_label(payload)
         try:
-            case = import_case(payload=payload, by=by)
+            case = import_case(payload=payload, by=by, source=IntakeSource.FILE)
         except IntakeError as error:
             report.refused += 1
             report.errors.extend(f"{prefix} {label}: {message}" for message in error.messages())

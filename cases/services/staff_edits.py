@@ -26,7 +26,7 @@ def record_staff_edit(
             record_case_event(
                 case=case,
                 by=by,
-                kind=CaseEventKind.CREATED_BY_STAFF if created else "edited_by_staff",
+                kind=CaseEventKind.CREATED_BY_STAFF if created else CaseEventKind.EDITED_BY_STAFF,
                 data={"changed": sorted(changed)},
             )
     return case

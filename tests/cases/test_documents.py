@@ -2,7 +2,7 @@
 
 Bad inputs tried: a text file renamed .pdf, a PNG image named .pdf, a PDF cut in half, a
 file starting with %PDF- but otherwise garbage, an empty file, a file over the size limit
-(setting lowered), the same PDF twice on one case, a future "received" date, an unknown
+(setting lowered), the same PDF twice on one case, a future and a year-1 "received" date, an unknown
 kind; for the view: an anonymous user, a reviewer not assigned to the case, a reviewer whose
 assignment ended, a document id that does not exist, a POST.
 """
@@ -128,6 +128,7 @@ def test_same_file_twice_on_a_case_is_refused_clearly():
     ("fields", "expected"),
     [
         ({"received_on": date.today() + timedelta(days=2)}, "future"),
+        ({"received_on": date(1, 1, 1)}, "before 1900-01-01"),
         ({"kind": "x-ray"}, "Unknown kind"),
         ({"title": "   "}, "title"),
     ],

@@ -1,10 +1,13 @@
 """Eligibility findings (cases.eligibility).
 
 Inputs tried: an unsigned application, one received on its due date and one day later
-(mail and electronic service), no UR decision attached, a CNC, liability in dispute, the same
-treatment already in an earlier IMR on the same claim (by description, and by procedure code
-and body part) while that IMR is pending, decided, withdrawn or on another claim, and a staff
-override.
+(mail and electronic service), no UR decision attached, a CNC, liability in dispute, a
+duplicate filing (the same treatment already in an earlier IMR on the same claim and the same
+UR decision, by description, and by procedure code and body part) while that IMR is pending,
+decided, withdrawn or on another claim; the employee and the attorney filing on one UR
+decision; a later UR decision on the same treatment (a new dispute, eligible); the same
+decision date from another UR organization, and organizations written in other capitals and
+spacing or left blank; and a staff override.
 """
 
 from __future__ import annotations
@@ -164,6 +167,66 @@ def test_a_decided_imr_blocks_and_a_withdrawn_one_or_another_claim_does_not():
     other_claim = payload("CM15-0000003")
     other_claim["claims_administrator"]["claim_number"] = "CLAIM-3"
     assert codes(import_case(payload=other_claim)) == []
+
+
+def test_a_later_ur_decision_on_the_same_treatment_is_a_new_dispute():
+    decided = copy.deepcopy(SEED)
+    decided["case_number"] = "CM15-0000001"
+    decided["application"]["received_on"] = "2015-01-26"
+    decided["utilization_review"].update(decision_date="2015-01-05", served_on="2015-01-06")
+    import_case(payload=decided)
+    pending = payload("CM15-0000002", received_on="2015-02-02")
+    pending["utilization_review"].update(decision_date="2015-01-12", served_on="2015-01-13")
+    import_case(payload=pending)
+    # Same claim, same two treatments, a new UR decision (2015-02-06): eligible.
+    assert codes(import_case(payload=payload("CM15-0000003"))) == []
+
+
+def test_the_employee_and_the_attorney_filing_on_the_same_ur_decision():
+    by_employee = import_case(payload=payload("CM15-0000001", received_on="2015-02-20"))
+    data = payload("CM15-0000002", received_on="2015-02-23")
+    data["attorney"] = {"name": "Lee Counsel", "firm": "Counsel LLP"}
+    data["disputed_items"] = data["disputed_items"][:1]
+    finding = evaluate_eligibility(case=import_case(payload=data))
+    assert [r.code for r in finding.reasons] == ["duplicate_imr"]
+    assert "CM15-0000001" in finding.reasons[0].message
+    assert "same UR decision of 2015-02-06" in finding.reasons[0].message
+    assert codes(by_employee) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier_organization", "later_organization", "duplicate"),
+    [
+        ("Golden State UR", "  golden   STATE ur ", True),
+        ("Golden State UR", "Sierra UR Partners", False),
+        ("Golden State UR", None, True),  # the later application names none
+        (None, "Sierra UR Partners", True),  # the earlier one named none
+    ],
+)
+def test_the_ur_organization_counts_when_both_name_one(earlier_organization, later_organization, duplicate):
+    earlier = payload("CM15-0000001", received_on="2015-02-20")
+    later = payload("CM15-0000002")
+    for data, organization in ((earlier, earlier_organization), (later, later_organization)):
+        if organization is None:
+            del data["utilization_review"]["organization"]
+        else:
+            data["utilization_review"]["organization"] = organization
+    import_case(payload=earlier)
+    assert codes(import_case(payload=later)) == (["duplicate_imr"] if duplicate else [])
+
+
+def test_the_same_ur_decision_for_another_treatment_is_not_a_duplicate():
+    import_case(payload=payload("CM15-0000001", received_on="2015-02-20"))
+    data = payload("CM15-0000002")
+    data["disputed_items"] = [
+        {
+            "description": "Lumbar MRI",
+            "category": "diagnostics",
+            "procedure_code": "72148",
+            "ur_decision": "denied",
+        }
+    ]
+    assert codes(import_case(payload=data)) == []
 
 
 def test_staff_override_decides_the_exported_eligibility():
