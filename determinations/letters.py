@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import CaseEvent, CaseStatus, PartyRole
+from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.models import Decision, Determination
 
 LETTER_TEMPLATE = "letters/final_determination.html"
@@ -162,14 +163,18 @@ def _date_assigned(*, determination: Determination) -> date | None:
     return event.effective_on if event is not None else None
 
 
-def build_letter_context(*, determination: Determination) -> dict[str, Any]:
+def build_letter_context(
+    *, determination: Determination, recipients: list[LetterRecipient] | None = None
+) -> dict[str, Any]:
     """Everything the letter template shows, read in a fixed number of queries.
 
     The reviewer appears only through their credentials: no name, no reviewer number.
+    The copies list is `recipients` when given (issuing passes the list it delivers to),
+    else `letter_recipients` of the case: the same list either way.
     """
     determination = (
         Determination.objects.select_related("case", "reviewer")
-        .prefetch_related("reviewer__licenses", "reviewer__certifications")
+        .prefetch_related("reviewer__licenses", "reviewer__certifications", "case__parties")
         .get(pk=determination.pk)
     )
     case = determination.case
@@ -214,11 +219,9 @@ def build_letter_context(*, determination: Determination) -> dict[str, Any]:
         for doc in case.documents.all()
     ]
     letter_date = determination.issued_on or timezone.localdate()
-    copies_to = [
-        {"role": party.get_role_display(), "name": party.name, "organization": party.organization}
-        for party in (employee, attorney, provider, claims_administrator, employer)
-        if party is not None
-    ]
+    if recipients is None:
+        recipients = letter_recipients(case=case)
+    copies_to = [{"role": recipient.role_label, "name": recipient.name} for recipient in recipients]
     return {
         "imro_name": settings.IMRO_NAME,
         "imro_short_name": settings.IMRO_SHORT_NAME,
@@ -278,10 +281,14 @@ def _render_html(*, context: dict[str, Any], draft: bool, inline_css: bool) -> s
     )
 
 
-def render_letter_html(*, determination: Determination, draft: bool = True) -> str:
+def render_letter_html(
+    *, determination: Determination, draft: bool = True, recipients: list[LetterRecipient] | None = None
+) -> str:
     """The letter as a self-contained HTML page (its print stylesheet inlined), for previews."""
     return _render_html(
-        context=build_letter_context(determination=determination), draft=draft, inline_css=True
+        context=build_letter_context(determination=determination, recipients=recipients),
+        draft=draft,
+        inline_css=True,
     )
 
 
@@ -293,9 +300,13 @@ def html_to_pdf(*, html: str) -> bytes:
     return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
 
 
-def render_letter_pdf(*, determination: Determination, draft: bool) -> bytes:
+def render_letter_pdf(
+    *, determination: Determination, draft: bool, recipients: list[LetterRecipient] | None = None
+) -> bytes:
     """The letter as PDF bytes (US Letter, 'Page X of Y' on every page)."""
     html = _render_html(
-        context=build_letter_context(determination=determination), draft=draft, inline_css=False
+        context=build_letter_context(determination=determination, recipients=recipients),
+        draft=draft,
+        inline_css=False,
     )
     return html_to_pdf(html=html)
