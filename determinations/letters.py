@@ -101,13 +101,18 @@ def _with_period(text: str) -> str:
 # A word holding "/" or "-" (his/her, 98-99, 5/3/2007): WeasyPrint may break a line after
 # the slash or hyphen, and the extracted text would then read "his/ her".
 _BREAKABLE_WORD = re.compile(r"\S*[/\-]\S*")
+# Longer than this (a URL), a word may be broken anywhere: kept whole it would run off the
+# right margin and be lost (letter.css wraps it with overflow-wrap).
+KEEP_WHOLE_MAX_CHARS = 40
 
 
 def keep_words_whole(text: str) -> SafeString:
-    """Escape `text` and keep each word containing '/' or '-' on one line."""
+    """Escape `text` and keep each word containing '/' or '-' on one line (unless very long)."""
     parts: list[str] = []
     last = 0
     for match in _BREAKABLE_WORD.finditer(text):
+        if len(match.group()) > KEEP_WHOLE_MAX_CHARS:
+            continue
         parts.append(escape(text[last : match.start()]))
         parts.append(f'<span class="nobreak">{escape(match.group())}</span>')
         last = match.end()
