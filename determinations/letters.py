@@ -226,7 +226,7 @@ def build_letter_context(
     letter_date = determination.issued_on or timezone.localdate()
     if recipients is None:
         recipients = letter_recipients(case=case)
-    copies_to = [{"role": recipient.role_label, "name": recipient.name} for recipient in recipients]
+    copies_to = [{"role_label": recipient.role_label, "name": recipient.name} for recipient in recipients]
     return {
         "imro_name": settings.IMRO_NAME,
         "imro_short_name": settings.IMRO_SHORT_NAME,
