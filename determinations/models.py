@@ -198,7 +198,10 @@ class Delivery(models.Model):
     @property
     def postal_address(self) -> str:
         """Where a letter for the post goes: the address recorded on the delivery, or, when the
-        party had none at issue, the one added to the party since (recorded when mailed)."""
+        party had none at issue, the one added to the party since (recorded when mailed).
+        Empty for an email delivery."""
+        if self.channel != DeliveryChannel.POST:
+            return ""
         if self.address.strip():
             return self.address
         return self.party.mailing_address.strip() if self.party is not None else ""

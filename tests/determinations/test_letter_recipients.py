@@ -212,3 +212,35 @@ def test_to_post_page_shows_the_missing_address_and_refuses_mailed_on(
     assert Delivery.objects.filter(status=DeliveryStatus.POSTED).count() == 0
     letter.determination.refresh_from_db()
     assert letter.determination.mailed_on is None
+
+
+def test_deliveries_and_resend_pages_show_role_labels_not_codes(
+    client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """Issue 9 item 7: `requesting_provider` was shown on the deliveries page."""
+    letter, _, unaddressed = _issued_with_unaddressed_attorney(django_capture_on_commit_callbacks)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    case_number = letter.determination.case.case_number
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("letters:case_deliveries", args=[case_number]))
+    html = unescape(page.content.decode())
+    assert page.status_code == 200
+    for label in (
+        "Employee",
+        "Employee's attorney",
+        "Requesting provider",
+        "Claims administrator",
+        "Employer",
+    ):
+        assert f'<small class="text-muted">{label}' in html, label
+    assert "No postal address on file" in html
+    for code in ("requesting_provider", "claims_administrator", "to_post", ">post<", ">email<", ">sent<"):
+        assert code not in html, code
+    provider = letter.deliveries.get(recipient_role=PartyRole.REQUESTING_PROVIDER)
+    provider.status = DeliveryStatus.FAILED
+    provider.save()
+    resend = unescape(client.get(reverse("letters:resend", args=[provider.pk])).content.decode())
+    assert "(requesting provider; by email, currently failed)" in resend
+    assert "requesting_provider" not in resend
+    assert str(unaddressed)  # the model's own text names the role in words
+    assert "employee's attorney" in str(unaddressed)
