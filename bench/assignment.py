@@ -87,6 +87,7 @@ def _setup_django(*, database: str) -> None:
     # logging on for their samples only).
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-assignment-not-a-secret")
+    os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")  # required with DEBUG off
     # The offer email is a separate task a worker sends; here it is only enqueued (in memory).
     os.environ["CELERY_BROKER_URL"] = "memory://"
     import django

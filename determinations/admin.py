@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from cases.errors import CaseError
+from cases.models import PartyRole
 from determinations.models import (
     Delivery,
     Determination,
@@ -80,11 +81,24 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
+class RecipientRoleFilter(admin.SimpleListFilter):
+    """Filter by the recipient's role, named as people read it."""
+
+    title = "recipient role"
+    parameter_name = "recipient_role"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(PartyRole.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> QuerySet[Delivery]:
+        return queryset.filter(recipient_role=self.value()) if self.value() else queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "letter",
-        "recipient_role",
+        "recipient_role_label",
         "recipient_name",
         "channel",
         "status",
@@ -92,11 +106,15 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "sent_at",
         "mailed_on",
     ]
-    list_filter = ["status", "channel", "recipient_role"]
+    list_filter = ["status", "channel", RecipientRoleFilter]
     search_fields = ["letter__determination__case__case_number", "recipient_name", "address"]
     list_select_related = ["letter__determination__case"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["resend_selected"]
+
+    @admin.display(description="Recipient role", ordering="recipient_role")
+    def recipient_role_label(self, delivery: Delivery) -> str:
+        return delivery.get_recipient_role_display()
 
     @admin.action(description="Send the selected letters again (failed or returned)", permissions=["resend"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:

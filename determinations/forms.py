@@ -28,7 +28,9 @@ class MailedOnForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["deliveries"].queryset = queryset
         self.fields["deliveries"].label_from_instance = lambda d: (
-            f"{d.letter.determination.case.case_number}: {d.recipient_name} ({d.get_status_display()})"
+            f"{d.letter.determination.case.case_number}: {d.recipient_name} "
+            f"({d.get_recipient_role_display().lower()}, "
+            f"{d.get_status_display().lower() if d.postal_address else 'no postal address on file'})"
         )
         self.fields["mailed_on"].initial = timezone.localdate()
         self.helper = FormHelper()

@@ -2,18 +2,77 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from cases.models import Case
+from cases.models import Case, Party, PartyRole
 from cases.selectors import cases_visible_to
 from determinations.models import (
     Delivery,
+    DeliveryChannel,
     DeliveryStatus,
     Determination,
     DeterminationStatus,
     Letter,
 )
+
+# Who receives a case's letter, in the order the letter names them. The employee always
+# receives it; the attorney too when the employee is represented.
+LETTER_RECIPIENT_ROLES = (
+    PartyRole.EMPLOYEE,
+    PartyRole.ATTORNEY,
+    PartyRole.REQUESTING_PROVIDER,
+    PartyRole.CLAIMS_ADMINISTRATOR,
+    PartyRole.EMPLOYER,
+)
+
+
+@dataclass(frozen=True)
+class LetterRecipient:
+    """One party the letter goes to: named in its copies list and given one Delivery."""
+
+    party: Party
+    role: str
+    role_label: str
+    name: str  # "Name, Organization" as both the letter and the delivery show it
+    email: str
+    postal_address: str
+    method: str  # a DeliveryChannel: email when the party has an email address, else post
+
+    @property
+    def address(self) -> str:
+        """Where the letter goes by its method."""
+        return self.email if self.method == DeliveryChannel.EMAIL else self.postal_address
+
+
+def recipient_name(*, party: Party) -> str:
+    if party.organization and party.organization != party.name:
+        return f"{party.name}, {party.organization}"
+    return party.name
+
+
+def letter_recipient(*, party: Party) -> LetterRecipient:
+    email = party.email.strip()
+    return LetterRecipient(
+        party=party,
+        role=party.role,
+        role_label=PartyRole(party.role).label,
+        name=recipient_name(party=party)[:200],
+        email=email,
+        postal_address=party.mailing_address.strip(),
+        method=DeliveryChannel.EMAIL if email else DeliveryChannel.POST,
+    )
+
+
+def letter_recipients(*, case: Case) -> list[LetterRecipient]:
+    """The ONE list of a case's letter recipients: the letter's copies list and its deliveries.
+
+    Reads `case.parties.all()` (one query, none when prefetched).
+    """
+    parties = {party.role: party for party in case.parties.all()}
+    return [letter_recipient(party=parties[role]) for role in LETTER_RECIPIENT_ROLES if role in parties]
 
 
 def current_determination(*, case: Case) -> Determination | None:
@@ -60,7 +119,10 @@ def case_deliveries_for(*, user: AbstractBaseUser, case_number: str) -> tuple[Ca
         Letter.objects.filter(determination__case=case)
         .select_related("determination")
         .prefetch_related(
-            Prefetch("deliveries", queryset=Delivery.objects.select_related("resend_of").order_by("id"))
+            Prefetch(
+                "deliveries",
+                queryset=Delivery.objects.select_related("resend_of", "party").order_by("id"),
+            )
         )
         .order_by("-version", "-id")
     )
@@ -74,7 +136,7 @@ def deliveries_to_post(*, user: AbstractBaseUser) -> QuerySet[Delivery]:
             status=DeliveryStatus.TO_POST,
             letter__determination__case__in=cases_visible_to(user=user),
         )
-        .select_related("letter__determination__case")
+        .select_related("letter__determination__case", "party")
         .order_by("letter__issued_on", "letter_id", "id")
     )
 

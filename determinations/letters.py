@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import PartyRole
 from cases.selectors import date_assigned
+from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.models import Decision, Determination
 
 LETTER_TEMPLATE = "letters/final_determination.html"
@@ -101,13 +102,18 @@ def _with_period(text: str) -> str:
 # A word holding "/" or "-" (his/her, 98-99, 5/3/2007): WeasyPrint may break a line after
 # the slash or hyphen, and the extracted text would then read "his/ her".
 _BREAKABLE_WORD = re.compile(r"\S*[/\-]\S*")
+# Longer than this (a URL), a word may be broken anywhere: kept whole it would run off the
+# right margin and be lost (letter.css wraps it with overflow-wrap).
+KEEP_WHOLE_MAX_CHARS = 40
 
 
 def keep_words_whole(text: str) -> SafeString:
-    """Escape `text` and keep each word containing '/' or '-' on one line."""
+    """Escape `text` and keep each word containing '/' or '-' on one line (unless very long)."""
     parts: list[str] = []
     last = 0
     for match in _BREAKABLE_WORD.finditer(text):
+        if len(match.group()) > KEEP_WHOLE_MAX_CHARS:
+            continue
         parts.append(escape(text[last : match.start()]))
         parts.append(f'<span class="nobreak">{escape(match.group())}</span>')
         last = match.end()
@@ -154,14 +160,18 @@ def _date_assigned(*, determination: Determination) -> date | None:
     )
 
 
-def build_letter_context(*, determination: Determination) -> dict[str, Any]:
+def build_letter_context(
+    *, determination: Determination, recipients: list[LetterRecipient] | None = None
+) -> dict[str, Any]:
     """Everything the letter template shows, read in a fixed number of queries.
 
     The reviewer appears only through their credentials: no name, no reviewer number.
+    The copies list is `recipients` when given (issuing passes the list it delivers to),
+    else `letter_recipients` of the case: the same list either way.
     """
     determination = (
         Determination.objects.select_related("case", "reviewer")
-        .prefetch_related("reviewer__licenses", "reviewer__certifications")
+        .prefetch_related("reviewer__licenses", "reviewer__certifications", "case__parties")
         .get(pk=determination.pk)
     )
     case = determination.case
@@ -206,11 +216,9 @@ def build_letter_context(*, determination: Determination) -> dict[str, Any]:
         for doc in case.documents.all()
     ]
     letter_date = determination.issued_on or timezone.localdate()
-    copies_to = [
-        {"role": party.get_role_display(), "name": party.name, "organization": party.organization}
-        for party in (employee, attorney, provider, claims_administrator, employer)
-        if party is not None
-    ]
+    if recipients is None:
+        recipients = letter_recipients(case=case)
+    copies_to = [{"role_label": recipient.role_label, "name": recipient.name} for recipient in recipients]
     return {
         "imro_name": settings.IMRO_NAME,
         "imro_short_name": settings.IMRO_SHORT_NAME,
@@ -270,10 +278,14 @@ def _render_html(*, context: dict[str, Any], draft: bool, inline_css: bool) -> s
     )
 
 
-def render_letter_html(*, determination: Determination, draft: bool = True) -> str:
+def render_letter_html(
+    *, determination: Determination, draft: bool = True, recipients: list[LetterRecipient] | None = None
+) -> str:
     """The letter as a self-contained HTML page (its print stylesheet inlined), for previews."""
     return _render_html(
-        context=build_letter_context(determination=determination), draft=draft, inline_css=True
+        context=build_letter_context(determination=determination, recipients=recipients),
+        draft=draft,
+        inline_css=True,
     )
 
 
@@ -285,9 +297,13 @@ def html_to_pdf(*, html: str) -> bytes:
     return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
 
 
-def render_letter_pdf(*, determination: Determination, draft: bool) -> bytes:
+def render_letter_pdf(
+    *, determination: Determination, draft: bool, recipients: list[LetterRecipient] | None = None
+) -> bytes:
     """The letter as PDF bytes (US Letter, 'Page X of Y' on every page)."""
     html = _render_html(
-        context=build_letter_context(determination=determination), draft=draft, inline_css=False
+        context=build_letter_context(determination=determination, recipients=recipients),
+        draft=draft,
+        inline_css=False,
     )
     return html_to_pdf(html=html)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cases.models import Case, DisputedItem, Party
+from cases.models import Case, DisputedItem, Party, PartyRole
 from reviewers.models import Reviewer
 
 
@@ -193,4 +193,22 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.letter} to {self.recipient_role}"
+        return f"{self.letter} to {self.get_recipient_role_display().lower()}"
+
+    @property
+    def postal_address(self) -> str:
+        """Where a letter for the post goes: the address recorded on the delivery, or, when the
+        party had none at issue, the one added to the party since (recorded when mailed).
+        Empty for an email delivery."""
+        if self.channel != DeliveryChannel.POST:
+            return ""
+        if self.address.strip():
+            return self.address
+        return self.party.mailing_address.strip() if self.party is not None else ""
+
+    def get_recipient_role_display(self) -> str:
+        """The party role as people read it ("Requesting provider"), never the stored code."""
+        try:
+            return PartyRole(self.recipient_role).label
+        except ValueError:
+            return self.recipient_role.replace("_", " ").capitalize()

@@ -146,7 +146,10 @@ def to_post_batch(request: HttpRequest) -> HttpResponse:
             user=request.user,
             case=delivery.letter.determination.case,
             action=AccessAction.VIEW_LETTER,
-            object_repr=f"Post batch: letter v{delivery.letter.version} to {delivery.recipient_role}",
+            object_repr=(
+                f"Post batch: letter v{delivery.letter.version} to "
+                f"{delivery.get_recipient_role_display().lower()}"
+            ),
             request=request,
         )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -5,10 +5,12 @@ email written to files under var/mail/. Real deployments set DATABASE_URL,
 CELERY_BROKER_URL and EMAIL_URL.
 """
 
+import re
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -124,7 +126,14 @@ else:
     EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="imr@localhost")
 INTAKE_STAFF_EMAILS = env.list("INTAKE_STAFF_EMAILS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address people reach the site at: every absolute link (in emails) is built from it
+# (imr_site/links.py). Required when DEBUG is off: links must never point at 127.0.0.1.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000") if DEBUG else env.str("SITE_URL")
+SITE_URL = SITE_URL.rstrip("/")
+if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address such as https://imr.example.org, not {SITE_URL!r}"
+    )
 
 # The Independent Medical Review Organization named in letters.
 IMRO_NAME = env.str("IMRO_NAME", default="MAXIMUS Federal Services")

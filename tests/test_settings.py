@@ -22,10 +22,19 @@ print(json.dumps({
     "email_port": getattr(settings, "EMAIL_PORT", None),
     "imro": [settings.IMRO_NAME, settings.IMRO_SHORT_NAME],
     "debug": settings.DEBUG,
+    "site_url": settings.SITE_URL,
 }))
 """
 
-SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG", "IMRO_NAME")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "EMAIL_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "IMRO_NAME",
+    "SITE_URL",
+)
 
 
 def run_settings(**overrides: str) -> subprocess.CompletedProcess:
@@ -70,4 +79,26 @@ def test_secret_key_is_required_when_debug_is_off():
     result = run_settings(DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
-    assert run_settings(DEBUG="false", SECRET_KEY="x" * 50).returncode == 0
+    assert (
+        run_settings(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://imr.example.org").returncode == 0
+    )
+
+
+def test_site_url_defaults_to_the_embedded_address_and_comes_from_the_environment():
+    embedded = run_settings()
+    assert embedded.returncode == 0, embedded.stderr
+    assert json.loads(embedded.stdout)["site_url"] == "http://127.0.0.1:8000"
+    real = run_settings(SITE_URL="https://imr.example.org/")
+    assert real.returncode == 0, real.stderr
+    assert json.loads(real.stdout)["site_url"] == "https://imr.example.org"  # no trailing slash
+
+
+def test_site_url_is_required_when_debug_is_off_and_must_be_an_address():
+    # Bad inputs tried: DEBUG=false without SITE_URL (links would point at 127.0.0.1), a host
+    # without its scheme, a URL with a query string.
+    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50)
+    assert result.returncode != 0 and "SITE_URL" in result.stderr
+    for bad in ("imr.example.org", "https://imr.example.org/?x=1", "ftp://imr.example.org"):
+        result = run_settings(SITE_URL=bad)
+        assert result.returncode != 0, bad
+        assert "SITE_URL must be the site's address" in result.stderr

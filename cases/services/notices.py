@@ -21,6 +21,7 @@ from cases.models import OPEN_STATUSES, Case, DeadlineDigest, Party, Priority
 from cases.selectors import cases_due_within
 from cases.services.workflow import lock_case, today
 from imr_site import roles
+from imr_site.links import absolute_reverse
 
 DIGEST_BUSINESS_DAYS = 2
 
@@ -117,7 +118,7 @@ def send_deadline_digest() -> int:
         body = (
             f"Open IMR cases due by {until.isoformat()} ({DIGEST_BUSINESS_DAYS} business days):\n\n"
             + "\n".join(lines)
-            + f"\n\n{len(due)} case(s). Work queues: {settings.SITE_URL.rstrip('/')}/cases/\n"
+            + f"\n\n{len(due)} case(s). Work queues: {absolute_reverse('cases:queues')}\n"
         )
         EmailMessage(
             subject=f"IMR deadlines: {len(due)} case(s) due by {until.isoformat()}",

@@ -31,6 +31,7 @@ from pypdf import PdfReader, PdfWriter
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind
 from cases.services.workflow import record_case_event, refresh_deadlines, today
+from determinations.letter_selectors import letter_recipient
 from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
 from determinations.services.letters import delivery_for
 
@@ -170,6 +171,7 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUse
             Delivery.objects.select_for_update()
             .filter(pk__in=delivery_ids)
             .select_related("letter__determination__case")
+            .prefetch_related("party")  # not joined: FOR UPDATE refuses a nullable outer join
             .order_by("pk")
         )
         if len(deliveries) != len(set(delivery_ids)):
@@ -182,14 +184,28 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUse
                     f"{d.letter.determination.case.case_number} to {d.recipient_name}" for d in not_waiting
                 )
             )
+        no_address = [d for d in deliveries if not d.postal_address]
+        if no_address:
+            raise DeliveryError(
+                "No postal address on file, so these letters cannot have been mailed: "
+                + ", ".join(
+                    f"{d.letter.determination.case.case_number} to {d.recipient_name}"
+                    f" ({d.get_recipient_role_display().lower()})"
+                    for d in no_address
+                )
+                + ". Add the party's postal address on the case, print the letter with its address "
+                "sheet and mail it, then record it; nothing was recorded as mailed.",
+                field="deliveries",
+            )
         too_early = [d for d in deliveries if mailed_on < d.letter.issued_on]
         if too_early:
             raise DeliveryError("A letter cannot be mailed before it was issued.", field="mailed_on")
         for delivery in deliveries:
             delivery.status = DeliveryStatus.POSTED
             delivery.mailed_on = mailed_on
+            delivery.address = delivery.postal_address  # the address it was mailed to
             delivery.attempts += 1
-            delivery.save(update_fields=["status", "mailed_on", "attempts"])
+            delivery.save(update_fields=["status", "mailed_on", "address", "attempts"])
             record_case_event(
                 case=delivery.letter.determination.case,
                 by=by,
@@ -219,7 +235,9 @@ def resend_delivery(*, delivery_id: int, by: AbstractBaseUser | None, reason: st
             )
         if original.party is None:
             raise DeliveryError("The recipient of this delivery no longer exists on the case.")
-        resend = delivery_for(letter=original.letter, party=original.party, resend_of=original)
+        resend = delivery_for(
+            letter=original.letter, recipient=letter_recipient(party=original.party), resend_of=original
+        )
         resend.save()
         record_case_event(
             case=original.letter.determination.case,

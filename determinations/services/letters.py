@@ -16,8 +16,9 @@ from django.db.models import Max
 from pypdf import PdfReader
 
 from cases.errors import GuardError
-from cases.models import Case, CaseEventKind, CaseStatus, Party, PartyRole
+from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import record_case_event, today, transition_case
+from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.letters import letter_credentials, render_letter_pdf
 from determinations.models import (
     Delivery,
@@ -31,15 +32,6 @@ from determinations.models import (
 
 class LetterError(GuardError):
     """A letter cannot be issued or corrected; the message says why."""
-
-
-# The employee's copy goes to the attorney instead when there is one.
-RECIPIENT_ROLES = (
-    PartyRole.EMPLOYEE,
-    PartyRole.REQUESTING_PROVIDER,
-    PartyRole.CLAIMS_ADMINISTRATOR,
-    PartyRole.EMPLOYER,
-)
 
 
 def _lock_determination(*, determination_id: int) -> Determination:
@@ -86,9 +78,14 @@ def _ensure_issuable(*, determination: Determination) -> None:
 
 
 def _store_letter(
-    *, determination: Determination, version: int, by: AbstractBaseUser | None, correction_reason: str = ""
+    *,
+    determination: Determination,
+    version: int,
+    by: AbstractBaseUser | None,
+    recipients: list[LetterRecipient],
+    correction_reason: str = "",
 ) -> Letter:
-    pdf = render_letter_pdf(determination=determination, draft=False)
+    pdf = render_letter_pdf(determination=determination, draft=False, recipients=recipients)
     letter = Letter(
         determination=determination,
         version=version,
@@ -113,45 +110,27 @@ def _discard_file(*, letter: Letter) -> None:
     letter.pdf.storage.delete(letter.pdf.name)
 
 
-def _recipients(*, case: Case) -> list[Party]:
-    parties = {party.role: party for party in case.parties.all()}
-    recipients = []
-    for role in RECIPIENT_ROLES:
-        party = parties.get(role)
-        if role == PartyRole.EMPLOYEE and PartyRole.ATTORNEY in parties:
-            party = parties[PartyRole.ATTORNEY]
-        if party is not None:
-            recipients.append(party)
-    return recipients
-
-
-def recipient_name(*, party: Party) -> str:
-    if party.organization and party.organization != party.name:
-        return f"{party.name}, {party.organization}"
-    return party.name
-
-
-def delivery_for(*, letter: Letter, party: Party, resend_of: Delivery | None = None) -> Delivery:
-    """An unsaved Delivery to `party`: by email when it has one, else to the post tray."""
-    if party.email:
-        channel, address, status = DeliveryChannel.EMAIL, party.email, DeliveryStatus.PENDING
-    else:
-        channel, address, status = DeliveryChannel.POST, party.mailing_address, DeliveryStatus.TO_POST
+def delivery_for(
+    *, letter: Letter, recipient: LetterRecipient, resend_of: Delivery | None = None
+) -> Delivery:
+    """An unsaved Delivery to `recipient`: by email when it has one, else to the post tray."""
+    status = DeliveryStatus.PENDING if recipient.method == DeliveryChannel.EMAIL else DeliveryStatus.TO_POST
     return Delivery(
         letter=letter,
-        party=party,
-        recipient_role=party.role,
-        recipient_name=recipient_name(party=party)[:200],
-        channel=channel,
-        address=address,
+        party=recipient.party,
+        recipient_role=recipient.role,
+        recipient_name=recipient.name,
+        channel=recipient.method,
+        address=recipient.address,
         status=status,
         resend_of=resend_of,
     )
 
 
-def _create_deliveries(*, letter: Letter) -> list[Delivery]:
+def _create_deliveries(*, letter: Letter, recipients: list[LetterRecipient]) -> list[Delivery]:
+    """One Delivery per recipient the letter names in its copies list: the same list."""
     deliveries = Delivery.objects.bulk_create(
-        [delivery_for(letter=letter, party=party) for party in _recipients(case=letter.determination.case)]
+        [delivery_for(letter=letter, recipient=recipient) for recipient in recipients]
     )
     email_ids = [d.pk for d in deliveries if d.channel == DeliveryChannel.EMAIL]
     if email_ids:
@@ -193,7 +172,9 @@ def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -
         determination.save(
             update_fields=["licensure_states", "certifications", "status", "issued_on", "updated_at"]
         )
-        letter = _store_letter(determination=determination, version=1, by=by)
+        # Read once, under the case lock: the copies the letter names are the deliveries made.
+        recipients = letter_recipients(case=determination.case)
+        letter = _store_letter(determination=determination, version=1, by=by, recipients=recipients)
         try:
             transition_case(
                 case_id=determination.case_id,
@@ -203,7 +184,7 @@ def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -
                 reason="Final Determination letter issued",
                 data={"letter_id": letter.pk, "sha256": letter.sha256},
             )
-            _create_deliveries(letter=letter)
+            _create_deliveries(letter=letter, recipients=recipients)
             _release_reviewer(case_id=determination.case_id)
         except Exception:
             _discard_file(letter=letter)
@@ -237,7 +218,14 @@ def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason
         if determination.status != DeterminationStatus.ISSUED or not determination.letters.exists():
             raise LetterError(f"Case {determination.case.case_number} has no issued letter to correct.")
         version = (determination.letters.aggregate(v=Max("version"))["v"] or 0) + 1
-        letter = _store_letter(determination=determination, version=version, by=by, correction_reason=reason)
+        recipients = letter_recipients(case=determination.case)
+        letter = _store_letter(
+            determination=determination,
+            version=version,
+            by=by,
+            recipients=recipients,
+            correction_reason=reason,
+        )
         try:
             record_case_event(
                 case=determination.case,
@@ -246,7 +234,7 @@ def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason
                 reason=reason,
                 data={"letter_id": letter.pk, "version": version, "sha256": letter.sha256},
             )
-            _create_deliveries(letter=letter)
+            _create_deliveries(letter=letter, recipients=recipients)
         except Exception:
             _discard_file(letter=letter)
             raise

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from imr_site.links import absolute_reverse
 from reviewers.models import Assignment
 
 
@@ -25,7 +25,7 @@ def notify_assigned_reviewer(*, assignment_id: int) -> bool:
         address = assignment.reviewer.user.email
         if not address:
             return False
-        link = settings.SITE_URL.rstrip("/") + reverse("review:reviewer_home")
+        link = absolute_reverse("review:reviewer_home")
         case_number = assignment.case.case_number
         send_mail(
             subject=f"IMR case {case_number} offered to you",

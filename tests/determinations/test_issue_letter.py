@@ -76,7 +76,8 @@ def test_issue_creates_one_delivery_per_recipient_and_sends_email_ones(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(d.address for d in deliveries.values())
 
 
-def test_attorney_receives_the_employee_copy_and_no_email_goes_to_post(django_capture_on_commit_callbacks):
+def test_attorney_and_employee_both_receive_it_and_no_email_goes_to_post(django_capture_on_commit_callbacks):
+    """Represented employee: the attorney gets a copy AND the employee keeps theirs (issue 9)."""
     determination = approved_seed_determination()
     case = determination.case
     PartyFactory(
@@ -90,7 +91,8 @@ def test_attorney_receives_the_employee_copy_and_no_email_goes_to_post(django_ca
     with django_capture_on_commit_callbacks(execute=True):
         letter = issue_letter(determination_id=determination.pk)
     roles = set(letter.deliveries.values_list("recipient_role", flat=True))
-    assert PartyRole.ATTORNEY in roles and PartyRole.EMPLOYEE not in roles
+    assert PartyRole.ATTORNEY in roles and PartyRole.EMPLOYEE in roles
+    assert letter.deliveries.get(recipient_role=PartyRole.EMPLOYEE).address == "maria.example@example.org"
     to_attorney = letter.deliveries.get(recipient_role=PartyRole.ATTORNEY)
     assert to_attorney.channel == DeliveryChannel.POST
     assert to_attorney.status == DeliveryStatus.TO_POST

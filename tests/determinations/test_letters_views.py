@@ -37,6 +37,10 @@ def staff(client):
 def _issue_with_posted_parties(*, post_roles=("employee", "employer")):
     determination = approved_seed_determination()
     determination.case.parties.filter(role__in=post_roles).update(email="")
+    # Every party the post goes to has a postal address ("mailed on" is refused without one).
+    determination.case.parties.filter(role__in=post_roles, mailing_address="").update(
+        mailing_address="1 Packing House Road\nFresno, CA 93725"
+    )
     letter = issue_letter(determination_id=determination.pk)
     return determination, letter
 
