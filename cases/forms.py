@@ -124,8 +124,16 @@ def _yes_no(label: str, *, initial: str = "yes") -> forms.TypedChoiceField:
     )
 
 
+class MultilineField(forms.CharField):
+    """A textarea's text with the browser's CRLF line breaks stored as plain newlines."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _address(label: str) -> forms.CharField:
-    return forms.CharField(
+    return MultilineField(
         label=label,
         required=False,
         max_length=ADDRESS_MAX_LENGTH,

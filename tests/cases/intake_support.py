@@ -21,7 +21,7 @@ APPLICATION = {
     "employee_last_name": "Example",
     "employee_date_of_birth": "",
     "employee_email": "maria.example@example.org",
-    "employee_mailing_address": "12 Orchard Lane\nFresno, CA 93701",
+    "employee_mailing_address": "12 Orchard Lane\r\nFresno, CA 93701",  # a browser sends CRLF
     "employer_name": "Central Valley Packing Co.",
     "employer_email": "",
     "employer_mailing_address": "",
@@ -39,7 +39,7 @@ APPLICATION = {
     "attorney_email": "",
     "attorney_mailing_address": "",
     "injury_date": "2007-05-03",
-    "body_parts": "right hip\nback",
+    "body_parts": "right hip\r\nback",
     "diagnoses": "chronic pain",
     "ur_decision_date": "2015-02-06",
     "ur_served_on": "2015-02-09",
@@ -51,7 +51,7 @@ APPLICATION = {
 
 # The values of an empty page: what a browser posts when nothing is typed or chosen.
 EMPTY_APPLICATION = {
-    **{name: "" for name in APPLICATION},
+    **dict.fromkeys(APPLICATION, ""),
     "priority": "standard",  # the select's selected option
     "signed": "yes",  # radios drawn checked
     "ur_decision_attached": "yes",

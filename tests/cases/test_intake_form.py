@@ -316,6 +316,7 @@ def test_importer_item_error_lands_on_the_slot_after_removed_and_blank_slots(sta
 
 
 def test_every_party_mailing_address_is_stored(staff_client):
+    """Each party's postal address, with the browser's CRLF line breaks stored as newlines."""
     addresses = {
         "employee_mailing_address": "12 Orchard Lane\nFresno, CA 93701",
         "employer_mailing_address": "400 Packing Way\nModesto, CA 95354",
@@ -323,7 +324,8 @@ def test_every_party_mailing_address_is_stored(staff_client):
         "provider_mailing_address": "9 Clinic Rd\nFresno, CA 93710",
         "attorney_mailing_address": "1 Law St\nSacramento, CA 95814",
     }
-    data = intake_post(slot(**PT), attorney_name="Jo Counsel", attorney_firm="Counsel LLP", **addresses)
+    posted = {name: text.replace("\n", "\r\n") for name, text in addresses.items()}
+    data = intake_post(slot(**PT), attorney_name="Jo Counsel", attorney_firm="Counsel LLP", **posted)
     response = submit(staff_client, data)
     assert response.status_code == 302
     stored = dict(Party.objects.values_list("role", "mailing_address"))
