@@ -234,7 +234,11 @@ class DisputedItemForm(forms.Form):
 
     # The fields whose content makes a slot "used"; the selects are not among them.
     USED_WHEN_FILLED = ("description", "procedure_code", "quantity", "body_part", "formulary_drug")
-    REQUIRED_WHEN_USED = ("description", "category", "ur_decision")
+    REQUIRED_WHEN_USED = {
+        "description": "Describe the treatment in dispute, or clear this item's fields.",
+        "category": "Choose the treatment's category.",
+        "ur_decision": "Choose the UR decision on this treatment.",
+    }
 
     description = forms.CharField(label="Treatment in dispute", max_length=500, required=False)
     category = forms.ChoiceField(
@@ -278,9 +282,9 @@ class DisputedItemForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name in self.REQUIRED_WHEN_USED:
+        for name, message in self.REQUIRED_WHEN_USED.items():
             if name not in self.errors and not cleaned.get(name):
-                self.add_error(name, self.fields[name].error_messages["required"])
+                self.add_error(name, forms.ValidationError(message, code="required"))
         return cleaned
 
 

@@ -36,6 +36,14 @@
     });
   }
 
+  // Handled here, so no longer submit buttons: a page-wide "disable after submit" leaves them
+  // alone and Enter in a field still presses "Create case".
+  function enhance(root) {
+    root.querySelectorAll("[data-remove-item], [data-add-item]").forEach(function (button) {
+      button.type = "button";
+    });
+  }
+
   function renumber() {
     visibleSlots().forEach(function (slot, position) {
       slot.querySelectorAll("[data-item-number]").forEach(function (label) {
@@ -59,6 +67,7 @@
     var holder = document.createElement("div");
     holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
     var slot = holder.querySelector("[data-item-slot]");
+    enhance(slot);
     list.appendChild(slot);
     total.value = String(index + 1);
     renumber();
@@ -99,5 +108,6 @@
     addButton.focus();
   });
 
+  enhance(form);
   renumber();
 })();

@@ -35,14 +35,13 @@ def _fill_item(slot, item: dict[str, str]) -> None:
         slot.get_by_label("Quantity").fill(item["quantity"])
 
 
-def test_staff_add_and_remove_items_with_javascript_and_create_the_case(page, output_dir):
+def _log_in_and_fill_the_application(page) -> None:
     staff = UserFactory(username="intake.form", role=roles.INTAKE_STAFF)
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(staff.username)
     page.get_by_label("Password").fill("pass-word-123")
     page.get_by_role("button", name="Log in").click()
     page.goto("/cases/new/")
-
     page.get_by_label("Application received on").fill("2015-02-27")
     page.get_by_label("Employee first name").fill("Maria")
     page.get_by_label("Employee last name").fill("Example")
@@ -54,6 +53,10 @@ def test_staff_add_and_remove_items_with_javascript_and_create_the_case(page, ou
     page.get_by_label("Provider NPI").fill("1234567893")
     page.get_by_label("Date of injury").fill("2007-05-03")
     page.get_by_label("UR decision date").fill("2015-02-06")
+
+
+def test_staff_add_and_remove_items_with_javascript_and_create_the_case(page, output_dir):
+    _log_in_and_fill_the_application(page)
 
     slots = page.locator("[data-item-slot]:visible")
     assert slots.count() == 1
@@ -76,7 +79,7 @@ def test_staff_add_and_remove_items_with_javascript_and_create_the_case(page, ou
     summary = page.locator("[data-error-summary]")
     assert "There are 2 problems" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "error-summary"
-    summary.get_by_role("link", name="Item 2, Category: This field is required.").click()
+    summary.get_by_role("link", name="Item 2, Category: Choose the treatment's category.").click()
     assert page.evaluate("location.hash") == "#id_items-1-category"
     assert not Case.objects.exists()
     page.screenshot(path=str(output_dir / "intake-form-errors-1280.png"), full_page=True)
@@ -101,3 +104,48 @@ def test_staff_add_and_remove_items_with_javascript_and_create_the_case(page, ou
         TRAMADOL["description"],
     ]
     assert case.parties.get(role=PartyRole.EMPLOYEE).mailing_address == "12 Orchard Lane\nFresno, CA 93701"
+
+
+@pytest.fixture
+def page_without_javascript(browser, _live_server_serves_no_media, live_server):
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}, base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_add_and_remove_work_without_javascript_and_enter_creates_the_case(page_without_javascript):
+    """No script: Add and Remove go to the server and back; Enter in a field still means "Create case"."""
+    page = page_without_javascript
+    _log_in_and_fill_the_application(page)
+    slots = page.locator("[data-item-slot]:visible")
+    _fill_item(slots.nth(0), PT)
+
+    page.get_by_role("button", name="Add another item").click()
+    page.wait_for_selector("#id_items-1-description")
+    assert slots.count() == 2
+    assert page.get_by_label("Employee last name").input_value() == "Example"  # typed values kept
+    assert page.locator("[data-error-summary]").count() == 0
+    _fill_item(slots.nth(1), MRI)
+
+    page.get_by_role("button", name="Remove item 1").click()
+    page.wait_for_load_state()
+    assert slots.count() == 1
+    assert slots.nth(0).get_by_label("Treatment in dispute").input_value() == MRI["description"]
+    page.get_by_role("button", name="Add another item").click()
+    page.wait_for_selector("#id_items-1-description")
+    _fill_item(slots.nth(1), TRAMADOL)
+    assert not Case.objects.exists()
+
+    slots.nth(1).get_by_label("Treatment in dispute").press("Enter")
+    page.wait_for_url(re.compile(r"/cases/\d+/"))
+    case = Case.objects.get()
+    assert list(case.disputed_items.order_by("position").values_list("description", flat=True)) == [
+        MRI["description"],
+        TRAMADOL["description"],
+    ]

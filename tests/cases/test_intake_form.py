@@ -14,6 +14,7 @@ an item after a removed slot shifted the indices.
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -273,7 +274,7 @@ def test_error_summary_links_to_every_field_in_error(staff_client):
     assert 'role="alert" tabindex="-1"' in html
     for anchor in links:  # each link leads to a field on the page
         assert f'id="{anchor}"' in html
-    assert "Item 2, Category: This field is required." in html
+    assert "Item 2, Category: Choose the treatment's category." in unescape(html)
     assert "Employee last name: This field is required." in html
 
 
@@ -336,3 +337,13 @@ def test_every_party_mailing_address_is_stored(staff_client):
         PartyRole.REQUESTING_PROVIDER: addresses["provider_mailing_address"],
         PartyRole.ATTORNEY: addresses["attorney_mailing_address"],
     }
+
+
+def test_add_with_a_tampered_item_count_draws_one_blank_slot(staff_client):
+    data = intake_post(slot(**PT))
+    data["items-TOTAL_FORMS"] = "-3"
+    response = submit(staff_client, data, button=("add_item", "1"))
+    assert response.status_code == 200
+    fields = browser_fields(response.content.decode())
+    assert fields["items-TOTAL_FORMS"] == "1" and fields["items-0-description"] == ""
+    assert not Case.objects.exists()
