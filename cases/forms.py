@@ -298,6 +298,9 @@ class BaseDisputedItemFormSet(forms.BaseFormSet):
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
         "too_many_forms": f"An application can list at most {MAX_DISPUTED_ITEMS} treatments in dispute.",
+        "missing_management_form": (
+            "The list of treatments in dispute arrived incomplete; reload the page and enter them again."
+        ),
     }
 
     def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
@@ -315,6 +318,8 @@ class BaseDisputedItemFormSet(forms.BaseFormSet):
 
     def clean(self) -> None:
         super().clean()
+        if self.is_bound and not self.management_form.is_valid():
+            return  # already said: the list arrived incomplete
         used = len(self.used_forms())
         if used == 0:
             raise forms.ValidationError("Enter at least one treatment in dispute.", code="too_few_forms")

@@ -255,11 +255,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and ("add_item" in request.POST or "remove_item" in request.POST):
         # Add or remove an item slot without JavaScript: the page again, nothing written.
-        remove = request.POST.get("remove_item")
+        remove = request.POST.get("remove_item", "")
         data = case_forms.rearranged_item_slots(
             request.POST,
             add="add_item" in request.POST,
-            remove=int(remove) if remove and remove.isdigit() else None,
+            remove=int(remove) if re.fullmatch(r"[0-9]{1,4}", remove) else None,
         )
         form = case_forms.IntakeForm(data)
         formset = case_forms.DisputedItemFormSet(data, prefix=case_forms.ITEMS_PREFIX)
