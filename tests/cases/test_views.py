@@ -18,6 +18,7 @@ from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseStat
 from cases.services import case_actions
 from cases.services.workflow import today
 from imr_site import roles
+from tests.cases.intake_support import PT, intake_post, slot
 from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
 
 S = CaseStatus
@@ -266,36 +267,8 @@ def test_queue_query_count_does_not_grow(staff_client, django_assert_max_num_que
 
 
 def intake_data(**overrides) -> dict[str, str]:
-    data = {
-        "priority": "standard",
-        "received_on": "2015-02-27",
-        "signed": "yes",
-        "ur_decision_attached": "yes",
-        "liability_disputed": "no",
-        "employee_first_name": "Maria",
-        "employee_last_name": "Example",
-        "employee_email": "maria.example@example.org",
-        "employer_name": "Central Valley Packing Co.",
-        "claims_administrator_name": "Golden State Claims Services",
-        "claim_number": "GSC-07-999999",
-        "provider_name": "Dr. Alan Treating",
-        "provider_npi": "1234567893",
-        "injury_date": "2007-05-03",
-        "body_parts": "right hip\nback",
-        "diagnoses": "chronic pain",
-        "ur_decision_date": "2015-02-06",
-        "ur_served_on": "2015-02-09",
-        "ur_service_method": "mail",
-        "ur_conditionally_noncertified": "no",
-        "items-TOTAL_FORMS": "2",
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "1",
-        "items-MAX_NUM_FORMS": "30",
-        "items-0-description": "Physical Therapy 2x8 for the Lumbar Spine",
-        "items-0-category": "physical_medicine",
-        "items-0-quantity": "16",
-        "items-0-ur_decision": "modified",
-    }
+    """What a browser posts: every field ("" when empty), item 1 filled, item 2 left blank."""
+    data = intake_post(slot(**PT), slot())
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
 
