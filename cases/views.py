@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from cases import deadlines, selectors
 from cases import forms as case_forms
@@ -23,6 +22,8 @@ from cases.services import case_actions
 from cases.services.audit import log_access
 from cases.services.intake import import_case
 from cases.services.workflow import today
+from core.form_tokens import submit_once
+from core.http import require_POST
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def _apply_intake_errors(
 
 
 @permission_required(["cases.view_all_cases", "cases.add_case"], raise_exception=True)
+@submit_once
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = case_forms.IntakeForm(request.POST)

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.errors import CaseError
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access
+from core.form_tokens import submit_once
+from core.http import require_GET, require_http_methods, require_POST
 from determinations import selectors
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
@@ -291,6 +292,7 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
+@submit_once
 def submit(request: HttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     forms, refused = _posted_forms(request, assignment)
@@ -361,6 +363,7 @@ def qa_determination(request: HttpRequest, determination_id: int) -> HttpRespons
 
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
+@submit_once
 def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
     try:
         determination = review_services.qa_approve(determination_id=determination_id, by=request.user)
@@ -376,6 +379,7 @@ def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
+@submit_once
 def qa_return(request: HttpRequest, determination_id: int) -> HttpResponse:
     form = QAReturnForm(request.POST)
     if not form.is_valid():

@@ -68,3 +68,32 @@ def seed_form_data(case: Case) -> dict[str, str]:
 
 def qa_user():
     return UserFactory(role=roles.CLINICAL_QA)
+
+
+def with_case_file_token(client, case: Case, data: dict) -> dict:
+    """`data` plus the token of the determination form on the case file, as the browser posts
+    it to save, preview or submit (the form's buttons share one form)."""
+    from django.urls import reverse
+
+    from tests.forms_helpers import with_token
+
+    return with_token(
+        client,
+        reverse("review:case_file", args=[case.pk]),
+        data,
+        action=reverse("review:save_draft", args=[case.pk]),
+    )
+
+
+def with_qa_token(client, determination, data: dict | None = None, *, action: str) -> dict:
+    """`data` plus the token of the QA page's form posting to `action` (approve or return)."""
+    from django.urls import reverse
+
+    from tests.forms_helpers import with_token
+
+    return with_token(
+        client,
+        reverse("review:qa_determination", args=[determination.pk]),
+        data,
+        action=reverse(action, args=[determination.pk]),
+    )
