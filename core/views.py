@@ -52,9 +52,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = _message(exception) if isinstance(exception, Http404) else ""
     template = loader.get_template("404.html")
-    return HttpResponseNotFound(
-        template.render({"message": message, "request_path": request.path}, request)
-    )
+    return HttpResponseNotFound(template.render({"message": message, "request_path": request.path}, request))
 
 
 @requires_csrf_token

@@ -3,13 +3,39 @@
  * Disabled buttons are not posted, so the clicked button's name and value go along in a
  * hidden input (the review form's "action" tells save, preview and submit apart). Going
  * Back to a page kept in the browser's cache gives the buttons back; the server's one-time
- * form token then answers a second submit with what the first one created.
+ * form token (kept on the way Back, see below) then answers a second submit with what the
+ * first one created.
  * A form opts out with data-submit-once="off" (e.g. one whose answer is a download).
  */
 (function () {
   "use strict";
 
   var ADDED = "data-submit-once-added";
+  var TOKEN = 'input[name="form_token"]';
+
+  /* The one-time token a submit sent is kept in this history entry's state. Coming Back to the
+   * page, the browser fills the form in again but may fetch the page anew, with a new token:
+   * the sent one is put back, so "submit" again is answered with what the first submit
+   * created instead of creating it twice. A fresh visit (not Back) keeps its new token. */
+  function rememberTokens(form) {
+    var all = Array.prototype.slice.call(document.querySelectorAll(TOKEN));
+    var state = Object.assign({}, history.state);
+    state.submitOnceTokens = Object.assign({}, state.submitOnceTokens);
+    form.querySelectorAll(TOKEN).forEach(function (input) {
+      state.submitOnceTokens[all.indexOf(input)] = input.value;
+    });
+    try { history.replaceState(state, ""); } catch (e) { /* state too large or blocked: the server still refuses a replay of this token */ }
+  }
+
+  function restoreTokens() {
+    var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var kept = history.state && history.state.submitOnceTokens;
+    if (!nav || nav.type !== "back_forward" || !kept) return;
+    var all = document.querySelectorAll(TOKEN);
+    Object.keys(kept).forEach(function (index) {
+      if (all[index]) all[index].value = kept[index];
+    });
+  }
   var DISABLED = "data-submit-once-disabled";
 
   function buttonsOf(form) {
@@ -35,6 +61,7 @@
       return;
     }
     form.setAttribute("data-submitting", "");
+    rememberTokens(form);
     var submitter = event.submitter;
     if (submitter && submitter.name) {
       var carried = document.createElement("input");
@@ -52,6 +79,12 @@
       }
     });
   });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", restoreTokens);
+  } else {
+    restoreTokens();
+  }
 
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;

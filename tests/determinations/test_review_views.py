@@ -372,7 +372,9 @@ def test_qa_return_without_a_comment_is_refused(client, reviewer):
     case, determination = _in_qa(reviewer)
     _login(client, qa_user())
     url = reverse("review:qa_return", args=[determination.pk])
-    response = client.post(url, with_qa_token(client, determination, {"comment": " "}, action="review:qa_return"))
+    response = client.post(
+        url, with_qa_token(client, determination, {"comment": " "}, action="review:qa_return")
+    )
     assert response.status_code == 400
     assert "Say what the reviewer should change." in response.content.decode()
     determination.refresh_from_db()
