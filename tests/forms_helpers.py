@@ -34,6 +34,23 @@ def form_token(client, page_url: str, *, action: str | None = None) -> str:
     raise AssertionError(f"no form posting to {action} on {page_url}")
 
 
+_HIDDEN = re.compile(r'<input type="hidden" name="(?P<name>[^"]+)" value="(?P<value>[^"]*)"')
+
+
+def hidden_fields(client, page_url: str, *, action: str | None = None) -> dict[str, str]:
+    """The hidden inputs (token included) of the form on `page_url` posting to `action`."""
+    action = action or page_url
+    html = client.get(page_url).content.decode()
+    for match in _FORM.finditer(html):
+        found = _ACTION.search(match.group("attrs"))
+        if (unescape(found.group("action")) if found else page_url) == action:
+            fields = {m["name"]: unescape(m["value"]) for m in _HIDDEN.finditer(match.group("body"))}
+            fields.pop("csrfmiddlewaretoken", None)
+            assert FIELD_NAME in fields, f"the form posting to {action} on {page_url} has no {FIELD_NAME}"
+            return fields
+    raise AssertionError(f"no form posting to {action} on {page_url}")
+
+
 def with_token(client, page_url: str, data: dict | None = None, *, action: str | None = None) -> dict:
     """`data` plus the token of the form on `page_url` posting to `action` (default: the page)."""
     return {**(data or {}), FIELD_NAME: form_token(client, page_url, action=action)}

@@ -11,6 +11,7 @@
   "use strict";
 
   var ADDED = "data-submit-once-added";
+  var DISABLED = "data-submit-once-disabled";
   var TOKEN = 'input[name="form_token"]';
 
   /* The one-time token a submit sent is kept in this history entry's state. Coming Back to the
@@ -24,11 +25,17 @@
     form.querySelectorAll(TOKEN).forEach(function (input) {
       state.submitOnceTokens[all.indexOf(input)] = input.value;
     });
-    try { history.replaceState(state, ""); } catch (e) { /* state too large or blocked: the server still refuses a replay of this token */ }
+    try {
+      history.replaceState(state, "");
+    } catch (e) {
+      // Blocked or too large: Back then gives a new token, as without this script.
+    }
   }
 
   function restoreTokens() {
-    var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var nav = window.performance && performance.getEntriesByType
+      ? performance.getEntriesByType("navigation")[0]
+      : null;
     var kept = history.state && history.state.submitOnceTokens;
     if (!nav || nav.type !== "back_forward" || !kept) return;
     var all = document.querySelectorAll(TOKEN);
@@ -36,7 +43,6 @@
       if (all[index]) all[index].value = kept[index];
     });
   }
-  var DISABLED = "data-submit-once-disabled";
 
   function buttonsOf(form) {
     var inside = Array.prototype.slice.call(

@@ -206,7 +206,7 @@ def test_draft_is_saved_from_the_form_and_shown_again(client, reviewer):
     _login(client, reviewer.user)
     response = client.post(
         reverse("review:save_draft", args=[case.pk]),
-        {"clinical_case_summary": "Half written", f"item-{first.pk}-decision": "overturned"},
+        {"clinical_case_summary": "Half written", "version": "0", f"item-{first.pk}-decision": "overturned"},
     )
     assert response.status_code == 302
     determination = Determination.objects.get(case=case)
