@@ -7,6 +7,7 @@ Forms only shape input: what is required to submit, and every other rule, is che
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cases.models import DisputedItem
 from determinations.models import Decision, ItemDecision
@@ -16,6 +17,7 @@ from determinations.services.review import (
     RATIONALE_MAX,
     SUMMARY_MAX,
     ItemInput,
+    too_long,
 )
 from reviewers.services.responses import DECLINE_REASON_MAX
 
@@ -27,20 +29,16 @@ VERSION_MISSING = (
 
 
 def _capped_text(*, label: str, what: str, limit: int, **kwargs) -> forms.CharField:
-    """A free-text field capped at `limit` with a message saying by how much it is over.
+    """A free-text field capped at `limit`, refused with the service's words (`too_long`).
 
-    The browser gets no maxlength: it would cut a pasted text short without a word.
+    No max_length: the browser would get a maxlength and cut a pasted text short without a word.
     """
-    field = forms.CharField(
-        label=label,
-        required=False,
-        max_length=limit,
-        # The service's wording (`too_long`), with the length Django measured.
-        error_messages={"max_length": f"Keep {what} to at most {limit:,} characters; it has %(show_value)s."},
-        **kwargs,
-    )
-    field.widget.attrs.pop("maxlength", None)
-    return field
+
+    def cap(value: str) -> None:
+        if len(value) > limit:
+            raise ValidationError(too_long(what=what, limit=limit, length=len(value)), code="max_length")
+
+    return forms.CharField(label=label, required=False, validators=[cap], **kwargs)
 
 
 class AcceptAssignmentForm(forms.Form):
