@@ -59,3 +59,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render(_safe_context()))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without a valid CSRF cookie (often: the session ended while it was open)."""
+    template = loader.get_template("403_csrf.html")
+    return HttpResponseForbidden(template.render(_safe_context()))

@@ -135,3 +135,15 @@ def test_500_and_400_pages_need_no_database(django_assert_num_queries):
     assert server_error.status_code == 500 and bad_request.status_code == 400
     for response in (server_error, bad_request):
         _in_layout(response.content.decode())
+
+
+def test_403_a_form_posted_without_its_csrf_cookie():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(role=roles.INTAKE_STAFF))
+    response = client.post(reverse("cases:intake"), {})
+    assert response.status_code == 403
+    body = response.content.decode()
+    _in_layout(body)
+    assert "Nothing was saved" in body and "reload the page" in body
