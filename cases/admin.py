@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -36,6 +37,7 @@ from cases.models import (
 from cases.services.audit import log_access
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
+from core.form_tokens import submit_once
 
 WORKFLOW_DATE_FIELDS = [
     "eligibility_confirmed",
@@ -200,8 +202,20 @@ class CaseErrorAsMessageMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class SubmitOnceMixin:
+    """The add and change forms post a one-time token (templates/admin/cases/<model>/change_form.html):
+    a double click or a resubmit after Back creates the uploaded documents once.
+
+    Listed after CaseErrorAsMessageMixin, so a refused save rolls the claim back with the rest.
+    """
+
+    @method_decorator(submit_once)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Case)
-class CaseAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
+class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
     list_display = [
         "case_number",
         "employee_name",
@@ -343,7 +357,7 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(CaseErrorAsMessageMixin, admin.ModelAdmin):
+class DocumentAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
     list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
     list_filter = ["kind"]
     search_fields = ["title", "case__case_number"]

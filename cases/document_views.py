@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from django.http import FileResponse, Http404, HttpRequest
-from django.views.decorators.http import require_GET
 
 from cases.models import AccessAction
 from cases.selectors import document_visible_to
 from cases.services.audit import log_access
+from core.http import require_GET
 
 logger = logging.getLogger(__name__)
 

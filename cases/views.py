@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from cases import deadlines, selectors
 from cases import forms as case_forms
@@ -26,6 +25,8 @@ from cases.services import case_actions
 from cases.services.audit import log_access, log_listed_cases
 from cases.services.intake import IntakeSource, import_case
 from cases.services.workflow import today
+from core.form_tokens import submit_once
+from core.http import require_POST
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ def _without_errors(form: case_forms.IntakeForm, formset: case_forms.DisputedIte
 
 
 @permission_required(["cases.view_all_cases", "cases.add_case"], raise_exception=True)
+@submit_once
 def intake(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and ("add_item" in request.POST or "remove_item" in request.POST):

@@ -49,6 +49,7 @@ class ResendForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's <form> carries the one-time token
         self.helper.add_input(Submit("submit", "Send again"))
 
     def clean_reason(self) -> str:

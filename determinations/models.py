@@ -28,6 +28,9 @@ class Determination(models.Model):
         max_length=12, choices=DeterminationStatus.choices, default=DeterminationStatus.DRAFT
     )
     clinical_case_summary = models.TextField(blank=True)
+    # Raised by every save of the reviewer's text: a form posts the version it was loaded
+    # with, and a save from an older page (another tab) is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     qa_comment = models.TextField("QA comment", blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)

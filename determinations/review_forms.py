@@ -7,6 +7,7 @@ Forms only shape input: what is required to submit, and every other rule, is che
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cases.models import DisputedItem
 from determinations.models import Decision, ItemDecision
@@ -16,10 +17,28 @@ from determinations.services.review import (
     RATIONALE_MAX,
     SUMMARY_MAX,
     ItemInput,
+    too_long,
 )
 from reviewers.services.responses import DECLINE_REASON_MAX
 
 GUIDELINE_DATALIST_ID = "guideline-catalog"
+VERSION_MISSING = (
+    "This form has no draft version (it may come from an older page): copy your text, "
+    "then reload the page. Nothing was saved."
+)
+
+
+def _capped_text(*, label: str, what: str, limit: int, **kwargs) -> forms.CharField:
+    """A free-text field capped at `limit`, refused with the service's words (`too_long`).
+
+    No max_length: the browser would get a maxlength and cut a pasted text short without a word.
+    """
+
+    def cap(value: str) -> None:
+        if len(value) > limit:
+            raise ValidationError(too_long(what=what, limit=limit, length=len(value)), code="max_length")
+
+    return forms.CharField(label=label, required=False, validators=[cap], **kwargs)
 
 
 class AcceptAssignmentForm(forms.Form):
@@ -45,12 +64,22 @@ class DeclineAssignmentForm(forms.Form):
 
 
 class SummaryForm(forms.Form):
-    clinical_case_summary = forms.CharField(
+    clinical_case_summary = _capped_text(
         label="Clinical case summary",
-        required=False,
-        max_length=SUMMARY_MAX,
+        what="the clinical case summary",
+        limit=SUMMARY_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Appears in the letter under CLINICAL CASE SUMMARY.",
+        help_text=f"Appears in the letter under CLINICAL CASE SUMMARY. Up to {SUMMARY_MAX:,} characters.",
+    )
+    # The draft's version this form was loaded with: a save from an older page is refused.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": VERSION_MISSING,
+            "invalid": VERSION_MISSING,
+            "min_value": VERSION_MISSING,
+        },
     )
 
 
@@ -60,18 +89,19 @@ class ItemDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision", choices=Decision.choices, required=False, widget=forms.RadioSelect
     )
-    reviewer_guideline = forms.CharField(
+    reviewer_guideline = _capped_text(
         label="Guideline the decision is based on",
-        required=False,
-        max_length=GUIDELINE_MAX,
+        what="the guideline",
+        limit=GUIDELINE_MAX,
         help_text='Pick from the catalog or type a full citation, e.g. "… Page(s): 98-99 of 127".',
         widget=forms.TextInput(attrs={"list": GUIDELINE_DATALIST_ID, "autocomplete": "off"}),
     )
-    rationale = forms.CharField(
+    rationale = _capped_text(
         label="Decision rationale",
-        required=False,
-        max_length=RATIONALE_MAX,
+        what="the rationale",
+        limit=RATIONALE_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Up to {RATIONALE_MAX:,} characters.",
     )
 
     def __init__(self, *args, disputed_item: DisputedItem, **kwargs) -> None:
@@ -103,10 +133,11 @@ class DeterminationForms:
         disputed_items: list[DisputedItem],
         saved: dict[int, ItemDecision],
         summary: str = "",
+        version: int = 0,
         data=None,
         read_only: bool = False,
     ) -> None:
-        self.summary = SummaryForm(data=data, initial={"clinical_case_summary": summary})
+        self.summary = SummaryForm(data=data, initial={"clinical_case_summary": summary, "version": version})
         self.items = []
         for item in disputed_items:
             row = saved.get(item.pk)
@@ -135,6 +166,14 @@ class DeterminationForms:
 
     def summary_text(self) -> str:
         return self.summary.cleaned_data.get("clinical_case_summary") or ""
+
+    def loaded_version(self) -> int:
+        """The draft's version the posted form was loaded with."""
+        return self.summary.cleaned_data["version"]
+
+    def hidden_errors(self) -> list[str]:
+        """Errors of hidden fields, which no field on the page can show."""
+        return list(self.summary.errors.get("version", []))
 
     def item_inputs(self) -> list[ItemInput]:
         return [form.to_input() for form in self.items]

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.errors import CaseError
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access
+from core.form_tokens import submit_once
+from core.http import require_GET, require_http_methods, require_POST
 from determinations import selectors
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
@@ -79,6 +80,7 @@ def _determination_forms(
         disputed_items=list(case.disputed_items.all()),
         saved=saved,
         summary=determination.clinical_case_summary if determination else "",
+        version=determination.version if determination else 0,
         data=data,
         read_only=read_only,
     )
@@ -155,9 +157,23 @@ def _posted_forms(
     return forms, None
 
 
+def _invalid_form(
+    request: HttpRequest, assignment: Assignment, forms: DeterminationForms, message: str
+) -> HttpResponse:
+    hidden = forms.hidden_errors()
+    for error in hidden or [message]:
+        messages.error(request, error)
+    return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+
+
 def _service_error(
     request: HttpRequest, assignment: Assignment, forms: DeterminationForms, error
 ) -> HttpResponse:
+    if isinstance(error, review_services.StaleDraftError):
+        # Another tab saved since this form was loaded: nothing is overwritten, and the
+        # posted text is shown again so the reviewer can copy it.
+        messages.error(request, error.message)
+        return _render_case_file(request, assignment=assignment, forms=forms, status=409)
     for message in forms.add_service_errors(getattr(error, "errors", [])):
         messages.error(request, message)
     messages.error(request, error.message)
@@ -235,14 +251,16 @@ def _save_posted_draft(request: HttpRequest, assignment: Assignment) -> HttpResp
     if refused is not None:
         return refused
     if not forms.is_valid():
-        messages.error(request, "The draft was not saved: correct the fields marked below.")
-        return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+        return _invalid_form(
+            request, assignment, forms, "The draft was not saved: correct the fields marked below."
+        )
     try:
         review_services.save_draft(
             case_id=assignment.case_id,
             by=request.user,
             summary=forms.summary_text(),
             items=forms.item_inputs(),
+            expected_version=forms.loaded_version(),
         )
     except CaseError as error:
         return _service_error(request, assignment, forms, error)
@@ -291,17 +309,26 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
+@submit_once
 def submit(request: HttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     forms, refused = _posted_forms(request, assignment)
     if refused is not None:
         return refused
     if not forms.is_valid():
-        messages.error(request, "The determination was not submitted: correct the fields marked below.")
-        return _render_case_file(request, assignment=assignment, forms=forms, status=400)
+        return _invalid_form(
+            request,
+            assignment,
+            forms,
+            "The determination was not submitted: correct the fields marked below.",
+        )
     try:
         review_services.submit_determination(
-            case_id=case_id, by=request.user, summary=forms.summary_text(), items=forms.item_inputs()
+            case_id=case_id,
+            by=request.user,
+            summary=forms.summary_text(),
+            items=forms.item_inputs(),
+            expected_version=forms.loaded_version(),
         )
     except CaseError as error:
         return _service_error(request, assignment, forms, error)
@@ -361,6 +388,7 @@ def qa_determination(request: HttpRequest, determination_id: int) -> HttpRespons
 
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
+@submit_once
 def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
     try:
         determination = review_services.qa_approve(determination_id=determination_id, by=request.user)
@@ -376,6 +404,7 @@ def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
+@submit_once
 def qa_return(request: HttpRequest, determination_id: int) -> HttpResponse:
     form = QAReturnForm(request.POST)
     if not form.is_valid():

@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 
 from cases.errors import CaseError
 from cases.models import AccessAction
 from cases.services.audit import log_access
+from core.form_tokens import submit_once
+from core.http import require_http_methods
 from determinations.forms import MailedOnForm, ResendForm
 from determinations.letter_selectors import (
     case_deliveries_for,
@@ -51,6 +52,7 @@ def case_deliveries(request: HttpRequest, case_number: str) -> HttpResponse:
 
 @permission_required("determinations.change_delivery", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = delivery_visible_to(user=request.user, delivery_id=delivery_id)
     if delivery is None:

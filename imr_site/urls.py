@@ -19,3 +19,9 @@ urlpatterns = [
     path("letters/", include("determinations.urls")),
     path("documents/", include("cases.document_urls")),
 ]
+
+# Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

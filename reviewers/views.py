@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access
 from cases.services.workflow import today
+from core.http import require_http_methods
 from reviewers import selectors
 from reviewers.errors import ReviewerError
 from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm

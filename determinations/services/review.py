@@ -20,10 +20,11 @@ from cases.services.workflow import lock_case, record_case_event, transition_cas
 from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
 from reviewers.models import Assignment, AssignmentStatus
 
-# Long enough for any real rationale; a bound so a pasted record cannot bloat a letter.
+# Long enough for any real summary or rationale (the seed letter's are under 2,000
+# characters); a bound so a pasted record cannot bloat a letter. A guideline is a citation.
 SUMMARY_MAX = 20000
-GUIDELINE_MAX = 1000
-RATIONALE_MAX = 10000
+GUIDELINE_MAX = 500
+RATIONALE_MAX = 20000
 QA_COMMENT_MAX = 5000
 EDITABLE_STATUSES = (DeterminationStatus.DRAFT, DeterminationStatus.RETURNED)
 
@@ -41,12 +42,21 @@ class ReviewError(GuardError):
         self.errors = list(errors or [])
 
 
+class StaleDraftError(ReviewError):
+    """The form was loaded from an older version of the draft than the one stored."""
+
+
 @dataclass(frozen=True)
 class ItemInput:
     disputed_item_id: int
     decision: str = ""
     reviewer_guideline: str = ""
     rationale: str = ""
+
+
+def too_long(*, what: str, limit: int, length: int) -> str:
+    """The message for text over its limit (the review form uses the same words)."""
+    return f"Keep {what} to at most {limit:,} characters; it has {length:,}."
 
 
 def item_field(*, disputed_item_id: int, field: str) -> str:
@@ -110,7 +120,9 @@ def _clean_inputs(
     errors: list[tuple[str, str]] = []
     summary = (summary or "").strip()
     if len(summary) > SUMMARY_MAX:
-        errors.append(("summary", f"Keep the summary under {SUMMARY_MAX} characters."))
+        errors.append(
+            ("summary", too_long(what="the clinical case summary", limit=SUMMARY_MAX, length=len(summary)))
+        )
     item_ids = set(case.disputed_items.values_list("pk", flat=True))
     cleaned: dict[int, ItemInput] = {}
     for item in items:
@@ -131,23 +143,35 @@ def _clean_inputs(
             errors.append(
                 (
                     item_field(disputed_item_id=field, field="reviewer_guideline"),
-                    f"Keep the guideline under {GUIDELINE_MAX} characters.",
+                    too_long(what="the guideline", limit=GUIDELINE_MAX, length=len(guideline)),
                 )
             )
         if len(rationale) > RATIONALE_MAX:
             errors.append(
                 (
                     item_field(disputed_item_id=field, field="rationale"),
-                    f"Keep the rationale under {RATIONALE_MAX} characters.",
+                    too_long(what="the rationale", limit=RATIONALE_MAX, length=len(rationale)),
                 )
             )
         cleaned[field] = ItemInput(field, decision, guideline, rationale)
     return summary, cleaned, errors
 
 
+def _ensure_current(*, determination: Determination, expected_version: int | None) -> None:
+    """Refuse a write from a form loaded before the draft's last save (another tab or window)."""
+    if expected_version is None or expected_version == determination.version:
+        return
+    changed_at = timezone.localtime(determination.updated_at).strftime("%H:%M")
+    raise StaleDraftError(
+        f"This draft was changed in another tab or window at {changed_at}; your text is below — "
+        "copy what you need and reload the page. Nothing was saved."
+    )
+
+
 def _write(*, determination: Determination, summary: str, items: dict[int, ItemInput]) -> None:
     determination.clinical_case_summary = summary
-    determination.save(update_fields=["clinical_case_summary", "updated_at"])
+    determination.version += 1
+    determination.save(update_fields=["clinical_case_summary", "version", "updated_at"])
     existing = {row.disputed_item_id: row for row in determination.items.all()}
     for item in items.values():
         row = existing.get(item.disputed_item_id) or ItemDecision(
@@ -159,13 +183,25 @@ def _write(*, determination: Determination, summary: str, items: dict[int, ItemI
         row.save()
 
 
-def save_draft(*, case_id: int, by: AbstractBaseUser, summary: str, items: list[ItemInput]) -> Determination:
-    """Save whatever the reviewer has written so far; nothing is required."""
+def save_draft(
+    *,
+    case_id: int,
+    by: AbstractBaseUser,
+    summary: str,
+    items: list[ItemInput],
+    expected_version: int | None = None,
+) -> Determination:
+    """Save whatever the reviewer has written so far; nothing is required.
+
+    `expected_version` is the draft's version the form was loaded with (0 before the first
+    save); StaleDraftError when the draft was saved since. None skips the check (scripts).
+    """
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         assignment = _accepted_assignment(case=case, by=by)
         # State first: "you can no longer change this" matters more than field errors.
         determination = _editable_determination(case=case, assignment=assignment)
+        _ensure_current(determination=determination, expected_version=expected_version)
         summary, cleaned, errors = _clean_inputs(case=case, summary=summary, items=items)
         if errors:
             raise ReviewError("The draft was not saved: correct the fields marked below.", errors=errors)
@@ -212,17 +248,24 @@ def _completeness_errors(*, case: Case, summary: str, items: dict[int, ItemInput
 
 
 def submit_determination(
-    *, case_id: int, by: AbstractBaseUser, summary: str, items: list[ItemInput]
+    *,
+    case_id: int,
+    by: AbstractBaseUser,
+    summary: str,
+    items: list[ItemInput],
+    expected_version: int | None = None,
 ) -> Determination:
     """Save and submit the determination to clinical QA; the case moves to QA review.
 
     Refused, with nothing written, unless the summary and every disputed item's decision,
-    guideline and rationale are filled in.
+    guideline and rationale are filled in, or (StaleDraftError) when the draft was saved
+    since the form was loaded at `expected_version`.
     """
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         assignment = _accepted_assignment(case=case, by=by)
         determination = _editable_determination(case=case, assignment=assignment)
+        _ensure_current(determination=determination, expected_version=expected_version)
         summary, cleaned, errors = _clean_inputs(case=case, summary=summary, items=items)
         errors += _completeness_errors(case=case, summary=summary, items=cleaned)
         if errors:

@@ -27,6 +27,7 @@ from tests.factories import (
     UserFactory,
     make_seed_like_case,
 )
+from tests.forms_helpers import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +263,7 @@ def test_staff_edit_keeps_status_and_refreshes_deadlines(client):
     client.force_login(staff)
     url = reverse("admin:cases_case_change", args=[case.pk])
 
-    response = client.post(url, _case_change_post(case, ur_served_on="2015-02-12"))
+    response = post_form(client, url, _case_change_post(case, ur_served_on="2015-02-12"))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     case.refresh_from_db()
@@ -280,7 +281,7 @@ def test_posting_a_status_does_not_change_it(client):
     case = make_seed_like_case()
     client.force_login(UserFactory(role=roles.ADMINISTRATOR))
     url = reverse("admin:cases_case_change", args=[case.pk])
-    response = client.post(url, _case_change_post(case, status="closed", next_deadline="2030-01-01"))
+    response = post_form(client, url, _case_change_post(case, status="closed", next_deadline="2030-01-01"))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.RECEIVED
@@ -300,7 +301,7 @@ def test_staff_add_a_case_in_received_with_its_deadline(client):
     template = CaseFactory.build(case_number="CM26-0200001", received_on=date(2026, 3, 2))
     data = _case_change_post(template, case_number="CM26-0200001", priority="standard")
     data["ur_decision_date"], data["ur_served_on"] = "2026-02-06", "2026-02-09"
-    response = client.post(reverse("admin:cases_case_add"), data)
+    response = post_form(client, reverse("admin:cases_case_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     case = Case.objects.get(case_number="CM26-0200001")
     assert case.status == CaseStatus.RECEIVED
@@ -308,7 +309,7 @@ def test_staff_add_a_case_in_received_with_its_deadline(client):
     assert CaseEvent.objects.filter(case=case, kind="created_by_staff", actor=staff).exists()
     # A malformed case number is a form error, not a 500.
     data["case_number"] = "CM26-12"
-    response = client.post(reverse("admin:cases_case_add"), data)
+    response = post_form(client, reverse("admin:cases_case_add"), data)
     assert response.status_code == 200
     assert "CMyy-nnnnnnn" in response.content.decode()
 

@@ -24,6 +24,7 @@ from imr_site import roles
 from reviewers.models import Assignment, AssignmentStatus
 from tests.cases.pdfs import PNG_BYTES, make_pdf_bytes, upload
 from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
+from tests.forms_helpers import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,8 @@ def staff_client(client):
 def test_admin_document_add_form_uploads_through_the_service(staff_client):
     case = CaseFactory()
     content = make_pdf_bytes(pages=2, label="admin add")
-    response = staff_client.post(
+    response = post_form(
+        staff_client,
         reverse("admin:cases_document_add"),
         {
             "case": case.pk,
@@ -176,7 +178,8 @@ def test_admin_document_add_form_uploads_through_the_service(staff_client):
 )
 def test_admin_document_add_form_shows_the_error_and_writes_nothing(staff_client, content, expected):
     case = CaseFactory()
-    response = staff_client.post(
+    response = post_form(
+        staff_client,
         reverse("admin:cases_document_add"),
         {
             "case": case.pk,
@@ -227,7 +230,7 @@ def test_case_change_form_uploads_a_document_inline(staff_client):
         received_on="2026-03-02",
         upload=upload(content),
     )
-    response = staff_client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+    response = post_form(staff_client, reverse("admin:cases_case_change", args=[case.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert case.documents.get().pages == 4
 
@@ -243,7 +246,7 @@ def test_case_change_form_with_a_bad_upload_saves_nothing(staff_client):
         upload=upload(PNG_BYTES),
     )
     data["ur_reviewer_name"] = "Changed Name"
-    response = staff_client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+    response = post_form(staff_client, reverse("admin:cases_case_change", args=[case.pk]), data)
     assert response.status_code == 200
     assert "not a PDF" in response.content.decode()
     case.refresh_from_db()

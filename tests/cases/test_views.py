@@ -20,6 +20,7 @@ from cases.services.workflow import today
 from imr_site import roles
 from tests.cases.intake_support import PT, intake_post, slot
 from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
+from tests.forms_helpers import with_token
 
 S = CaseStatus
 pytestmark = pytest.mark.django_db
@@ -273,6 +274,12 @@ def intake_data(**overrides) -> dict[str, str]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+def post_intake(client, data):
+    """POST the intake form as the browser does: with the token of the page it came from."""
+    url = reverse("cases:intake")
+    return client.post(url, with_token(client, url, data))
+
+
 def test_intake_form_renders(staff_client):
     response = staff_client.get(reverse("cases:intake"))
     assert response.status_code == 200
@@ -280,7 +287,7 @@ def test_intake_form_renders(staff_client):
 
 
 def test_intake_creates_a_case_in_received(staff_client):
-    response = staff_client.post(reverse("cases:intake"), intake_data())
+    response = post_intake(staff_client, intake_data())
     assert response.status_code == 302
     case = Case.objects.get()
     assert response["Location"] == case_url(case)
@@ -304,7 +311,7 @@ def test_intake_creates_a_case_in_received(staff_client):
     ],
 )
 def test_intake_bad_input_is_a_form_error(staff_client, overrides, field, fragment):
-    response = staff_client.post(reverse("cases:intake"), intake_data(**overrides))
+    response = post_intake(staff_client, intake_data(**overrides))
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert field in errors, errors
@@ -313,8 +320,8 @@ def test_intake_bad_input_is_a_form_error(staff_client, overrides, field, fragme
 
 
 def test_intake_needs_a_disputed_item(staff_client):
-    response = staff_client.post(
-        reverse("cases:intake"),
+    response = post_intake(
+        staff_client,
         intake_data(
             **{
                 "items-0-description": "",
@@ -330,7 +337,7 @@ def test_intake_needs_a_disputed_item(staff_client):
 
 
 def test_intake_item_error_lands_on_the_item(staff_client):
-    response = staff_client.post(reverse("cases:intake"), intake_data(**{"items-0-formulary_drug": "on"}))
+    response = post_intake(staff_client, intake_data(**{"items-0-formulary_drug": "on"}))
     assert response.status_code == 400
     assert "formulary_drug" in response.context["formset"].forms[0].errors
     assert not Case.objects.exists()

@@ -56,8 +56,8 @@ def seed_item_inputs(case: Case) -> list[ItemInput]:
 
 
 def seed_form_data(case: Case) -> dict[str, str]:
-    """The POST of the determination form filled as the seed letter reads."""
-    data = {"clinical_case_summary": seed_determination()["clinical_case_summary"]}
+    """The POST of the determination form filled as the seed letter reads (loaded before any save)."""
+    data = {"clinical_case_summary": seed_determination()["clinical_case_summary"], "version": "0"}
     for item in seed_item_inputs(case):
         prefix = f"item-{item.disputed_item_id}"
         data[f"{prefix}-decision"] = item.decision
@@ -68,3 +68,35 @@ def seed_form_data(case: Case) -> dict[str, str]:
 
 def qa_user():
     return UserFactory(role=roles.CLINICAL_QA)
+
+
+def with_case_file_token(client, case: Case, data: dict) -> dict:
+    """`data` plus the hidden fields of the determination form on the case file (its one-time
+    token and the draft version it was loaded with), as the browser posts them to save,
+    preview or submit (the form's buttons share one form)."""
+    from django.urls import reverse
+
+    from tests.forms_helpers import hidden_fields
+
+    return {
+        **data,
+        **hidden_fields(
+            client,
+            reverse("review:case_file", args=[case.pk]),
+            action=reverse("review:save_draft", args=[case.pk]),
+        ),
+    }
+
+
+def with_qa_token(client, determination, data: dict | None = None, *, action: str) -> dict:
+    """`data` plus the token of the QA page's form posting to `action` (approve or return)."""
+    from django.urls import reverse
+
+    from tests.forms_helpers import with_token
+
+    return with_token(
+        client,
+        reverse("review:qa_determination", args=[determination.pk]),
+        data,
+        action=reverse(action, args=[determination.pk]),
+    )

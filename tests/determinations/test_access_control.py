@@ -14,12 +14,14 @@ import pytest
 from django.urls import reverse
 
 from cases.models import CaseStatus
+from core.form_tokens import FIELD_NAME
 from determinations.models import Determination
 from determinations.services.review import submit_determination
 from imr_site import roles
 from reviewers.models import AssignmentStatus
 from tests.determinations.review_support import case_for_review, seed_form_data, seed_item_inputs
 from tests.factories import UserFactory, make_seed_reviewer
+from tests.forms_helpers import own_token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,12 @@ QA_URLS = [
 def _request(client, method, name, case, case_id=None):
     url = reverse(name, args=[case_id or case.pk])
     data = (
-        {**seed_form_data(case), "attest_no_conflict": "on", "reason": "Conflict"}
+        {
+            **seed_form_data(case),
+            "attest_no_conflict": "on",
+            "reason": "Conflict",
+            FIELD_NAME: own_token(client),
+        }
         if method == "post"
         else None
     )

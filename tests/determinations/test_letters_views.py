@@ -23,6 +23,7 @@ from determinations.services.letters import issue_letter
 from imr_site import roles
 from tests.determinations.letters_support import approved_seed_determination
 from tests.factories import UserFactory
+from tests.forms_helpers import post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -94,13 +95,13 @@ def test_resend_page(client, staff, mailoutbox, django_capture_on_commit_callbac
     pending = letter.deliveries.get(recipient_role="claims_administrator")
     url = reverse("letters:resend", args=[pending.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"reason": "bounced"})
+    response = post_form(client, url, {"reason": "bounced"})
     assert response.status_code == 400 and "only a failed" in response.content.decode()
     Delivery.objects.filter(pk=pending.pk).update(status=DeliveryStatus.FAILED, last_error="550 no such user")
-    response = client.post(url, {"reason": "   "})
+    response = post_form(client, url, {"reason": "   "})
     assert response.status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"reason": "Address corrected by the adjuster"})
+        response = post_form(client, url, {"reason": "Address corrected by the adjuster"})
     assert response.status_code == 302
     resend = Delivery.objects.get(resend_of=pending)
     assert resend.status == DeliveryStatus.SENT and [m.to for m in mailoutbox] == [[pending.address]]

@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import AccessAction, AccessLogEntry, CaseStatus, Priority
+from core.form_tokens import FIELD_NAME
 from determinations.models import Decision, Determination, DeterminationStatus, GuidelineEntry
 from determinations.services.review import qa_return, submit_determination
 from imr_site import roles
@@ -26,8 +27,11 @@ from tests.determinations.review_support import (
     seed_determination,
     seed_form_data,
     seed_item_inputs,
+    with_case_file_token,
+    with_qa_token,
 )
 from tests.factories import UserFactory, make_seed_reviewer
+from tests.forms_helpers import own_token
 
 pytestmark = pytest.mark.django_db
 
@@ -202,7 +206,7 @@ def test_draft_is_saved_from_the_form_and_shown_again(client, reviewer):
     _login(client, reviewer.user)
     response = client.post(
         reverse("review:save_draft", args=[case.pk]),
-        {"clinical_case_summary": "Half written", f"item-{first.pk}-decision": "overturned"},
+        {"clinical_case_summary": "Half written", "version": "0", f"item-{first.pk}-decision": "overturned"},
     )
     assert response.status_code == 302
     determination = Determination.objects.get(case=case)
@@ -259,7 +263,10 @@ def test_submit_with_an_empty_form_marks_every_missing_field_and_writes_nothing(
     case, _ = case_for_review(reviewer=reviewer)
     _first, second = case.disputed_items.order_by("position")
     _login(client, reviewer.user)
-    response = client.post(reverse("review:submit", args=[case.pk]), {"clinical_case_summary": ""})
+    response = client.post(
+        reverse("review:submit", args=[case.pk]),
+        with_case_file_token(client, case, {"clinical_case_summary": ""}),
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Write the clinical case summary." in body
@@ -275,7 +282,7 @@ def test_submit_with_an_empty_form_marks_every_missing_field_and_writes_nothing(
     # A decision outside the choices is a form error, not a 500.
     data = seed_form_data(case)
     data[f"item-{second.pk}-decision"] = "maybe"
-    response = client.post(reverse("review:submit", args=[case.pk]), data)
+    response = client.post(reverse("review:submit", args=[case.pk]), with_case_file_token(client, case, data))
     assert response.status_code == 400
     assert not Determination.objects.filter(case=case).exists()
 
@@ -283,7 +290,9 @@ def test_submit_with_an_empty_form_marks_every_missing_field_and_writes_nothing(
 def test_submit_then_the_form_is_read_only_and_posts_are_refused(client, reviewer):
     case, _ = case_for_review(reviewer=reviewer)
     _login(client, reviewer.user)
-    response = client.post(reverse("review:submit", args=[case.pk]), seed_form_data(case))
+    response = client.post(
+        reverse("review:submit", args=[case.pk]), with_case_file_token(client, case, seed_form_data(case))
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     determination = Determination.objects.get(case=case)
@@ -291,7 +300,9 @@ def test_submit_then_the_form_is_read_only_and_posts_are_refused(client, reviewe
     assert determination.status == DeterminationStatus.SUBMITTED and determination.submitted_at
     body = client.get(reverse("review:case_file", args=[case.pk])).content.decode()
     assert "Submit to QA" not in body and "disabled" in body
-    changed = {**seed_form_data(case), "clinical_case_summary": "Changed after submission"}
+    changed = with_case_file_token(
+        client, case, {**seed_form_data(case), "clinical_case_summary": "Changed after submission"}
+    )
     for name in ("review:save_draft", "review:preview", "review:submit"):
         response = client.post(reverse(name, args=[case.pk]), changed)
         assert response.status_code == 409, name
@@ -310,7 +321,9 @@ def test_returned_determination_shows_the_qa_comment_and_can_be_resubmitted(clie
     body = client.get(reverse("review:case_file", args=[case.pk])).content.decode()
     assert body.index("Please cite page numbers.") < body.index("Case facts")
     assert "Submit to QA" in body
-    response = client.post(reverse("review:submit", args=[case.pk]), seed_form_data(case))
+    response = client.post(
+        reverse("review:submit", args=[case.pk]), with_case_file_token(client, case, seed_form_data(case))
+    )
     assert response.status_code == 302
     determination.refresh_from_db()
     assert determination.status == DeterminationStatus.SUBMITTED
@@ -358,12 +371,17 @@ def test_qa_page_shows_ur_and_reviewer_decisions_side_by_side_and_logs(client, r
 def test_qa_return_without_a_comment_is_refused(client, reviewer):
     case, determination = _in_qa(reviewer)
     _login(client, qa_user())
-    response = client.post(reverse("review:qa_return", args=[determination.pk]), {"comment": " "})
+    url = reverse("review:qa_return", args=[determination.pk])
+    response = client.post(
+        url, with_qa_token(client, determination, {"comment": " "}, action="review:qa_return")
+    )
     assert response.status_code == 400
     assert "Say what the reviewer should change." in response.content.decode()
     determination.refresh_from_db()
     assert determination.status == DeterminationStatus.SUBMITTED
-    response = client.post(reverse("review:qa_return", args=[determination.pk]), {"comment": "Fix item 2."})
+    response = client.post(
+        url, with_qa_token(client, determination, {"comment": "Fix item 2."}, action="review:qa_return")
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
@@ -375,15 +393,19 @@ def test_qa_approve_issues_the_letter_and_a_second_approval_is_refused(
     case, determination = _in_qa(reviewer)
     _login(client, qa_user())
     url = reverse("review:qa_approve", args=[determination.pk])
+    # Two tabs open on the QA page: each form has its own token.
+    first_tab = with_qa_token(client, determination, action="review:qa_approve")
+    second_tab = with_qa_token(client, determination, action="review:qa_approve")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url)
+        response = client.post(url, first_tab)
     assert response.status_code == 302
     determination.refresh_from_db()
     case.refresh_from_db()
     assert determination.status in (DeterminationStatus.APPROVED, DeterminationStatus.ISSUED)
     assert determination.approved_by is not None
     assert case.status == CaseStatus.DETERMINATION_ISSUED
-    response = client.post(url)
+    response = client.post(url, second_tab)
     assert response.status_code == 409
     assert "only a submitted determination" in response.content.decode()
-    assert client.post(reverse("review:qa_approve", args=[determination.pk + 999])).status_code == 404
+    missing = reverse("review:qa_approve", args=[determination.pk + 999])
+    assert client.post(missing, {FIELD_NAME: own_token(client)}).status_code == 404
