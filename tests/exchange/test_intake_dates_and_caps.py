@@ -1,4 +1,4 @@
-"""Impossible dates and free-text caps of imr-case/1 (cases.intake), shared by import_cases
+"""Impossible dates and free-text caps of imr-case/1 (exchange.validation), shared by import_cases
 and the staff intake form, and the source the case's first timeline event names.
 
 Bad inputs tried, each refused with its field path: a year-1 date (0001-01-01) and
@@ -25,14 +25,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
-from cases import intake
-from cases.intake import check_case_payload
 from cases.models import Case, CaseEvent, PartyRole
-from cases.services.intake import IntakeSource, import_case
+from exchange import validation as intake
+from exchange.services.intake import IntakeSource, import_case
+from exchange.validation import check_case_payload
 from imr_site import roles
-from tests.cases.test_views import intake_data
+from tests.exchange.test_intake_views import intake_data, post_intake
 from tests.factories import CaseFactory, PartyFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -248,7 +247,7 @@ def staff_client(client):
     ],
 )
 def test_intake_form_impossible_dates_are_field_errors(staff_client, field, value, fragment):
-    response = staff_client.post(reverse("cases:intake"), intake_data(**{field: value}))
+    response = post_intake(staff_client, intake_data(**{field: value}))
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert field in errors, errors
@@ -258,11 +257,11 @@ def test_intake_form_impossible_dates_are_field_errors(staff_client, field, valu
 
 @pytest.mark.django_db
 def test_intake_form_long_diagnosis_line_and_address_are_field_errors(staff_client):
-    response = staff_client.post(reverse("cases:intake"), intake_data(diagnoses="chronic pain\n" + "d" * 201))
+    response = post_intake(staff_client, intake_data(diagnoses="chronic pain\n" + "d" * 201))
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert "entry 2 too long: 201 characters, at most 200" in " ".join(errors["diagnoses"])
-    response = staff_client.post(reverse("cases:intake"), intake_data(employee_mailing_address="a" * 501))
+    response = post_intake(staff_client, intake_data(employee_mailing_address="a" * 501))
     assert response.status_code == 400
     assert "employee_mailing_address" in response.context["form"].errors
     assert not Case.objects.exists()
@@ -273,7 +272,7 @@ def test_intake_form_long_diagnosis_line_and_address_are_field_errors(staff_clie
 
 @pytest.mark.django_db
 def test_a_case_typed_into_the_form_is_logged_as_entered_by_intake_staff(staff_client):
-    response = staff_client.post(reverse("cases:intake"), intake_data())
+    response = post_intake(staff_client, intake_data())
     assert response.status_code == 302
     event = CaseEvent.objects.get(case=Case.objects.get())
     assert (event.kind, event.reason, event.actor.username) == (
