@@ -183,8 +183,9 @@ def date_assigned(*, case_id: int, reviewer_number: str | None) -> date | None:
 
 def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:
     """The case with everything its page shows, or None when `user` may not see it."""
-    from reviewers.models import Assignment
-
+    # Assignments belong to the reviewers app, which stands above cases: reached through the
+    # reverse relation `Case.assignments` by name, never imported (as determinations below).
+    assignment_model = Case._meta.get_field("assignments").related_model
     return (
         cases_visible_to(user=user)
         .filter(pk=case_id)
@@ -193,7 +194,7 @@ def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:
             "disputed_items",
             "documents",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-            Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer")),
+            Prefetch("assignments", queryset=assignment_model._default_manager.select_related("reviewer")),
         )
         .first()
     )

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cases",
     "reviewers",
     "determinations",
+    "exchange",
 ]
 
 MIDDLEWARE = [

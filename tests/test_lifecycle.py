@@ -16,9 +16,9 @@ from django.core import mail
 from cases.models import CaseStatus, DocumentKind
 from cases.services import case_actions
 from cases.services.documents import add_document
-from cases.services.intake import import_case
 from determinations.models import DeliveryStatus, DeterminationStatus, Letter
 from determinations.services.review import ItemInput, qa_approve, submit_determination
+from exchange.services.intake import import_case
 from imr_site import roles
 from reviewers.models import Assignment, AssignmentStatus
 from reviewers.services.responses import accept_assignment

@@ -26,7 +26,7 @@ from cases.eligibility import (
     evaluate_eligibility,
 )
 from cases.models import Case
-from cases.services.intake import import_case
+from exchange.services.intake import import_case
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "data" / "seed-case.json").read_text())
 

@@ -23,7 +23,7 @@ from tests.determinations.review_support import case_for_review
 from tests.factories import UserFactory, make_seed_like_case
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("cases", "reviewers", "determinations", "imr_site")
+APPS = ("cases", "reviewers", "determinations", "exchange", "imr_site")
 EVENT_WRITERS = {"record_case_event", "CaseEvent", "create"}
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from cases.models import CaseStatus, DocumentKind, Priority
 from cases.services import case_actions
 from cases.services.documents import add_document
-from cases.services.intake import import_case
+from exchange.services.intake import import_case
 from imr_site import roles
 from tests.cases.pdfs import make_pdf_bytes, upload
 from tests.factories import CaseFactory, UserFactory, make_seed_like_case

@@ -1,10 +1,8 @@
-"""Staff pages: queues, the case page with its steps, the intake form.
+"""Staff pages: queues and the case page with its steps (the intake form: tests/exchange).
 
 Bad inputs tried: anonymous and reviewer users on every page, a QA user posting a step,
 an unknown step name and case id, a blank withdrawal reason, a blank override reason, a
-stale state (someone else moved the case), records complete with no medical record, an
-intake form with missing fields, an unparseable date, no disputed items, an NPI with a bad
-check digit and an application dated in the future.
+stale state (someone else moved the case), records complete with no medical record.
 """
 
 from __future__ import annotations
@@ -18,9 +16,7 @@ from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseStat
 from cases.services import case_actions
 from cases.services.workflow import today
 from imr_site import roles
-from tests.cases.intake_support import PT, intake_post, slot
 from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
-from tests.forms_helpers import with_token
 
 S = CaseStatus
 pytestmark = pytest.mark.django_db
@@ -262,85 +258,6 @@ def test_queue_query_count_does_not_grow(staff_client, django_assert_max_num_que
         response = staff_client.get(reverse("cases:queues"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == count
-
-
-# ---- Intake ------------------------------------------------------------------------------
-
-
-def intake_data(**overrides) -> dict[str, str]:
-    """What a browser posts: every field ("" when empty), item 1 filled, item 2 left blank."""
-    data = intake_post(slot(**PT), slot())
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def post_intake(client, data):
-    """POST the intake form as the browser does: with the token of the page it came from."""
-    url = reverse("cases:intake")
-    return client.post(url, with_token(client, url, data))
-
-
-def test_intake_form_renders(staff_client):
-    response = staff_client.get(reverse("cases:intake"))
-    assert response.status_code == 200
-    assert 'name="items-0-description"' in response.content.decode()
-
-
-def test_intake_creates_a_case_in_received(staff_client):
-    response = post_intake(staff_client, intake_data())
-    assert response.status_code == 302
-    case = Case.objects.get()
-    assert response["Location"] == case_url(case)
-    assert case.status == S.RECEIVED
-    assert case.body_parts == ["right hip", "back"]
-    assert list(case.disputed_items.values_list("description", "quantity")) == [
-        ("Physical Therapy 2x8 for the Lumbar Spine", 16)
-    ]
-    assert case.parties.count() == 4
-
-
-@pytest.mark.parametrize(
-    ("overrides", "field", "fragment"),
-    [
-        ({"employee_last_name": ""}, "employee_last_name", "required"),
-        ({"received_on": "27/02/2015x"}, "received_on", "valid date"),
-        ({"provider_npi": "1234567890"}, "provider_npi", ""),
-        ({"received_on": (date.today() + timedelta(days=5)).isoformat()}, "received_on", ""),
-        ({"injury_date": "2016-01-01"}, "injury_date", ""),
-        ({"attorney_firm": "Law LLP"}, "attorney_name", "attorney's name"),
-    ],
-)
-def test_intake_bad_input_is_a_form_error(staff_client, overrides, field, fragment):
-    response = post_intake(staff_client, intake_data(**overrides))
-    assert response.status_code == 400
-    errors = response.context["form"].errors
-    assert field in errors, errors
-    assert fragment in " ".join(errors[field])
-    assert not Case.objects.exists()
-
-
-def test_intake_needs_a_disputed_item(staff_client):
-    response = post_intake(
-        staff_client,
-        intake_data(
-            **{
-                "items-0-description": "",
-                "items-0-category": "",
-                "items-0-quantity": "",
-                "items-0-ur_decision": "",
-            }
-        ),
-    )
-    assert response.status_code == 400
-    assert response.context["formset"].non_form_errors()
-    assert not Case.objects.exists()
-
-
-def test_intake_item_error_lands_on_the_item(staff_client):
-    response = post_intake(staff_client, intake_data(**{"items-0-formulary_drug": "on"}))
-    assert response.status_code == 400
-    assert "formulary_drug" in response.context["formset"].forms[0].errors
-    assert not Case.objects.exists()
 
 
 def test_deadlines_met_are_not_shown_overdue(staff_client):

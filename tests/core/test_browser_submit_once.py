@@ -14,7 +14,7 @@ import pytest
 from cases.models import Case
 from core.form_tokens import REPLAYED
 from imr_site import roles
-from tests.cases.test_views import intake_data
+from tests.exchange.test_intake_views import intake_data
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -26,7 +26,6 @@ from determinations.services.letters import issue_letter
 from determinations.services.review import submit_determination
 from imr_site import roles
 from tests.cases.pdfs import make_pdf_bytes, upload
-from tests.cases.test_views import intake_data
 from tests.determinations.letters_support import approved_seed_determination
 from tests.determinations.review_support import (
     case_for_review,
@@ -36,6 +35,7 @@ from tests.determinations.review_support import (
     with_case_file_token,
     with_qa_token,
 )
+from tests.exchange.test_intake_views import intake_data
 from tests.factories import CaseFactory, UserFactory, make_seed_reviewer
 from tests.forms_helpers import form_token, with_token
 

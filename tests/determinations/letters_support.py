@@ -30,7 +30,7 @@ def seed_payload() -> dict:
 
 def import_seed_case(**overrides) -> Case:
     """The seed case through the real intake service (a past case with its determination)."""
-    from cases.services.intake import import_case
+    from exchange.services.intake import import_case
 
     payload = seed_payload()
     payload.update(overrides)

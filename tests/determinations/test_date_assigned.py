@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cases import exchange
-from cases.services.intake import import_case
 from determinations.letters import build_letter_context
 from determinations.models import Determination
+from exchange import export
+from exchange.services.intake import import_case
 from reviewers.models import Assignment
 from tests.factories import make_seed_reviewer
 
@@ -55,7 +55,7 @@ def test_imported_past_case_shows_the_date_of_its_assigned_entry(with_reviewer):
         entry["reviewer_number"] = make_seed_reviewer().reviewer_number
     case = import_case(payload=decided_payload([*TO_READY, entry, *DECIDED]))
     assert header(case)["Date Assigned"] == "03/13/2015"
-    assert exchange.export_case(case=case)["computed"]["date_assigned"] == "2015-03-13"
+    assert export.export_case(case=case)["computed"]["date_assigned"] == "2015-03-13"
     if with_reviewer:
         # The imported assignment is dated by its history entry, not by the import.
         assignment = Assignment.objects.get(case=case)
@@ -78,7 +78,7 @@ def test_the_deciding_reviewers_assignment_date_shows_when_assigned_twice():
     assert header(case)["Date Assigned"] == "03/16/2015"
     statuses = dict(Assignment.objects.filter(case=case).values_list("reviewer_id", "status"))
     assert statuses == {first.pk: "ended", second.pk: "accepted"}
-    exported = exchange.export_case(case=case)
+    exported = export.export_case(case=case)
     assert exported["computed"]["date_assigned"] == "2015-03-16"
     assert exported["history"] == history
 
@@ -86,4 +86,4 @@ def test_the_deciding_reviewers_assignment_date_shows_when_assigned_twice():
 def test_a_past_case_never_assigned_has_no_date_assigned():
     case = import_case(payload=copy.deepcopy(SEED))
     assert header(case)["Date Assigned"] == ""
-    assert "date_assigned" not in exchange.export_case(case=case)["computed"]
+    assert "date_assigned" not in export.export_case(case=case)["computed"]

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.errors import IntakeError
-from cases.services.demo import seed_demo_data
+from exchange.services.demo import seed_demo_data
 
 
 class Command(BaseCommand):

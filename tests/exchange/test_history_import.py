@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from cases import exchange
 from cases.errors import IntakeError
-from cases.intake import check_case_payload
 from cases.models import Case, CaseEvent, CaseStatus
-from cases.services.intake import import_case
 from determinations.models import Determination
+from exchange import export
+from exchange.services.intake import import_case
+from exchange.validation import check_case_payload
 from reviewers.models import Assignment
 from tests.factories import make_seed_reviewer
 
@@ -129,19 +129,19 @@ def test_determination_due_from_complete_records(priority, formulary, determinat
     ],
 )
 def test_records_days_late_and_penalty_while_missing(monkeypatch, today, days_late, penalty):
-    monkeypatch.setattr(exchange, "today", lambda: today)
+    monkeypatch.setattr(export, "today", lambda: today)
     case = import_case(payload=in_flight(TO_RECORDS))
-    computed = exchange.export_case(case=case)["computed"]
+    computed = export.export_case(case=case)["computed"]
     assert computed["deadlines"]["records_due"] == "2015-03-19"
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (days_late, penalty)
 
 
 @pytest.mark.django_db
 def test_records_days_late_stop_when_complete(monkeypatch):
-    monkeypatch.setattr(exchange, "today", lambda: date(2024, 1, 1))
+    monkeypatch.setattr(export, "today", lambda: date(2024, 1, 1))
     history = [*TO_RECORDS, {"status": "ready_for_assignment", "on": "2015-03-21"}]
     case = import_case(payload=in_flight(history))
-    computed = exchange.export_case(case=case)["computed"]
+    computed = export.export_case(case=case)["computed"]
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (2, 1000)
     assert computed["deadlines"]["determination_due"] == "2015-04-20"
 
@@ -169,7 +169,7 @@ def test_an_assigned_entry_with_a_reviewer_creates_the_assignment(last, assignme
         assignment_status,
         active,
     )
-    assert exchange.export_case(case=case)["computed"]["reviewer_number"] == reviewer.reviewer_number
+    assert export.export_case(case=case)["computed"]["reviewer_number"] == reviewer.reviewer_number
 
 
 @pytest.mark.django_db
@@ -188,7 +188,7 @@ def test_a_declined_assignment_and_a_reassignment():
     assert (assignments[second.pk].status, assignments[second.pk].active) == ("accepted", True)
     # The clock counts from the records, not from the decline.
     assert case.records_complete_on == date(2015, 3, 12)
-    exported = exchange.export_case(case=case)
+    exported = export.export_case(case=case)
     assert exported["history"] == history
     assert exported["computed"]["reviewer_number"] == second.reviewer_number
 
@@ -215,7 +215,7 @@ def test_a_decided_history_with_its_determination():
     assert case.appeal_due == date(2015, 4, 28)
     assignment = Assignment.objects.get(case=case)
     assert (assignment.status, assignment.active) == ("accepted", False)
-    exported = exchange.export_case(case=case)
+    exported = export.export_case(case=case)
     assert exported["history"] == history
     assert exported["determination"] == payload["determination"]
 
@@ -294,6 +294,6 @@ def test_a_bad_history_writes_nothing():
 @pytest.mark.django_db
 def test_export_writes_no_history_for_a_received_case_or_a_past_case():
     received = import_case(payload=in_flight([], case_number="CM15-0000100"))
-    assert "history" not in exchange.export_case(case=received)
+    assert "history" not in export.export_case(case=received)
     past = import_case(payload=copy.deepcopy(SEED))
-    assert "history" not in exchange.export_case(case=past)
+    assert "history" not in export.export_case(case=past)

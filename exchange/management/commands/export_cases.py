@@ -7,8 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.exchange import export_cases
 from cases.models import Case
+from exchange.export import export_cases
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Export in imr-case/1 (cases.exchange and the export_cases command).
+"""Export in imr-case/1 (exchange.export and the export_cases command).
 
 Checked: the seed comes back exactly (plus `computed`); import → export → import → export
 gives the same object for a case with an attorney, electronic service, a formulary drug and
@@ -19,11 +19,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import exchange
-from cases.exchange import export_case, export_cases
 from cases.models import Case
-from cases.services.intake import import_case
 from determinations.models import Determination, Letter
+from exchange import export
+from exchange.export import export_case, export_cases
+from exchange.services.intake import import_case
 from tests.factories import make_seed_reviewer
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "data" / "seed-case.json").read_text())
@@ -256,7 +256,7 @@ def test_export_command_refuses_unknown_cases_and_unwritable_output(tmp_path):
 
 
 def test_records_late_uses_today(monkeypatch):
-    monkeypatch.setattr(exchange, "today", lambda: date(2015, 3, 25))
+    monkeypatch.setattr(export, "today", lambda: date(2015, 3, 25))
     payload = copy.deepcopy(SEED)
     del payload["determination"]
     payload["history"] = [

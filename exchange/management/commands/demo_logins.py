@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from cases.services.demo import DEMO_PASSWORD, DEMO_REVIEWERS, DEMO_USERS
+from exchange.services.demo import DEMO_PASSWORD, DEMO_REVIEWERS, DEMO_USERS
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Impossible dates and free-text caps of imr-case/1 (cases.intake), shared by import_cases
+"""Impossible dates and free-text caps of imr-case/1 (exchange.validation), shared by import_cases
 and the staff intake form, and the source the case's first timeline event names.
 
 Bad inputs tried, each refused with its field path: a year-1 date (0001-01-01) and
@@ -25,14 +25,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
-from cases import intake
-from cases.intake import check_case_payload
 from cases.models import Case, CaseEvent, PartyRole
-from cases.services.intake import IntakeSource, import_case
+from exchange import validation as intake
+from exchange.services.intake import IntakeSource, import_case
+from exchange.validation import check_case_payload
 from imr_site import roles
-from tests.cases.test_views import intake_data, post_intake
+from tests.exchange.test_intake_views import intake_data, post_intake
 from tests.factories import CaseFactory, PartyFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data"

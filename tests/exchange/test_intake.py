@@ -1,4 +1,4 @@
-"""Validation of imr-case/1 payloads (cases.intake) and writing them (cases.services.intake.import_case).
+"""Validation of imr-case/1 payloads (exchange.validation) and writing them (exchange.services.intake).
 
 Bad inputs tried, each expected to name its field path and write nothing: unknown keys at
 the top, in a nested object, in a disputed item, in a determination item and in a history
@@ -23,10 +23,10 @@ import pytest
 from django.db import connection
 
 from cases.errors import CaseError, IntakeError
-from cases.intake import check_case_payload, clean_case_payload, is_valid_npi
 from cases.models import Case, CaseEvent, DisputedItem, Party, PartyRole
-from cases.services.intake import import_case
 from determinations.models import Determination, ItemDecision
+from exchange.services.intake import import_case
+from exchange.validation import check_case_payload, clean_case_payload, is_valid_npi
 
 SEED = json.loads((Path(__file__).resolve().parent.parent / "data" / "seed-case.json").read_text())
 TODAY = date(2024, 6, 3)

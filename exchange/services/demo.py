@@ -2,7 +2,7 @@
 
 Idempotent: users and reviewers are looked up by username / reviewer number and only
 created when missing; a case whose number exists is skipped. Cases go through the real
-import service (`cases.services.intake.import_case`), so they are exactly what an import
+import service (`exchange.services.intake.import_case`), so they are exactly what an import
 of the same files would write.
 """
 
@@ -263,7 +263,7 @@ def _add_demo_documents(*, case: Case, by: AbstractBaseUser, report: SeedReport)
 
 def seed_demo_data(*, data_dir: Path = DEMO_DATA_DIR) -> SeedReport:
     """Create what is missing of the demo data; raises IntakeError if a demo case is refused."""
-    from cases.services.intake import import_case
+    from exchange.services.intake import import_case
 
     report = SeedReport()
     with transaction.atomic():

@@ -14,7 +14,7 @@ import pytest
 
 from cases.models import Case, PartyRole
 from imr_site import roles
-from tests.cases.intake_support import MRI, PT, TRAMADOL
+from tests.exchange.intake_support import MRI, PT, TRAMADOL
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.services.intake import ImportReport, import_cases_file
+from exchange.services.intake import ImportReport, import_cases_file
 
 
 class Command(BaseCommand):

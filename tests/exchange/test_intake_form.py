@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from cases.models import Case, Party, PartyRole
 from imr_site import roles
-from tests.cases.intake_support import (
+from tests.exchange.intake_support import (
     EMPTY_APPLICATION,
     MRI,
     PT,

@@ -16,7 +16,6 @@ from django.db.models import Prefetch
 
 from cases import deadlines
 from cases.eligibility import eligibility_as_dict, evaluate_eligibility_with, prior_imr_items
-from cases.intake import FORMAT
 from cases.models import (
     Case,
     CaseEvent,
@@ -29,6 +28,7 @@ from cases.models import (
 )
 from cases.selectors import date_assigned_from
 from cases.services.workflow import today
+from exchange.validation import FORMAT
 
 S = CaseStatus
 BATCH_SIZE = 500

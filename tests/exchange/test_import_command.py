@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases.models import Case, CaseEvent, DisputedItem, Party
-from cases.services.intake import import_cases_file
+from exchange.services.intake import import_cases_file
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 INTAKE = DATA / "intake"

@@ -16,7 +16,13 @@ from django.core.management import call_command
 
 from cases.errors import IntakeError
 from cases.models import AccessLogEntry, Case, CaseEvent, CaseStatus, Document, Party
-from cases.services.demo import DEMO_PASSWORD, DEMO_REVIEWERS, DEMO_USERS, demo_case_payloads, seed_demo_data
+from exchange.services.demo import (
+    DEMO_PASSWORD,
+    DEMO_REVIEWERS,
+    DEMO_USERS,
+    demo_case_payloads,
+    seed_demo_data,
+)
 from imr_site import roles
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from cases import deadlines
 from cases.errors import IntakeError
-from cases.intake import check_case_payload
 from cases.models import (
     CASE_NUMBER_PATTERN,
     Case,
@@ -35,6 +34,7 @@ from cases.models import (
     PartyRole,
 )
 from cases.services.workflow import record_case_event, refresh_deadlines, today
+from exchange.validation import check_case_payload
 
 S = CaseStatus
 IMPORTED_REASON = "Imported history"
