@@ -77,12 +77,19 @@ def today() -> date:
 
 
 def record_entry_dates(
-    *, case: Case, source: str, target: str, on: date, notice_method: str | None = None
+    *,
+    case: Case,
+    source: str,
+    target: str,
+    on: date,
+    notice_method: str | None = None,
+    ready_since: datetime | None = None,
 ) -> None:
     """Set the dates the deadlines count from when `case` enters `target` from `source` on `on`.
 
-    The one place these dates are written: transitions call it, and so does the import of a
-    case's history (no save here).
+    The one place these dates are written: transitions call it, and so should the import of
+    a case's history (no save here). `ready_since`, when given, is the moment the case joined
+    the assignment queue (an import knows it); by default now, or the start of a past `on`.
     """
     if target == S.ELIGIBILITY_REVIEW:
         case.eligibility_review_on = on
@@ -95,7 +102,7 @@ def record_entry_dates(
         case.records_complete_on = on
     if target == S.READY_FOR_ASSIGNMENT:
         # When the case joined the assignment queue: the queue flags a case nobody picked up.
-        case.ready_since = (
+        case.ready_since = ready_since or (
             timezone.now() if on >= today() else timezone.make_aware(datetime.combine(on, time.min))
         )
 
