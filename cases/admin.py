@@ -232,7 +232,7 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
     search_help_text = "Case number, claims administrator's claim number or employee name."
     date_hierarchy = "received_on"
     list_per_page = 50
-    actions = [*CASE_ACTIONS]
+    actions = CASE_ACTIONS  # a list higher apps add to (admin_actions.add_case_action)
     inlines = [PartyInline, DisputedItemInline, DocumentInline, DocumentUploadInline, CaseEventInline]
     fieldsets = [
         (None, {"fields": [("case_number", "status", "priority")]}),

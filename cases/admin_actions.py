@@ -1,9 +1,15 @@
 """Workflow steps offered as Django admin actions on Case: thin calls to the services.
 
-Steps that need a written reason (withdraw, terminate, convert to expedited, remand, replace
-the reviewer) first
-show an intermediate page asking for it, as Django's own delete action asks for confirmation.
-Each case is its own transaction, and the outcome is reported per case.
+Each action names its row of the step table (`cases.steps.STEPS`, as `step_key`) and runs
+that row's service, which refuses with the row's guard. The admin keeps its own wording
+(descriptions, the per-case messages). Steps that need a written reason (withdraw,
+terminate, convert to expedited, remand) first show an intermediate page asking for it, as
+Django's own delete action asks for confirmation. Each case is its own transaction, and the
+outcome is reported per case.
+
+Higher apps add their own case actions with `add_case_action` (the reviewers app adds
+"Replace the reviewer" from its admin module): `CASE_ACTIONS` is the list the Case admin
+reads.
 """
 
 from __future__ import annotations
@@ -17,9 +23,23 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.errors import CaseError, GuardError
+from cases.errors import CaseError
 from cases.models import Case
-from cases.services import case_actions
+from cases.steps import STEPS
+
+
+def _step_service(key: str) -> Callable[..., Case]:
+    return STEPS[key].service  # type: ignore[return-value]
+
+
+def _for_step(key: str):
+    """Mark an admin action as running step `key` of the table (checked by the tests)."""
+
+    def mark(action):
+        action.step_key = key
+        return action
+
+    return mark
 
 
 def _run(
@@ -42,35 +62,38 @@ def _run(
             modeladmin.message_user(request, f"{case_number}: {done}", messages.SUCCESS)
 
 
+@_for_step("start_eligibility_review")
 @admin.action(description="Start eligibility review", permissions=["change"])
 def start_eligibility_review(modeladmin, request, queryset) -> None:
     _run(
         modeladmin,
         request,
         queryset,
-        service=case_actions.start_eligibility_review,
+        service=_step_service("start_eligibility_review"),
         done="eligibility review started.",
     )
 
 
+@_for_step("confirm_eligibility")
 @admin.action(description="Confirm the computed eligibility finding", permissions=["change"])
 def confirm_eligibility(modeladmin, request, queryset) -> None:
     _run(
         modeladmin,
         request,
         queryset,
-        service=case_actions.confirm_eligibility,
+        service=_step_service("confirm_eligibility"),
         done="eligibility finding confirmed.",
     )
 
 
 def _send_notice_by(method: str) -> Callable[..., Case]:
     def send(*, case_id: int, by) -> Case:
-        return case_actions.send_notice_of_assignment(case_id=case_id, by=by, method=method)
+        return _step_service("send_notice")(case_id=case_id, by=by, method=method)
 
     return send
 
 
+@_for_step("send_notice")
 @admin.action(description="NOARFI sent electronically", permissions=["change"])
 def send_notice_electronic(modeladmin, request, queryset) -> None:
     _run(
@@ -82,25 +105,28 @@ def send_notice_electronic(modeladmin, request, queryset) -> None:
     )
 
 
+@_for_step("send_notice")
 @admin.action(description="NOARFI sent by mail", permissions=["change"])
 def send_notice_mail(modeladmin, request, queryset) -> None:
     _run(modeladmin, request, queryset, service=_send_notice_by("mail"), done="NOARFI recorded (mail).")
 
 
+@_for_step("records_complete")
 @admin.action(description="Mark records complete (today)", permissions=["change"])
 def mark_records_complete(modeladmin, request, queryset) -> None:
     _run(
         modeladmin,
         request,
         queryset,
-        service=case_actions.mark_records_complete,
+        service=_step_service("records_complete"),
         done="records marked complete.",
     )
 
 
+@_for_step("close")
 @admin.action(description="Close (appeal period over)", permissions=["change"])
 def close_case(modeladmin, request, queryset) -> None:
-    _run(modeladmin, request, queryset, service=case_actions.close_case, done="closed.")
+    _run(modeladmin, request, queryset, service=_step_service("close"), done="closed.")
 
 
 class ActionReasonForm(forms.Form):
@@ -109,7 +135,7 @@ class ActionReasonForm(forms.Form):
     )
 
 
-def _with_reason(
+def with_reason(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
     queryset: QuerySet[Case],
@@ -148,89 +174,67 @@ def _with_reason(
     )
 
 
+@_for_step("withdraw")
 @admin.action(description="Withdraw (with a reason)", permissions=["change"])
 def withdraw(modeladmin, request, queryset):
-    return _with_reason(
+    return with_reason(
         modeladmin,
         request,
         queryset,
         action="withdraw",
         title="Withdraw these applications",
         label="Why are they withdrawn?",
-        service=case_actions.withdraw,
+        service=_step_service("withdraw"),
         done="withdrawn.",
     )
 
 
+@_for_step("terminate")
 @admin.action(description="Terminate: treatment authorized (with a reason)", permissions=["change"])
 def terminate(modeladmin, request, queryset):
-    return _with_reason(
+    return with_reason(
         modeladmin,
         request,
         queryset,
         action="terminate",
         title="Terminate these reviews",
         label="How did the claims administrator authorize the treatment?",
-        service=case_actions.terminate,
+        service=_step_service("terminate"),
         done="terminated.",
     )
 
 
+@_for_step("convert_to_expedited")
 @admin.action(description="Convert to expedited (physician's certification)", permissions=["change"])
 def convert_to_expedited(modeladmin, request, queryset):
-    return _with_reason(
+    return with_reason(
         modeladmin,
         request,
         queryset,
         action="convert_to_expedited",
         title="Convert to expedited review",
         label="Treating physician's certification (who certified the imminent and serious threat, and when)",
-        service=lambda *, case_id, by, reason: case_actions.convert_to_expedited(
+        service=lambda *, case_id, by, reason: _step_service("convert_to_expedited")(
             case_id=case_id, by=by, certification_note=reason
         ),
         done="converted to expedited; the parties are being told.",
     )
 
 
+@_for_step("remand")
 @admin.action(description="Remand by WCAB order (new review)", permissions=["change"])
 def remand(modeladmin, request, queryset):
-    return _with_reason(
+    return with_reason(
         modeladmin,
         request,
         queryset,
         action="remand",
         title="Remand for a new review",
         label="WCAB order reference",
-        service=lambda *, case_id, by, reason: case_actions.remand_case(
+        service=lambda *, case_id, by, reason: _step_service("remand")(
             case_id=case_id, by=by, order_reference=reason
         ),
         done="remanded for a new review by a different reviewer.",
-    )
-
-
-def _replace_reviewer(*, case_id: int, by, reason: str) -> Case:
-    # Imported here: the reviewers app builds on cases, not the other way round.
-    from reviewers.errors import ReviewerError
-    from reviewers.services.assignment import replace_reviewer
-
-    try:
-        assignment = replace_reviewer(case_id=case_id, by=by, reason=reason)
-    except ReviewerError as error:
-        raise GuardError(error.message) from error
-    return assignment.case
-
-
-@admin.action(description="Replace the reviewer of a case in review (with a reason)", permissions=["change"])
-def replace_reviewer(modeladmin, request, queryset):
-    return _with_reason(
-        modeladmin,
-        request,
-        queryset,
-        action="replace_reviewer",
-        title="Replace the reviewer",
-        label="Why is the reviewer replaced?",
-        service=_replace_reviewer,
-        done="reviewer replaced; the case is offered to the next qualified reviewer.",
     )
 
 
@@ -245,5 +249,10 @@ CASE_ACTIONS: list = [
     withdraw,
     terminate,
     remand,
-    replace_reviewer,
 ]
+
+
+def add_case_action(action) -> None:
+    """Offer `action` on the Case admin too (higher apps call this from their admin module)."""
+    if action not in CASE_ACTIONS:
+        CASE_ACTIONS.append(action)

@@ -27,10 +27,10 @@ from cases.models import (
     CaseStatus,
     DisputedItem,
     Document,
-    DocumentKind,
     PartyRole,
     Priority,
 )
+from cases.steps import STEPS
 
 
 def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
@@ -361,11 +361,6 @@ def deadline_rows(*, case: Case, on: date) -> list[DeadlineRow]:
     return rows
 
 
-def has_medical_record(*, case: Case) -> bool:
-    # Reads the prefetched documents when the page loaded them.
-    return any(document.kind == DocumentKind.MEDICAL_RECORD for document in case.documents.all())
-
-
 def cases_due_within(*, until: date) -> QuerySet[Case]:
     """Open cases whose next deadline is on or before `until` (overdue ones included)."""
     return (
@@ -383,35 +378,19 @@ class AvailableAction:
 
 
 def available_actions(*, case: Case, user: AbstractBaseUser, on: date) -> list[AvailableAction]:
-    """The staff steps the case allows now, in the order they are usually taken."""
+    """The staff steps the case allows now, in the order they are usually taken.
+
+    Reads the step table: a step whose guard blocks it is shown greyed out with the guard's
+    reason (the same words the service refuses with), or left out when its row says so.
+    """
     if not user.has_perm("cases.transition_case"):
         return []
-    status = case.status
     actions: list[AvailableAction] = []
-    if status == CaseStatus.RECEIVED:
-        actions.append(AvailableAction("start_eligibility_review", "Start eligibility review"))
-    if status == CaseStatus.ELIGIBILITY_REVIEW:
-        if case.eligibility_confirmed is None:
-            actions.append(AvailableAction("confirm_eligibility", "Confirm the finding"))
-            if user.has_perm("cases.override_eligibility"):
-                actions.append(AvailableAction("override_eligibility", "Override the finding"))
-        elif case.eligibility_confirmed:
-            actions.append(AvailableAction("send_notice", "Send the NOARFI"))
-    if status == CaseStatus.AWAITING_RECORDS:
-        blocked = "" if has_medical_record(case=case) else "Add at least one medical record document first."
-        actions.append(AvailableAction("records_complete", "Mark records complete", blocked))
-    if status == CaseStatus.DETERMINATION_ISSUED:
-        if case.appeal_due is None:
-            blocked = "The letter has not been mailed yet."
-        elif case.appeal_due >= on:
-            blocked = f"The appeal period runs until {case.appeal_due.isoformat()}."
-        else:
-            blocked = ""
-        actions.append(AvailableAction("close", "Close the case", blocked))
-        actions.append(AvailableAction("remand", "Remand (WCAB order)"))
-    if status in OPEN_STATUSES:
-        if case.priority != "expedited":
-            actions.append(AvailableAction("convert_to_expedited", "Convert to expedited"))
-        actions.append(AvailableAction("withdraw", "Withdraw"))
-        actions.append(AvailableAction("terminate", "Terminate (treatment authorized)"))
+    for step in STEPS.values():
+        if case.status not in step.sources or not step.offered_to(user):
+            continue
+        blocked = step.blocked(case=case, on=on) or ""
+        if blocked and step.hide_when_blocked:
+            continue
+        actions.append(AvailableAction(step.key, step.label, blocked))
     return actions

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -13,52 +10,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import deadlines, selectors
+from cases import deadlines, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
 from cases.errors import CaseError
 from cases.models import AccessAction, CaseStatus
-from cases.services import case_actions
 from cases.services.audit import log_access, log_listed_cases
 from cases.services.workflow import today
 from core.http import require_POST
 
-
-@dataclass(frozen=True)
-class StepSpec:
-    form_class: type[case_forms.ActionForm]
-    service: Callable[..., object]
-    done: str
-
-
-STEPS: dict[str, StepSpec] = {
-    "start_eligibility_review": StepSpec(
-        case_forms.ConfirmActionForm, case_actions.start_eligibility_review, "Eligibility review started."
-    ),
-    "confirm_eligibility": StepSpec(
-        case_forms.ConfirmActionForm, case_actions.confirm_eligibility, "Eligibility finding confirmed."
-    ),
-    "override_eligibility": StepSpec(
-        case_forms.OverrideEligibilityForm,
-        case_actions.override_eligibility,
-        "Eligibility finding overridden.",
-    ),
-    "send_notice": StepSpec(
-        case_forms.NoticeForm, case_actions.send_notice_of_assignment, "Notice of assignment recorded."
-    ),
-    "records_complete": StepSpec(
-        case_forms.RecordsCompleteForm, case_actions.mark_records_complete, "Records marked complete."
-    ),
-    "convert_to_expedited": StepSpec(
-        case_forms.ExpediteForm,
-        case_actions.convert_to_expedited,
-        "Case converted to expedited; parties are notified.",
-    ),
-    "withdraw": StepSpec(case_forms.ReasonForm, case_actions.withdraw, "Case withdrawn."),
-    "terminate": StepSpec(case_forms.ReasonForm, case_actions.terminate, "Case terminated."),
-    "close": StepSpec(case_forms.CloseForm, case_actions.close_case, "Case closed."),
-    "remand": StepSpec(case_forms.RemandForm, case_actions.remand_case, "Case remanded for a new review."),
-}
+# The case page's steps: one row each in the step table (form, service, done message).
+STEPS = steps.STEPS
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)

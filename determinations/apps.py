@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DeterminationsConfig(AppConfig):
     name = "determinations"
     verbose_name = "Determinations and letters"
+
+    def ready(self) -> None:
+        # Registers what happens when a case enters a state (cases.hooks): supersede the
+        # determination on a remand. Runs after the reviewers app's hooks (INSTALLED_APPS order).
+        from determinations import hooks  # noqa: F401

@@ -1,11 +1,13 @@
 """The named workflow steps staff take on a case, each one transaction.
 
-Each service locks the case, checks its guards (raising `GuardError` with a message for
-the user), moves the case through `transition_case` (which writes the CaseEvent and
+Each service locks the case, checks its row of the step table (`cases.steps.ensure_step`:
+nobody moved the case, the state offers the step, the guard lets it through; else a
+`GuardError` or `TransitionNotAllowedError` with a message for the user), moves the
+case through `transition_case` (which writes the CaseEvent, runs the on-enter hooks and
 recomputes the deadlines) and enqueues side effects on commit. `expected_from` is the
 state the user saw: when someone else moved the case first, the step is refused.
 
-Guards chosen here (domain.md leaves them open):
+Guards chosen (domain.md leaves them open; the rules themselves are in `cases.steps`):
 - the NOARFI is sent only after staff confirmed the case eligible (by confirming the
   finding or overriding it with a written reason);
 - records are complete only when at least one medical record is on file: the
@@ -14,6 +16,10 @@ Guards chosen here (domain.md leaves them open):
   redirect work that others did);
 - a case is closed only after its appeal period (from the letter's mailing) has run, since
   a closed case can no longer be remanded.
+
+Ending the reviewer's assignment (withdrawn, terminated, remanded) and superseding the
+determination (remanded) are done by the reviewers and determinations apps from the
+hooks they register on entering those states (`cases.hooks`).
 """
 
 from __future__ import annotations
@@ -25,16 +31,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
-from cases.errors import GuardError, TransitionNotAllowedError
-from cases.models import OPEN_STATUSES, Case, CaseEventKind, CaseStatus, DocumentKind, NoticeMethod, Priority
+from cases.errors import GuardError
+from cases.models import Case, CaseEventKind, CaseStatus, NoticeMethod, Priority
 from cases.services.workflow import (
     lock_case,
     record_case_event,
     refresh_deadlines,
-    status_label,
     today,
     transition_case,
 )
+from cases.steps import ensure_permitted, ensure_step
 
 S = CaseStatus
 MAX_REASON_LENGTH = 5000
@@ -47,19 +53,6 @@ def _require_reason(reason: str, *, what: str) -> str:
     if len(cleaned) > MAX_REASON_LENGTH:
         raise GuardError(f"The reason is too long (at most {MAX_REASON_LENGTH} characters).", field="reason")
     return cleaned
-
-
-def _require_status(*, case: Case, allowed: list[str], step: str, expected_from: str | None) -> None:
-    if expected_from is not None and case.status != expected_from:
-        raise TransitionNotAllowedError(
-            f"Case {case.case_number} was changed by someone else: it is now "
-            f"{status_label(case.status)}, no longer {status_label(expected_from)}. "
-            "Reload the page to see its current state."
-        )
-    if case.status not in allowed:
-        raise TransitionNotAllowedError(
-            f"Case {case.case_number} is {status_label(case.status)}: it cannot {step} now."
-        )
 
 
 def _finding_reasons(finding: EligibilityFinding) -> list[str]:
@@ -80,14 +73,7 @@ def confirm_eligibility(*, case_id: int, by: AbstractBaseUser, expected_from: st
     """Staff accept the computed finding: eligible cases wait for the NOARFI, others end ineligible."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case,
-            allowed=[S.ELIGIBILITY_REVIEW],
-            step="have its eligibility confirmed",
-            expected_from=expected_from,
-        )
-        if case.eligibility_confirmed is not None:
-            raise GuardError(f"The eligibility of case {case.case_number} was already decided.")
+        ensure_step(case=case, key="confirm_eligibility", expected_from=expected_from, on=today())
         finding = evaluate_eligibility(case=case)
         reasons = _finding_reasons(finding)
         case.eligibility_confirmed = finding.eligible
@@ -128,16 +114,10 @@ def override_eligibility(
 ) -> Case:
     """Staff decide against the computed finding, with a written reason that is logged."""
     reason = _require_reason(reason, what="overriding the eligibility finding")
-    if not by.has_perm("cases.override_eligibility"):
-        raise GuardError("You may not override eligibility findings.")
+    ensure_permitted(key="override_eligibility", by=by)
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case,
-            allowed=[S.ELIGIBILITY_REVIEW],
-            step="have its eligibility overridden",
-            expected_from=expected_from,
-        )
+        ensure_step(case=case, key="override_eligibility", expected_from=expected_from, on=today())
         finding = evaluate_eligibility(case=case)
         if finding.eligible == eligible:
             word = "eligible" if eligible else "ineligible"
@@ -171,16 +151,7 @@ def send_notice_of_assignment(
         raise GuardError("Choose how the notice was sent: mail or electronic.", field="method")
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case,
-            allowed=[S.ELIGIBILITY_REVIEW],
-            step="have its NOARFI sent",
-            expected_from=expected_from,
-        )
-        if case.eligibility_confirmed is not True:
-            raise GuardError(
-                "Confirm the case eligible (or override the finding) before sending the notice of assignment."
-            )
+        ensure_step(case=case, key="send_notice", expected_from=expected_from, on=today())
         return transition_case(
             case_id=case.pk,
             to=S.AWAITING_RECORDS,
@@ -198,12 +169,7 @@ def mark_records_complete(
     """The records are in: the determination clock starts and the case goes to assignment."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case,
-            allowed=[S.AWAITING_RECORDS],
-            step="have its records marked complete",
-            expected_from=expected_from,
-        )
+        ensure_step(case=case, key="records_complete", expected_from=expected_from, on=today())
         on = on or today()
         if on > today():
             raise GuardError("The records cannot be complete on a date in the future.", field="on")
@@ -213,8 +179,6 @@ def mark_records_complete(
                 f"({case.notice_sent_on.isoformat()}).",
                 field="on",
             )
-        if not case.documents.filter(kind=DocumentKind.MEDICAL_RECORD).exists():
-            raise GuardError("Add at least one medical record document before marking the records complete.")
         return transition_case(
             case_id=case.pk,
             to=S.READY_FOR_ASSIGNMENT,
@@ -225,62 +189,28 @@ def mark_records_complete(
         )
 
 
-def _end_active_assignments(*, case: Case) -> list[int]:
-    # Imported here: the reviewers app builds on cases, not the other way round.
-    from reviewers.models import Assignment, AssignmentStatus
-
-    active = list(Assignment.objects.select_for_update().filter(case=case, active=True))
-    for assignment in active:
-        assignment.active = False
-        assignment.status = AssignmentStatus.ENDED
-        assignment.save(update_fields=["active", "status"])
-    if active:
-        from reviewers.services.assignment import refresh_open_cases
-
-        refresh_open_cases(reviewer_ids=[assignment.reviewer_id for assignment in active])
-    return [assignment.pk for assignment in active]
-
-
 def _end_case(
-    *, case_id: int, by: AbstractBaseUser, to: str, reason: str, step: str, expected_from: str | None
+    *, case_id: int, by: AbstractBaseUser, key: str, reason: str, expected_from: str | None
 ) -> Case:
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(case=case, allowed=OPEN_STATUSES, step=step, expected_from=expected_from)
-        ended = _end_active_assignments(case=case)
+        step = ensure_step(case=case, key=key, expected_from=expected_from, on=today())
+        assert step.target is not None
+        # The reviewers app ends the assignment from its hook on entering the end state.
         return transition_case(
-            case_id=case.pk,
-            to=to,
-            by=by,
-            reason=reason,
-            expected_from=case.status,
-            data={"ended_assignment_ids": ended} if ended else None,
+            case_id=case.pk, to=step.target, by=by, reason=reason, expected_from=case.status, locked_case=case
         )
 
 
 def withdraw(*, case_id: int, by: AbstractBaseUser, reason: str, expected_from: str | None = None) -> Case:
     reason = _require_reason(reason, what="the withdrawal")
-    return _end_case(
-        case_id=case_id,
-        by=by,
-        to=S.WITHDRAWN,
-        reason=reason,
-        step="be withdrawn",
-        expected_from=expected_from,
-    )
+    return _end_case(case_id=case_id, by=by, key="withdraw", reason=reason, expected_from=expected_from)
 
 
 def terminate(*, case_id: int, by: AbstractBaseUser, reason: str, expected_from: str | None = None) -> Case:
     """The claims administrator authorized the disputed treatment: the review ends."""
     reason = _require_reason(reason, what="the termination")
-    return _end_case(
-        case_id=case_id,
-        by=by,
-        to=S.TERMINATED,
-        reason=reason,
-        step="be terminated",
-        expected_from=expected_from,
-    )
+    return _end_case(case_id=case_id, by=by, key="terminate", reason=reason, expected_from=expected_from)
 
 
 def convert_to_expedited(
@@ -290,11 +220,7 @@ def convert_to_expedited(
     note = _require_reason(certification_note, what="the conversion (the physician's certification)")
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case, allowed=OPEN_STATUSES, step="be made expedited", expected_from=expected_from
-        )
-        if case.priority == Priority.EXPEDITED:
-            raise GuardError(f"Case {case.case_number} is already expedited.")
+        ensure_step(case=case, key="convert_to_expedited", expected_from=expected_from, on=today())
         previous = {
             "records_due": _iso(case.records_due),
             "determination_due": _iso(case.determination_due),
@@ -329,15 +255,7 @@ def close_case(
 ) -> Case:
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case, allowed=[S.DETERMINATION_ISSUED], step="be closed", expected_from=expected_from
-        )
-        if case.appeal_due is None:
-            raise GuardError("The letter has not been mailed yet: the appeal period has not started.")
-        if case.appeal_due >= today():
-            raise GuardError(
-                f"The appeal period runs until {case.appeal_due.isoformat()}: close the case after that date."
-            )
+        ensure_step(case=case, key="close", expected_from=expected_from, on=today())
         return transition_case(
             case_id=case.pk,
             to=S.CLOSED,
@@ -350,38 +268,22 @@ def close_case(
 def remand_case(
     *, case_id: int, by: AbstractBaseUser, order_reference: str, expected_from: str | None = None
 ) -> Case:
-    """A WCAB order: a new review by a different reviewer; the earlier letter stays on file."""
-    from determinations.models import Determination, DeterminationStatus
+    """A WCAB order: a new review by a different reviewer; the earlier letter stays on file.
 
+    The determinations app supersedes the issued determination and the reviewers app ends
+    the reviewer's assignment, from their hooks on entering ready_for_assignment from
+    determination_issued; the event records what they did.
+    """
     order_reference = _require_reason(order_reference, what="the remand (the WCAB order reference)")
     with transaction.atomic():
         case = lock_case(case_id=case_id)
-        _require_status(
-            case=case, allowed=[S.DETERMINATION_ISSUED], step="be remanded", expected_from=expected_from
-        )
-        current = (
-            Determination.objects.select_for_update()
-            .filter(case=case)
-            .exclude(status=DeterminationStatus.SUPERSEDED)
-            .first()
-        )
-        superseded_id = None
-        if current is not None:
-            current.status = DeterminationStatus.SUPERSEDED
-            current.save(update_fields=["status", "updated_at"])
-            superseded_id = current.pk
-        ended = _end_active_assignments(case=case)
+        ensure_step(case=case, key="remand", expected_from=expected_from, on=today())
         return transition_case(
             case_id=case.pk,
             to=S.READY_FOR_ASSIGNMENT,
             by=by,
             reason=f"Remanded by WCAB order {order_reference}",
             expected_from=S.DETERMINATION_ISSUED,
-            data={
-                "order_reference": order_reference,
-                "superseded_determination_id": superseded_id,
-                "excluded_reviewer_id": current.reviewer_id if current is not None else None,
-                "ended_assignment_ids": ended,
-                "remanded_at": timezone.now().isoformat(),
-            },
+            data={"order_reference": order_reference, "remanded_at": timezone.now().isoformat()},
+            locked_case=case,
         )

@@ -2,10 +2,11 @@
 
 `transition_case` locks the case row, checks that the workflow allows the step (and that
 nobody moved the case since the user looked at it), applies the django-fsm transition,
-records the dates the deadlines count from, recomputes the stored deadlines and writes an
+records the dates the deadlines count from, recomputes the stored deadlines, runs the
+hooks higher apps registered for the state entered (`cases.hooks`) and writes an
 append-only CaseEvent, all in one transaction. Callers that need guards (records
-complete, every item decided, ...) check them inside the same transaction first, and
-enqueue side effects with `transaction.on_commit`.
+complete, every item decided, ...) check them inside the same transaction first (the staff
+steps' guards are in `cases.steps`), and enqueue side effects with `delay_on_commit`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from cases import deadlines
+from cases import deadlines, hooks
 from cases.errors import TransitionNotAllowedError
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, NoticeMethod, Priority
 
@@ -75,19 +76,33 @@ def today() -> date:
     return timezone.localdate()
 
 
-def _record_dates(*, case: Case, target: str, on: date, data: dict[str, Any]) -> None:
+def record_entry_dates(
+    *,
+    case: Case,
+    source: str,
+    target: str,
+    on: date,
+    notice_method: str | None = None,
+    ready_since: datetime | None = None,
+) -> None:
+    """Set the dates the deadlines count from when `case` enters `target` from `source` on `on`.
+
+    The one place these dates are written: transitions call it, and so should the import of
+    a case's history (no save here). `ready_since`, when given, is the moment the case joined
+    the assignment queue (an import knows it); by default now, or the start of a past `on`.
+    """
     if target == S.ELIGIBILITY_REVIEW:
         case.eligibility_review_on = on
     elif target == S.AWAITING_RECORDS:
         case.eligible_on = case.eligible_on or on
         case.notice_sent_on = on
-        case.notice_method = data.get("notice_method") or NoticeMethod.ELECTRONIC
-    elif target == S.READY_FOR_ASSIGNMENT and case.status in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
+        case.notice_method = notice_method or NoticeMethod.ELECTRONIC
+    elif target == S.READY_FOR_ASSIGNMENT and source in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
         # A remand starts a new review: its clock runs from the remand date.
         case.records_complete_on = on
     if target == S.READY_FOR_ASSIGNMENT:
         # When the case joined the assignment queue: the queue flags a case nobody picked up.
-        case.ready_since = (
+        case.ready_since = ready_since or (
             timezone.now() if on >= today() else timezone.make_aware(datetime.combine(on, time.min))
         )
 
@@ -158,7 +173,7 @@ def _next_deadline(*, case: Case) -> date | None:
     return by_status.get(case.status) or None
 
 
-# The columns a transition may change (the FSM state, the dates `_record_dates` records, the
+# The columns a transition may change (the FSM state, the dates `record_entry_dates` records, the
 # deadlines `refresh_deadlines` stores), so the save writes only those that did change.
 # The columns `refresh_deadlines` stores.
 DEADLINE_FIELDS = (
@@ -242,15 +257,19 @@ def transition_case(
     return locked_case
 
 
-def _check_transition(*, case: Case, to: str, expected_from: str | None) -> str:
-    source = case.status
-    if expected_from is not None and source != expected_from:
+def ensure_unchanged(*, case: Case, expected_from: str | None) -> None:
+    """Refuse a step when someone else moved the case since the user saw it in `expected_from`."""
+    if expected_from is not None and case.status != expected_from:
         raise TransitionNotAllowedError(
             f"Case {case.case_number} was changed by someone else: it is now "
-            f"{status_label(source)}, no longer {status_label(expected_from)}. "
+            f"{status_label(case.status)}, no longer {status_label(expected_from)}. "
             "Reload the page to see its current state."
         )
-    return _transition_method_name(source=source, target=to)
+
+
+def _check_transition(*, case: Case, to: str, expected_from: str | None) -> str:
+    ensure_unchanged(case=case, expected_from=expected_from)
+    return _transition_method_name(source=case.status, target=to)
 
 
 def _apply_transition(
@@ -291,11 +310,17 @@ def _write_transition(
     source = case.status
     effective_on = on or today()
     before = [getattr(case, name) for name in _WORKFLOW_FIELDS]
-    _record_dates(case=case, target=to, on=effective_on, data=data)
+    record_entry_dates(
+        case=case, source=source, target=to, on=effective_on, notice_method=data.get("notice_method")
+    )
     getattr(case, method_name)()
     refresh_deadlines(case=case, formulary_only=formulary_only)
     changed = [name for name, old in zip(_WORKFLOW_FIELDS, before, strict=True) if getattr(case, name) != old]
     case.save(update_fields=["status", "updated_at", *changed])
+    # What higher apps do on entering this state (enqueue the assignment, end the reviewer's
+    # assignment, supersede the determination, ...): in this transaction, so a failure rolls
+    # the step back; what they did is recorded with the event.
+    data.update(hooks.run_on_enter(case, source=source, by=by))
     CaseEvent.objects.create(
         case=case,
         actor=by if by is not None and by.is_authenticated else None,
@@ -306,16 +331,6 @@ def _write_transition(
         data=data,
         effective_on=effective_on,
     )
-    if to == S.READY_FOR_ASSIGNMENT:
-        case_id_ = case.pk
-        transaction.on_commit(lambda: _enqueue_assignment(case_id=case_id_))
-
-
-def _enqueue_assignment(*, case_id: int) -> None:
-    # Imported here: the reviewers app builds on cases, not the other way round.
-    from reviewers.tasks import assign_reviewer_task
-
-    assign_reviewer_task.delay(case_id)
 
 
 def record_case_event(

@@ -28,6 +28,7 @@ from determinations.models import (
     DeterminationStatus,
     Letter,
 )
+from reviewers.services.assignment import end_assignments
 
 
 class LetterError(GuardError):
@@ -185,27 +186,19 @@ def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -
                 data={"letter_id": letter.pk, "sha256": letter.sha256},
             )
             _create_deliveries(letter=letter, recipients=recipients)
-            _release_reviewer(case_id=determination.case_id)
+            _release_reviewer(case=determination.case)
         except Exception:
             _discard_file(letter=letter)
             raise
         return letter
 
 
-def _release_reviewer(*, case_id: int) -> None:
+def _release_reviewer(*, case: Case) -> None:
     """The review is done: the reviewer no longer holds the case, so it leaves their open load.
 
     The assignment stays `accepted` (the record of who reviewed) but inactive.
     """
-    from reviewers.models import Assignment
-    from reviewers.services.assignment import refresh_open_cases
-
-    reviewer_ids = list(
-        Assignment.objects.filter(case_id=case_id, active=True).values_list("reviewer_id", flat=True)
-    )
-    if reviewer_ids:
-        Assignment.objects.filter(case_id=case_id, active=True).update(active=False)
-        refresh_open_cases(reviewer_ids=reviewer_ids)
+    end_assignments(case=case, status=None)
 
 
 def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason: str) -> Letter:

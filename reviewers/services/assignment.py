@@ -11,7 +11,8 @@ staff why.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -116,13 +117,12 @@ def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reaso
             raise ReviewerError(f"Case {case.case_number} has no active assignment to reassign.")
         if current.reviewer_id == reviewer_id:
             raise ReviewerError(f"Reviewer {current.reviewer.reviewer_number} already holds this case.")
-        Assignment.objects.filter(pk=current.pk).update(
-            status=AssignmentStatus.ENDED,
-            active=False,
+        end_assignments(
+            case=case,
+            assignments=[current],
             responded_at=timezone.now(),
             decline_reason=f"Reassigned by staff: {reason}",
         )
-        refresh_open_cases(reviewer_ids=[current.reviewer_id])
         screening.previous_reviewer_ids.add(current.reviewer_id)
         screening.active_assignment = None
         transition_case(
@@ -192,12 +192,9 @@ def replace_reviewer(
             raise ReviewerError(
                 f"Reviewer {old_number} is the reviewer being replaced: choose another one.", field="reviewer"
             )
-        Assignment.objects.filter(pk=current.pk).update(
-            status=AssignmentStatus.ENDED,
-            active=False,
-            decline_reason=f"{selectors.REPLACED_PREFIX}{reason}",
+        end_assignments(
+            case=case, assignments=[current], decline_reason=f"{selectors.REPLACED_PREFIX}{reason}"
         )
-        refresh_open_cases(reviewer_ids=[current.reviewer_id])
         screening.previous_reviewer_ids.add(current.reviewer_id)
         screening.previous_outcomes[current.reviewer_id] = "Was replaced by staff"
         screening.active_assignment = None
@@ -254,16 +251,56 @@ def _lock_case_or_error(*, case_id: int) -> Case:
 def _end_previous_review(*, screening: CaseScreening) -> None:
     """A remanded case still shows the earlier reviewer's assignment: end it (a new reviewer is due)."""
     previous = screening.active_assignment
-    Assignment.objects.filter(pk=previous.pk).update(status=AssignmentStatus.ENDED, active=False)
-    refresh_open_cases(reviewer_ids=[previous.reviewer_id])
+    end_assignments(case=screening.case, assignments=[previous])
     screening.previous_reviewer_ids.add(previous.reviewer_id)
     screening.active_assignment = None
+
+
+def end_assignments(
+    *,
+    case: Case,
+    status: str | None = AssignmentStatus.ENDED,
+    decline_reason: str | None = None,
+    responded_at: datetime | None = None,
+    assignments: Iterable[Assignment] | None = None,
+) -> list[Assignment]:
+    """End the reviewer's hold on `case`: the one place assignments end.
+
+    Ends `assignments` (the caller's locked rows of this case) or else every active
+    assignment of the case (locked here): they become inactive, with `status` (None keeps
+    it: an issued letter leaves the assignment `accepted`, the record of who reviewed) and
+    the reason and answer time when given. Then it recounts the open-case counter of their
+    reviewers, so the counter stays true. Call inside the transaction that changes the case;
+    returns the assignments ended (their instances updated too).
+    """
+    if assignments is None:
+        ended = list(Assignment.objects.select_for_update().filter(case=case, active=True).order_by("pk"))
+    else:
+        ended = list(assignments)
+        if any(assignment.case_id != case.pk for assignment in ended):
+            raise ValueError(f"Only assignments of case {case.pk} can be ended with it.")
+    if not ended:
+        return []
+    changes: dict[str, object] = {"active": False}
+    if status is not None:
+        changes["status"] = status
+    if decline_reason is not None:
+        changes["decline_reason"] = decline_reason
+    if responded_at is not None:
+        changes["responded_at"] = responded_at
+    Assignment.objects.filter(pk__in=[assignment.pk for assignment in ended]).update(**changes)
+    for assignment in ended:
+        for name, value in changes.items():
+            setattr(assignment, name, value)
+    refresh_open_cases(reviewer_ids=sorted({assignment.reviewer_id for assignment in ended}))
+    return ended
 
 
 def refresh_open_cases(*, reviewer_ids: list[int]) -> None:
     """Recount the stored open-case counter of these reviewers from Assignment (one query).
 
-    Call after activating or deactivating an assignment, in the same transaction.
+    `end_assignments` calls it for every assignment that ends; elsewhere it only repairs a
+    counter found behind (and the import of a case history, which creates assignments).
     """
     if reviewer_ids:
         Reviewer.objects.filter(pk__in=reviewer_ids).update(

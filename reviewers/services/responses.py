@@ -10,7 +10,7 @@ from cases.models import CaseStatus
 from cases.services.workflow import lock_case, transition_case
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus
-from reviewers.services.assignment import refresh_open_cases
+from reviewers.services.assignment import end_assignments
 
 DECLINE_REASON_MAX = 2000
 
@@ -76,12 +76,13 @@ def decline_assignment(*, assignment_id: int, by: AbstractBaseUser, reason: str)
         raise ReviewerError(f"Keep the reason under {DECLINE_REASON_MAX} characters.", field="reason")
     with transaction.atomic():
         assignment = _lock_offered_assignment(assignment_id=assignment_id, by=by)
-        assignment.status = AssignmentStatus.DECLINED
-        assignment.active = False
-        assignment.responded_at = timezone.now()
-        assignment.decline_reason = reason
-        assignment.save(update_fields=["status", "active", "responded_at", "decline_reason"])
-        refresh_open_cases(reviewer_ids=[assignment.reviewer_id])
+        end_assignments(
+            case=assignment.case,
+            assignments=[assignment],
+            status=AssignmentStatus.DECLINED,
+            responded_at=timezone.now(),
+            decline_reason=reason,
+        )
         transition_case(
             case_id=assignment.case_id,
             to=CaseStatus.READY_FOR_ASSIGNMENT,

@@ -11,7 +11,7 @@ import pytest
 
 from cases.models import CaseEvent, CaseStatus
 from reviewers.errors import ReviewerError
-from reviewers.models import Assignment, AssignmentStatus
+from reviewers.models import Assignment, AssignmentStatus, Reviewer
 from reviewers.services.assignment import assign_case_automatically
 from reviewers.services.responses import accept_assignment, decline_assignment
 from tests.factories import UserFactory
@@ -111,6 +111,19 @@ def test_decline_reassigns_to_someone_else_never_back(offered, django_capture_on
 def test_answer_refused_when_case_moved_on(offered):
     from cases.services.workflow import transition_case
 
-    transition_case(case_id=offered.case_id, to=CaseStatus.WITHDRAWN, by=None, reason="withdrawn")
+    # Moved back to the queue by someone else while the offer is still open: the case refuses.
+    transition_case(case_id=offered.case_id, to=CaseStatus.READY_FOR_ASSIGNMENT, by=None, reason="moved")
     with pytest.raises(ReviewerError, match="no longer be accepted"):
+        accept_assignment(assignment_id=offered.pk, by=offered.reviewer.user, attest_no_conflict=True)
+
+
+def test_answer_refused_once_the_case_is_withdrawn(offered):
+    """Entering withdrawn ends the assignment (the reviewers app's hook), whoever moved the case."""
+    from cases.services.workflow import transition_case
+
+    transition_case(case_id=offered.case_id, to=CaseStatus.WITHDRAWN, by=None, reason="withdrawn")
+    offered.refresh_from_db()
+    assert (offered.active, offered.status) == (False, AssignmentStatus.ENDED)
+    assert Reviewer.objects.get(pk=offered.reviewer_id).open_cases == 0
+    with pytest.raises(ReviewerError, match="no longer open: it is ended"):
         accept_assignment(assignment_id=offered.pk, by=offered.reviewer.user, attest_no_conflict=True)

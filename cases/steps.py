@@ -1,0 +1,250 @@
+"""The staff workflow steps of a case, one row each: the one place a step's rule is written.
+
+A row says from which states the step is offered, where it leads, the guard (a function
+returning why the step is blocked right now, or None), the label of its button, the form
+the case page shows, the message when done and the permission it needs beyond
+`cases.transition_case`. The services refuse a step with `ensure_step` (the guard's
+reason), the case page lists the steps with `cases.selectors.available_actions` (the
+button greyed out with the same reason, or hidden when the row says so), the view posts to
+`STEPS[key].service` and the admin actions run the same services by key.
+
+Guards chosen (domain.md leaves them open; see `cases.services.case_actions`):
+- eligibility is confirmed or overridden once; the NOARFI goes only after that;
+- records are complete only with at least one medical record on file;
+- a case is closed only after its appeal period (from the letter's mailing) has run;
+- a case is made expedited once.
+Checks of what the user typed (a reason, a date) stay with the forms and services.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from cases import forms as case_forms
+from cases.errors import GuardError, TransitionNotAllowedError
+from cases.models import OPEN_STATUSES, Case, CaseStatus, DocumentKind, Priority
+from cases.services.workflow import ensure_unchanged, status_label
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+S = CaseStatus
+Guard = Callable[[Case, date], str | None]
+
+
+# ---- Guards: why a step is blocked now (None: it is not) --------------------------------
+
+
+def eligibility_undecided(case: Case, on: date) -> str | None:
+    if case.eligibility_confirmed is not None:
+        return f"The eligibility of case {case.case_number} was already decided."
+    return None
+
+
+def confirmed_eligible(case: Case, on: date) -> str | None:
+    if case.eligibility_confirmed is not True:
+        return "Confirm the case eligible (or override the finding) before sending the notice of assignment."
+    return None
+
+
+def has_medical_record(case: Case, on: date) -> str | None:
+    # Reads the prefetched documents when the page loaded them.
+    if not any(document.kind == DocumentKind.MEDICAL_RECORD for document in case.documents.all()):
+        return "Add at least one medical record document before marking the records complete."
+    return None
+
+
+def appeal_period_over(case: Case, on: date) -> str | None:
+    if case.appeal_due is None:
+        return "The letter has not been mailed yet: the appeal period has not started."
+    if case.appeal_due >= on:
+        return f"The appeal period runs until {case.appeal_due.isoformat()}: close the case after that date."
+    return None
+
+
+def not_expedited(case: Case, on: date) -> str | None:
+    if case.priority == Priority.EXPEDITED:
+        return f"Case {case.case_number} is already expedited."
+    return None
+
+
+# ---- The table -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str  # the button on the case page
+    sources: tuple[str, ...]  # the states the step is offered from
+    target: str | None  # the state it leads to; None when it decides (or keeps the state)
+    cannot: str  # "Case X is <state>: it cannot <cannot> now."
+    form_class: type[case_forms.ActionForm]
+    done: str  # the message once done
+    service_name: str  # in cases.services.case_actions
+    guard: Guard | None = None
+    hide_when_blocked: bool = False  # False: shown greyed out with the guard's reason
+    permission: str | None = None  # needed besides cases.transition_case
+    forbidden: str = ""  # the refusal without that permission
+
+    @property
+    def service(self) -> Callable[..., object]:
+        # The services import this table for the guards: look them up when called.
+        return getattr(importlib.import_module("cases.services.case_actions"), self.service_name)
+
+    def blocked(self, *, case: Case, on: date) -> str | None:
+        """Why the step cannot be taken now (None: it can), the state aside."""
+        return self.guard(case, on) if self.guard is not None else None
+
+    def offered_to(self, user: AbstractBaseUser) -> bool:
+        return self.permission is None or user.has_perm(self.permission)
+
+
+_OPEN = tuple(OPEN_STATUSES)
+
+# In the order the steps are usually taken: the case page lists them in this order.
+_TABLE: Sequence[Step] = (
+    Step(
+        key="start_eligibility_review",
+        label="Start eligibility review",
+        sources=(S.RECEIVED,),
+        target=S.ELIGIBILITY_REVIEW,
+        cannot="start its eligibility review",
+        form_class=case_forms.ConfirmActionForm,
+        done="Eligibility review started.",
+        service_name="start_eligibility_review",
+    ),
+    Step(
+        key="confirm_eligibility",
+        label="Confirm the finding",
+        sources=(S.ELIGIBILITY_REVIEW,),
+        target=None,  # stays for the NOARFI, or ends ineligible
+        cannot="have its eligibility confirmed",
+        form_class=case_forms.ConfirmActionForm,
+        done="Eligibility finding confirmed.",
+        service_name="confirm_eligibility",
+        guard=eligibility_undecided,
+        hide_when_blocked=True,
+    ),
+    Step(
+        key="override_eligibility",
+        label="Override the finding",
+        sources=(S.ELIGIBILITY_REVIEW,),
+        target=None,
+        cannot="have its eligibility overridden",
+        form_class=case_forms.OverrideEligibilityForm,
+        done="Eligibility finding overridden.",
+        service_name="override_eligibility",
+        guard=eligibility_undecided,
+        hide_when_blocked=True,
+        permission="cases.override_eligibility",
+        forbidden="You may not override eligibility findings.",
+    ),
+    Step(
+        key="send_notice",
+        label="Send the NOARFI",
+        sources=(S.ELIGIBILITY_REVIEW,),
+        target=S.AWAITING_RECORDS,
+        cannot="have its NOARFI sent",
+        form_class=case_forms.NoticeForm,
+        done="Notice of assignment recorded.",
+        service_name="send_notice_of_assignment",
+        guard=confirmed_eligible,
+        hide_when_blocked=True,
+    ),
+    Step(
+        key="records_complete",
+        label="Mark records complete",
+        sources=(S.AWAITING_RECORDS,),
+        target=S.READY_FOR_ASSIGNMENT,
+        cannot="have its records marked complete",
+        form_class=case_forms.RecordsCompleteForm,
+        done="Records marked complete.",
+        service_name="mark_records_complete",
+        guard=has_medical_record,
+    ),
+    Step(
+        key="close",
+        label="Close the case",
+        sources=(S.DETERMINATION_ISSUED,),
+        target=S.CLOSED,
+        cannot="be closed",
+        form_class=case_forms.CloseForm,
+        done="Case closed.",
+        service_name="close_case",
+        guard=appeal_period_over,
+    ),
+    Step(
+        key="remand",
+        label="Remand (WCAB order)",
+        sources=(S.DETERMINATION_ISSUED,),
+        target=S.READY_FOR_ASSIGNMENT,
+        cannot="be remanded",
+        form_class=case_forms.RemandForm,
+        done="Case remanded for a new review.",
+        service_name="remand_case",
+    ),
+    Step(
+        key="convert_to_expedited",
+        label="Convert to expedited",
+        sources=_OPEN,
+        target=None,  # the state stays; the clocks shorten
+        cannot="be made expedited",
+        form_class=case_forms.ExpediteForm,
+        done="Case converted to expedited; parties are notified.",
+        service_name="convert_to_expedited",
+        guard=not_expedited,
+        hide_when_blocked=True,
+    ),
+    Step(
+        key="withdraw",
+        label="Withdraw",
+        sources=_OPEN,
+        target=S.WITHDRAWN,
+        cannot="be withdrawn",
+        form_class=case_forms.ReasonForm,
+        done="Case withdrawn.",
+        service_name="withdraw",
+    ),
+    Step(
+        key="terminate",
+        label="Terminate (treatment authorized)",
+        sources=_OPEN,
+        target=S.TERMINATED,
+        cannot="be terminated",
+        form_class=case_forms.ReasonForm,
+        done="Case terminated.",
+        service_name="terminate",
+    ),
+)
+
+STEPS: dict[str, Step] = {step.key: step for step in _TABLE}
+
+
+def ensure_step(*, case: Case, key: str, expected_from: str | None, on: date) -> Step:
+    """Refuse step `key` on the locked `case` unless it is open now: nobody moved the case
+    since the user saw it, its state offers the step, and the guard lets it through.
+    Raises TransitionNotAllowedError or GuardError with the message the user reads.
+    """
+    step = STEPS[key]
+    ensure_unchanged(case=case, expected_from=expected_from)
+    if case.status not in step.sources:
+        raise TransitionNotAllowedError(
+            f"Case {case.case_number} is {status_label(case.status)}: it cannot {step.cannot} now."
+        )
+    reason = step.blocked(case=case, on=on)
+    if reason:
+        raise GuardError(reason)
+    return step
+
+
+def ensure_permitted(*, key: str, by: AbstractBaseUser) -> None:
+    """Refuse step `key` to a user without the permission its row names."""
+    step = STEPS[key]
+    if not step.offered_to(by):
+        raise GuardError(step.forbidden or "You may not take this step.")
