@@ -28,7 +28,7 @@ from cases.models import (
     ServiceMethod,
 )
 from cases.selectors import date_assigned_from
-from cases.services.workflow import today
+from core.clock import today
 
 S = CaseStatus
 BATCH_SIZE = 500

@@ -8,10 +8,10 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.utils import timezone
 
 from cases.intake import MAX_ADDRESS, MAX_BODY_PARTS, MAX_DIAGNOSES
 from cases.models import CaseStatus, ItemCategory, NoticeMethod, Priority, ServiceMethod, URDecision
+from core import clock
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -66,7 +66,7 @@ class RecordsCompleteForm(ActionForm):
 
     def clean_on(self) -> date | None:
         on = self.cleaned_data.get("on")
-        if on and on > timezone.localdate():
+        if on and on > clock.today():
             raise forms.ValidationError("The date cannot be in the future.")
         return on
 

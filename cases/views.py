@@ -19,12 +19,13 @@ from django.utils import timezone
 from cases import deadlines, selectors
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
-from cases.errors import CaseError, IntakeError
+from cases.errors import IntakeError
 from cases.models import AccessAction, CaseStatus
 from cases.services import case_actions
 from cases.services.audit import log_access, log_listed_cases
 from cases.services.intake import IntakeSource, import_case
-from cases.services.workflow import today
+from core.clock import today
+from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_POST
 
@@ -159,7 +160,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 expected_from=form.cleaned_data["expected_from"],
                 **form.service_kwargs(),
             )
-        except CaseError as error:
+        except DomainError as error:
             if error.field and error.field in form.fields:
                 form.add_error(error.field, error.message)
             else:

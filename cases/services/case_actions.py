@@ -32,9 +32,9 @@ from cases.services.workflow import (
     record_case_event,
     refresh_deadlines,
     status_label,
-    today,
     transition_case,
 )
+from core.clock import today
 
 S = CaseStatus
 MAX_REASON_LENGTH = 5000

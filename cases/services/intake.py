@@ -34,7 +34,8 @@ from cases.models import (
     Party,
     PartyRole,
 )
-from cases.services.workflow import record_case_event, refresh_deadlines, today
+from cases.services.workflow import record_case_event, refresh_deadlines
+from core.clock import today
 
 S = CaseStatus
 IMPORTED_REASON = "Imported history"

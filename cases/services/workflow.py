@@ -21,6 +21,7 @@ from django.utils import timezone
 from cases import deadlines
 from cases.errors import TransitionNotAllowedError
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, NoticeMethod, Priority
+from core.clock import today
 
 S = CaseStatus
 
@@ -69,10 +70,6 @@ def _transition_methods() -> dict[tuple[str, str], str]:
 def lock_case(*, case_id: int) -> Case:
     """Fetch the case row FOR UPDATE; call inside transaction.atomic."""
     return Case.objects.select_for_update().get(pk=case_id)
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 def _record_dates(*, case: Case, target: str, on: date, data: dict[str, Any]) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from cases.models import CaseStatus
 from cases.services.workflow import lock_case, transition_case
+from core import clock
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus
 from reviewers.services.assignment import refresh_open_cases
@@ -50,7 +50,7 @@ def accept_assignment(*, assignment_id: int, by: AbstractBaseUser, attest_no_con
                 field="attest_no_conflict",
             )
         assignment.status = AssignmentStatus.ACCEPTED
-        assignment.responded_at = timezone.now()
+        assignment.responded_at = clock.now()
         assignment.save(update_fields=["status", "responded_at"])
         transition_case(
             case_id=assignment.case_id,
@@ -78,7 +78,7 @@ def decline_assignment(*, assignment_id: int, by: AbstractBaseUser, reason: str)
         assignment = _lock_offered_assignment(assignment_id=assignment_id, by=by)
         assignment.status = AssignmentStatus.DECLINED
         assignment.active = False
-        assignment.responded_at = timezone.now()
+        assignment.responded_at = clock.now()
         assignment.decline_reason = reason
         assignment.save(update_fields=["status", "active", "responded_at", "decline_reason"])
         refresh_open_cases(reviewer_ids=[assignment.reviewer_id])

@@ -19,7 +19,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import exchange
 from cases.exchange import export_case, export_cases
 from cases.models import Case
 from cases.services.intake import import_case
@@ -255,15 +254,16 @@ def test_export_command_refuses_unknown_cases_and_unwritable_output(tmp_path):
         call_command("export_cases", "--output", str(tmp_path / "missing-dir" / "x.jsonl"))
 
 
-def test_records_late_uses_today(monkeypatch):
-    monkeypatch.setattr(exchange, "today", lambda: date(2015, 3, 25))
+def test_records_late_uses_today(frozen_today):
     payload = copy.deepcopy(SEED)
     del payload["determination"]
     payload["history"] = [
         {"status": "eligibility_review", "on": "2015-03-02"},
         {"status": "awaiting_records", "on": "2015-03-04", "notice_method": "electronic"},
     ]
-    computed = export_case(case=import_case(payload=payload))["computed"]
+    case = import_case(payload=payload)
+    frozen_today(date(2015, 3, 25))
+    computed = export_case(case=case)["computed"]
     # + 12 = 2015-03-16; 9 days late on 03-25
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (9, 4500)
 
