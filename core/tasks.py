@@ -8,8 +8,6 @@ down; the work can be run later) uses `base=RobustOnCommitTask`, and its callers
 
 from __future__ import annotations
 
-import functools
-
 from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 
@@ -18,4 +16,9 @@ class RobustOnCommitTask(DjangoTask):
     """A task enqueued after commit whose enqueue failing is logged, not raised to the caller."""
 
     def delay_on_commit(self, *args, **kwargs) -> None:
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        def enqueue() -> None:
+            self.delay(*args, **kwargs)
+
+        # Django names the failed hook by its __qualname__ when logging (a functools.partial has none).
+        enqueue.__qualname__ = f"{self.name}.delay"
+        transaction.on_commit(enqueue, robust=True)
