@@ -22,7 +22,6 @@ from cases.admin_forms import (
     DocumentUploadForm,
     DocumentUploadFormSet,
 )
-from cases.errors import CaseError
 from cases.models import (
     AccessAction,
     AccessLogEntry,
@@ -37,6 +36,7 @@ from cases.models import (
 from cases.services.audit import log_access
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
+from core.errors import DomainError
 from core.form_tokens import submit_once
 
 WORKFLOW_DATE_FIELDS = [
@@ -197,7 +197,7 @@ class CaseErrorAsMessageMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except CaseError as error:
+        except DomainError as error:
             self.message_user(request, f"Nothing was saved: {error.message}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 

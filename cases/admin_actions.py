@@ -23,9 +23,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.errors import CaseError
 from cases.models import Case
 from cases.steps import STEPS
+from core.errors import DomainError
 
 
 def _step_service(key: str) -> Callable[..., Case]:
@@ -56,7 +56,7 @@ def _run(
     for case_id, case_number in queryset.order_by("case_number").values_list("pk", "case_number"):
         try:
             service(case_id=case_id, by=request.user)
-        except CaseError as error:
+        except DomainError as error:
             modeladmin.message_user(request, f"{case_number}: {error.message}", messages.ERROR)
         else:
             modeladmin.message_user(request, f"{case_number}: {done}", messages.SUCCESS)

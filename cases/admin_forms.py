@@ -11,11 +11,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 
-from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Case, Document
 from cases.services import documents as document_service
+from core import clock
+from core.errors import DomainError
 
 
 class DocumentUploadForm(forms.ModelForm):
@@ -35,7 +35,7 @@ class DocumentUploadForm(forms.ModelForm):
             "mb": settings.DOCUMENT_MAX_UPLOAD_MB
         }
         if "received_on" in self.fields and not self.initial.get("received_on"):
-            self.initial["received_on"] = timezone.localdate()
+            self.initial["received_on"] = clock.today()
         self.inspection: document_service.PdfInspection | None = None
 
     def _case(self) -> Case | None:
@@ -47,13 +47,13 @@ class DocumentUploadForm(forms.ModelForm):
         upload = self.cleaned_data["upload"]
         try:
             self.inspection = document_service.inspect_pdf(uploaded_file=upload)
-        except CaseError as error:
+        except DomainError as error:
             raise ValidationError(error.message) from error
         return upload
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
-        if received_on and received_on > timezone.localdate():
+        if received_on and received_on > clock.today():
             raise ValidationError("The date received cannot be in the future.")
         if received_on and received_on < EARLIEST_CASE_DATE:
             raise ValidationError(f"The date received cannot be before {EARLIEST_CASE_DATE.isoformat()}.")
@@ -65,7 +65,7 @@ class DocumentUploadForm(forms.ModelForm):
         if self.inspection is not None and case is not None:
             try:
                 document_service.check_not_duplicate(case=case, sha256=self.inspection.sha256)
-            except CaseError as error:
+            except DomainError as error:
                 self.add_error("upload", error.message)
         return cleaned
 

@@ -1,13 +1,10 @@
 """Domain errors of the cases app: their message is what the user reads."""
 
+from core.errors import DomainError
 
-class CaseError(Exception):
+
+class CaseError(DomainError):
     """A request about a case that cannot be carried out; the message says why."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class TransitionNotAllowedError(CaseError):

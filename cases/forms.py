@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from cases.models import CaseStatus, NoticeMethod
+from core import clock
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -63,7 +63,7 @@ class RecordsCompleteForm(ActionForm):
 
     def clean_on(self) -> date | None:
         on = self.cleaned_data.get("on")
-        if on and on > timezone.localdate():
+        if on and on > clock.today():
             raise forms.ValidationError("The date cannot be in the future.")
         return on
 

@@ -8,15 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from cases import deadlines, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
-from cases.errors import CaseError
 from cases.models import AccessAction, CaseStatus
 from cases.services.audit import log_access, log_listed_cases
-from cases.services.workflow import today
+from core import clock
+from core.clock import today
+from core.errors import DomainError
 from core.http import require_POST
 
 # The case page's steps: one row each in the step table (form, service, done message).
@@ -34,7 +34,7 @@ def queues(request: HttpRequest) -> HttpResponse:
     )
     page_obj = page.get_page(request.GET.get("page"))
     on = today()
-    now = timezone.now()
+    now = clock.now()
     rows = [
         (
             case,
@@ -116,7 +116,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 expected_from=form.cleaned_data["expected_from"],
                 **form.service_kwargs(),
             )
-        except CaseError as error:
+        except DomainError as error:
             if error.field and error.field in form.fields:
                 form.add_error(error.field, error.message)
             else:

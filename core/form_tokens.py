@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core.errors import DomainError
 from core.models import FormSubmission
 
 logger = logging.getLogger(__name__)
@@ -34,12 +35,8 @@ REPLAYED = "This form was already submitted; here is what it created."
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
-class FormTokenError(Exception):
+class FormTokenError(DomainError):
     """A POST whose form token cannot be used; `message` is for the person who sent it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _owner(user) -> str:

@@ -7,8 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cases.errors import CaseError
 from cases.models import PartyRole
+from core.errors import DomainError
 from determinations.models import (
     Delivery,
     Determination,
@@ -124,7 +124,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 resend_delivery(
                     delivery_id=delivery.pk, by=request.user, reason="Resent from the admin console"
                 )
-            except CaseError as error:
+            except DomainError as error:
                 self.message_user(request, f"{delivery}: {error.message}", messages.ERROR)
             else:
                 done += 1

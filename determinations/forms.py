@@ -6,8 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from core import clock
 from determinations.models import Delivery
 
 
@@ -32,7 +32,7 @@ class MailedOnForm(forms.Form):
             f"({d.get_recipient_role_display().lower()}, "
             f"{d.get_status_display().lower() if d.postal_address else 'no postal address on file'})"
         )
-        self.fields["mailed_on"].initial = timezone.localdate()
+        self.fields["mailed_on"].initial = clock.today()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Record as mailed"))

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import PartyRole
 from cases.selectors import date_assigned
+from core import clock
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.models import Decision, Determination
 
@@ -215,7 +215,7 @@ def build_letter_context(
         {"kind": doc.get_kind_display(), "title": doc.title, "received_on": _us_date(doc.received_on)}
         for doc in case.documents.all()
     ]
-    letter_date = determination.issued_on or timezone.localdate()
+    letter_date = determination.issued_on or clock.today()
     if recipients is None:
         recipients = letter_recipients(case=case)
     copies_to = [{"role_label": recipient.role_label, "name": recipient.name} for recipient in recipients]

@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from cases.errors import CaseError
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access
+from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_GET, require_http_methods, require_POST
 from determinations import selectors
@@ -29,7 +29,6 @@ from determinations.review_forms import (
     QAReturnForm,
 )
 from determinations.services import review as review_services
-from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
 from reviewers.services.responses import accept_assignment, decline_assignment
 
@@ -215,7 +214,7 @@ def accept(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect("review:reviewer_home")
     try:
         accept_assignment(assignment_id=assignment.pk, by=request.user, attest_no_conflict=True)
-    except (ReviewerError, CaseError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("review:reviewer_home")
     messages.success(request, f"You accepted case {assignment.case.case_number}.")
@@ -232,7 +231,7 @@ def decline(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect("review:reviewer_home")
     try:
         decline_assignment(assignment_id=assignment.pk, by=request.user, reason=form.cleaned_data["reason"])
-    except (ReviewerError, CaseError) as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("review:reviewer_home")
     messages.success(request, f"You declined case {assignment.case.case_number}; it will be reassigned.")
@@ -262,7 +261,7 @@ def _save_posted_draft(request: HttpRequest, assignment: Assignment) -> HttpResp
             items=forms.item_inputs(),
             expected_version=forms.loaded_version(),
         )
-    except CaseError as error:
+    except DomainError as error:
         return _service_error(request, assignment, forms, error)
     return None
 
@@ -330,7 +329,7 @@ def submit(request: HttpRequest, case_id: int) -> HttpResponse:
             items=forms.item_inputs(),
             expected_version=forms.loaded_version(),
         )
-    except CaseError as error:
+    except DomainError as error:
         return _service_error(request, assignment, forms, error)
     messages.success(
         request, "Determination submitted to clinical QA. You will see it again if QA returns it."
@@ -392,7 +391,7 @@ def qa_determination(request: HttpRequest, determination_id: int) -> HttpRespons
 def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
     try:
         determination = review_services.qa_approve(determination_id=determination_id, by=request.user)
-    except CaseError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return _render_qa_page(request, determination_id=determination_id, status=409)
     messages.success(
@@ -414,7 +413,7 @@ def qa_return(request: HttpRequest, determination_id: int) -> HttpResponse:
         determination = review_services.qa_return(
             determination_id=determination_id, by=request.user, comment=form.cleaned_data["comment"]
         )
-    except CaseError as error:
+    except DomainError as error:
         for path, message in getattr(error, "errors", []):
             if path == "comment":
                 form.add_error("comment", message)

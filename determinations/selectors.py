@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, QuerySet
 
 from cases.models import Case, CaseEvent, CaseStatus
-from cases.services.workflow import today
+from core.clock import today
 from determinations.models import Determination, DeterminationStatus, GuidelineEntry, ItemDecision
 from reviewers.models import Assignment, Reviewer
 

@@ -7,6 +7,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
+from core.tasks import RobustOnCommitTask
 from determinations.services.delivery import send_delivery
 from determinations.services.letters import issue_letter
 
@@ -18,7 +19,8 @@ SEND_RETRY_BACKOFF = 60
 SEND_RETRY_BACKOFF_MAX = min(1800, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
 
 
-@shared_task(acks_late=True)
+# Enqueued from QA approval: a broker that is down must not fail the approval (robust on commit).
+@shared_task(base=RobustOnCommitTask, acks_late=True)
 def issue_letter_task(determination_id: int) -> int:
     """Issue the letter of a QA-approved determination; a repeat returns the stored letter."""
     return issue_letter(determination_id=determination_id).pk

@@ -11,9 +11,9 @@ from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cases.errors import CaseError
 from cases.models import AccessAction
 from cases.services.audit import log_access
+from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_http_methods
 from determinations.forms import MailedOnForm, ResendForm
@@ -64,7 +64,7 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
             new = resend_delivery(
                 delivery_id=delivery.pk, by=request.user, reason=form.cleaned_data["reason"]
             )
-        except CaseError as error:
+        except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             how = "queued for email" if new.channel == "email" else "added to the post tray"
@@ -116,7 +116,7 @@ def to_post(request: HttpRequest) -> HttpResponse:
                     mailed_on=form.cleaned_data["mailed_on"],
                     by=request.user,
                 )
-            except CaseError as error:
+            except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, f"{len(done)} letter(s) recorded as mailed.")

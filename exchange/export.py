@@ -27,7 +27,7 @@ from cases.models import (
     ServiceMethod,
 )
 from cases.selectors import date_assigned_from
-from cases.services.workflow import today
+from core.clock import today
 from exchange.validation import FORMAT
 
 S = CaseStatus

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from cases.services.workflow import today
+from core.clock import today
 from reviewers import admin_actions as _case_admin_actions  # noqa: F401  (adds "Replace the reviewer" to Case)
 from reviewers import eligibility, selectors
 from reviewers.models import Affiliation, Assignment, BoardCertification, License, Reviewer, SpecialtyRule

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from core.errors import DomainError
 
-class ReviewerError(Exception):
+
+class ReviewerError(DomainError):
     """A request about a reviewer or an assignment that cannot be carried out; the message says why."""
 
     def __init__(self, message: str, *, field: str | None = None, reasons: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
         # For refusals based on eligibility or conflicts: each reason, for a list on the page.
         self.reasons = list(reasons or [])

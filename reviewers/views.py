@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access
-from cases.services.workflow import today
+from core.clock import today
+from core.errors import DomainError
 from core.http import require_http_methods
 from reviewers import selectors
-from reviewers.errors import ReviewerError
 from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm
 from reviewers.services.assignment import assign_case_manually, reassign_case, replace_reviewer
 
@@ -63,7 +63,7 @@ def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
                     assignment = assign_case_manually(
                         case_id=case.pk, reviewer_id=form.cleaned_data["reviewer"].pk, by=request.user
                     )
-            except ReviewerError as error:
+            except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 done = f"Case {case.case_number} offered to reviewer {assignment.reviewer.reviewer_number}."

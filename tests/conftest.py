@@ -14,8 +14,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -68,6 +71,23 @@ def _eager_celery() -> Iterator[None]:
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def frozen_today(time_machine) -> Callable[[date], date]:
+    """Stop the one clock (`core.clock`) at noon of a day in TIME_ZONE: `frozen_today(date(2015, 3, 25))`.
+
+    Everything that asks for the date or the time sees that day until the test ends (time-machine
+    moves `datetime`, `time` and so `django.utils.timezone` too); call it again to move on.
+    No test patches a module's `today`.
+    """
+
+    def freeze(day: date) -> date:
+        noon = datetime.combine(day, clock_time(12, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        time_machine.move_to(noon, tick=False)
+        return day
+
+    return freeze
 
 
 def _redis_reachable(url: str) -> bool:

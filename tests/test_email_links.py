@@ -15,7 +15,7 @@ from django.core import mail
 
 from cases.models import CaseStatus, Priority
 from cases.services.notices import notify_parties_expedited, send_deadline_digest
-from cases.services.workflow import today
+from core.clock import today
 from determinations.services.letters import issue_letter
 from imr_site import roles
 from imr_site.links import absolute_reverse, absolute_url

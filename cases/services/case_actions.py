@@ -28,7 +28,6 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
 from cases.errors import GuardError
@@ -37,10 +36,11 @@ from cases.services.workflow import (
     lock_case,
     record_case_event,
     refresh_deadlines,
-    today,
     transition_case,
 )
 from cases.steps import ensure_permitted, ensure_step
+from core import clock
+from core.clock import today
 
 S = CaseStatus
 MAX_REASON_LENGTH = 5000
@@ -284,6 +284,6 @@ def remand_case(
             by=by,
             reason=f"Remanded by WCAB order {order_reference}",
             expected_from=S.DETERMINATION_ISSUED,
-            data={"order_reference": order_reference, "remanded_at": timezone.now().isoformat()},
+            data={"order_reference": order_reference, "remanded_at": clock.now().isoformat()},
             locked_case=case,
         )

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 from pypdf import PdfReader
 
 from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Case, CaseEventKind, Document, DocumentKind, document_upload_to
 from cases.services.workflow import record_case_event
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
         raise CaseError("The title is too long (200 characters at most).", field="title")
     if received_on is None:
         raise CaseError("Give the date the document was received.", field="received_on")
-    if received_on > timezone.localdate():
+    if received_on > clock.today():
         raise CaseError("The date received cannot be in the future.", field="received_on")
     if received_on < EARLIEST_CASE_DATE:
         raise CaseError(

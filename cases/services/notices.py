@@ -14,12 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from cases import deadlines
 from cases.models import OPEN_STATUSES, Case, DeadlineDigest, Party, Priority
 from cases.selectors import cases_due_within
-from cases.services.workflow import lock_case, today
+from cases.services.workflow import lock_case
+from core import clock
 from imr_site import roles
 from imr_site.links import absolute_reverse
 
@@ -34,12 +34,12 @@ class OverdueUpdate:
 
 def mark_overdue_cases() -> OverdueUpdate:
     """Set `overdue` on open cases past their next deadline and clear it everywhere else."""
-    now = today()
+    now = clock.today()
     late = Q(status__in=OPEN_STATUSES, next_deadline__lt=now)
     with transaction.atomic():
-        marked = Case.objects.filter(late, overdue=False).update(overdue=True, updated_at=timezone.now())
+        marked = Case.objects.filter(late, overdue=False).update(overdue=True, updated_at=clock.now())
         cleared = (
-            Case.objects.filter(overdue=True).exclude(late).update(overdue=False, updated_at=timezone.now())
+            Case.objects.filter(overdue=True).exclude(late).update(overdue=False, updated_at=clock.now())
         )
     return OverdueUpdate(marked=marked, cleared=cleared)
 
@@ -71,7 +71,7 @@ def notify_parties_expedited(*, case_id: int) -> int:
             for address in addresses
         ]
         sent = get_connection().send_messages(messages) if messages else 0
-        case.expedited_parties_notified_at = timezone.now()
+        case.expedited_parties_notified_at = clock.now()
         case.save(update_fields=["expedited_parties_notified_at", "updated_at"])
     return sent or 0
 
@@ -90,7 +90,7 @@ def digest_recipients() -> list[str]:
 
 def send_deadline_digest() -> int:
     """Email intake staff the open cases due within 2 business days (once a day); returns case count."""
-    now = today()
+    now = clock.today()
     until = deadlines.add_business_days(now, DIGEST_BUSINESS_DAYS)
     due = list(cases_due_within(until=until))
     recipients = digest_recipients()

@@ -22,6 +22,8 @@ from django.utils import timezone
 from cases import deadlines, hooks
 from cases.errors import TransitionNotAllowedError
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, NoticeMethod, Priority
+from core import clock
+from core.clock import today
 
 S = CaseStatus
 
@@ -72,10 +74,6 @@ def lock_case(*, case_id: int) -> Case:
     return Case.objects.select_for_update().get(pk=case_id)
 
 
-def today() -> date:
-    return timezone.localdate()
-
-
 def record_entry_dates(
     *,
     case: Case,
@@ -103,7 +101,7 @@ def record_entry_dates(
     if target == S.READY_FOR_ASSIGNMENT:
         # When the case joined the assignment queue: the queue flags a case nobody picked up.
         case.ready_since = ready_since or (
-            timezone.now() if on >= today() else timezone.make_aware(datetime.combine(on, time.min))
+            clock.now() if on >= today() else timezone.make_aware(datetime.combine(on, time.min))
         )
 
 

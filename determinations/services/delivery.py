@@ -30,7 +30,8 @@ from pypdf import PdfReader, PdfWriter
 
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind
-from cases.services.workflow import record_case_event, refresh_deadlines, today
+from cases.services.workflow import record_case_event, refresh_deadlines
+from core import clock
 from determinations.letter_selectors import letter_recipient
 from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
 from determinations.services.letters import delivery_for
@@ -119,7 +120,7 @@ def send_delivery(*, delivery_id: int) -> Delivery:
             failure = error
         else:
             delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = timezone.now()
+            delivery.sent_at = clock.now()
             delivery.last_error = ""
             delivery.save(update_fields=["status", "sent_at", "last_error"])
             _record_mailed_if_complete(letter_id=delivery.letter_id)
@@ -164,7 +165,7 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUse
     """Record that the printed letters went into the post on `mailed_on`."""
     if not delivery_ids:
         raise DeliveryError("Choose at least one letter that was mailed.")
-    if mailed_on > today():
+    if mailed_on > clock.today():
         raise DeliveryError("The mailing date cannot be in the future.", field="mailed_on")
     with transaction.atomic():
         deliveries = list(

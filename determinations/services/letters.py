@@ -17,7 +17,8 @@ from pypdf import PdfReader
 
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, CaseStatus
-from cases.services.workflow import record_case_event, today, transition_case
+from cases.services.workflow import record_case_event, transition_case
+from core.clock import today
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.letters import letter_credentials, render_letter_pdf
 from determinations.models import (
@@ -133,17 +134,13 @@ def _create_deliveries(*, letter: Letter, recipients: list[LetterRecipient]) -> 
     deliveries = Delivery.objects.bulk_create(
         [delivery_for(letter=letter, recipient=recipient) for recipient in recipients]
     )
-    email_ids = [d.pk for d in deliveries if d.channel == DeliveryChannel.EMAIL]
-    if email_ids:
-        transaction.on_commit(lambda: _enqueue_sends(delivery_ids=email_ids))
-    return deliveries
-
-
-def _enqueue_sends(*, delivery_ids: list[int]) -> None:
+    # Imported here: the tasks module imports the services.
     from determinations.tasks import send_delivery_task
 
-    for delivery_id in delivery_ids:
-        send_delivery_task.delay(delivery_id)
+    for delivery in deliveries:
+        if delivery.channel == DeliveryChannel.EMAIL:
+            send_delivery_task.delay_on_commit(delivery.pk)
+    return deliveries
 
 
 def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -> Letter:

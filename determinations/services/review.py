@@ -17,6 +17,7 @@ from django.utils import timezone
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, transition_case
+from core import clock
 from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
 from reviewers.models import Assignment, AssignmentStatus
 
@@ -276,7 +277,7 @@ def submit_determination(
         _write(determination=determination, summary=summary, items=cleaned)
         resubmitted = determination.status == DeterminationStatus.RETURNED
         determination.status = DeterminationStatus.SUBMITTED
-        determination.submitted_at = timezone.now()
+        determination.submitted_at = clock.now()
         determination.save(update_fields=["status", "submitted_at", "updated_at"])
         transition_case(
             case_id=case.pk,
@@ -315,12 +316,6 @@ def _lock_for_qa(*, determination_id: int, by: AbstractBaseUser) -> Determinatio
     return determination
 
 
-def _enqueue_letter(*, determination_id: int) -> None:
-    from determinations.tasks import issue_letter_task
-
-    issue_letter_task.delay(determination_id)
-
-
 def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
     """Approve the determination; its letter is issued by a task once this commits.
 
@@ -330,7 +325,7 @@ def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
         determination = _lock_for_qa(determination_id=determination_id, by=by)
         determination.status = DeterminationStatus.APPROVED
         determination.approved_by = by
-        determination.approved_at = timezone.now()
+        determination.approved_at = clock.now()
         determination.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
         record_case_event(
             case=determination.case,
@@ -339,8 +334,12 @@ def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
             reason="Determination approved by clinical QA",
             data={"determination_id": determination.pk},
         )
-        # robust: the approval stands even if the broker is down; the letter can be issued later.
-        transaction.on_commit(lambda: _enqueue_letter(determination_id=determination_id), robust=True)
+        # Imported here: the tasks module imports the services.
+        from determinations.tasks import issue_letter_task
+
+        # Enqueued robustly (the task's base class): the approval stands even if the broker is
+        # down; the letter can be issued later.
+        issue_letter_task.delay_on_commit(determination_id)
     return determination
 
 

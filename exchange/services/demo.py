@@ -18,11 +18,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.html import escape
 
 from cases.errors import IntakeError
 from cases.models import Case, DocumentKind
+from core import clock
 from imr_site import roles
 
 DEMO_PASSWORD = "imr-demo-2026"  # noqa: S105 (a published demo password, printed by demo_logins)
@@ -194,7 +194,7 @@ def _ensure_reviewer(*, spec: DemoReviewer, report: SeedReport) -> None:
         superuser=False,
         report=report,
     )
-    today = timezone.localdate()
+    today = clock.today()
     reviewer, created = Reviewer.objects.get_or_create(
         reviewer_number=spec.reviewer_number,
         defaults={

@@ -33,7 +33,8 @@ from cases.models import (
     Party,
     PartyRole,
 )
-from cases.services.workflow import record_case_event, refresh_deadlines, today
+from cases.services.workflow import record_case_event, refresh_deadlines
+from core.clock import today
 from exchange.validation import check_case_payload
 
 S = CaseStatus

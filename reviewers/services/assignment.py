@@ -18,10 +18,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from cases.models import Case, CaseEventKind, CaseStatus
-from cases.services.workflow import lock_case, record_case_event, today, transition_case
+from cases.services.workflow import lock_case, record_case_event, transition_case
+from core import clock
 from reviewers import selectors
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
@@ -52,7 +52,7 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
             if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
                 return None
             _end_previous_review(screening=screening)
-        on = today()
+        on = clock.today()
         considered, chosen = _pick(screening=screening, on=on)
         if chosen is None:
             _flag_for_manual_assignment(case=case, screening=screening, on=on)
@@ -120,7 +120,7 @@ def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reaso
         end_assignments(
             case=case,
             assignments=[current],
-            responded_at=timezone.now(),
+            responded_at=clock.now(),
             decline_reason=f"Reassigned by staff: {reason}",
         )
         screening.previous_reviewer_ids.add(current.reviewer_id)
@@ -211,7 +211,7 @@ def replace_reviewer(
                 expected_from=S.IN_REVIEW,
                 extra_data=extra,
             )
-        on = today()
+        on = clock.today()
         considered, chosen = _pick(screening=screening, on=on)
         if chosen is None:
             # Raising rolls the whole step back: the reviewer keeps the case.
@@ -379,7 +379,7 @@ def _assign_chosen(
     expected_from: str = S.READY_FOR_ASSIGNMENT,
     extra_data: dict | None = None,
 ) -> Assignment:
-    on = today()
+    on = clock.today()
     if not Reviewer.objects.filter(pk=reviewer_id).exists():
         raise ReviewerError("This reviewer does not exist.", field="reviewer")
     _lock_reviewer_and_count(reviewer_id=reviewer_id)
@@ -425,7 +425,7 @@ def _offer(
     `open_before` is the reviewer's active assignments counted under their lock, when the
     caller did so: the stored counter becomes that plus this offer without counting again.
     """
-    now = timezone.now()
+    now = clock.now()
     assignment = Assignment.objects.create(
         case=case,
         reviewer=reviewer,

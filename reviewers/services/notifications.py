@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from imr_site.links import absolute_reverse
 from reviewers.models import Assignment
 
@@ -39,5 +39,5 @@ def notify_assigned_reviewer(*, assignment_id: int) -> bool:
             recipient_list=[address],
         )
         # Marked inside the lock: a second run waits for this one and then sees it sent.
-        Assignment.objects.filter(pk=assignment.pk).update(notified_at=timezone.now())
+        Assignment.objects.filter(pk=assignment.pk).update(notified_at=clock.now())
     return True

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from cases.models import CaseStatus
 from cases.services.workflow import lock_case, transition_case
+from core import clock
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus
 from reviewers.services.assignment import end_assignments
@@ -50,7 +50,7 @@ def accept_assignment(*, assignment_id: int, by: AbstractBaseUser, attest_no_con
                 field="attest_no_conflict",
             )
         assignment.status = AssignmentStatus.ACCEPTED
-        assignment.responded_at = timezone.now()
+        assignment.responded_at = clock.now()
         assignment.save(update_fields=["status", "responded_at"])
         transition_case(
             case_id=assignment.case_id,
@@ -80,7 +80,7 @@ def decline_assignment(*, assignment_id: int, by: AbstractBaseUser, reason: str)
             case=assignment.case,
             assignments=[assignment],
             status=AssignmentStatus.DECLINED,
-            responded_at=timezone.now(),
+            responded_at=clock.now(),
             decline_reason=reason,
         )
         transition_case(

@@ -14,7 +14,7 @@ import pytest
 
 from cases.models import Case, CaseEvent, CaseStatus, DocumentKind
 from cases.services.documents import add_document
-from cases.services.workflow import today
+from core.clock import today
 from exchange.services.intake import import_case
 from imr_site import roles
 from tests.cases.pdfs import make_pdf_bytes, upload

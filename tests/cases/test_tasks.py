@@ -15,8 +15,8 @@ from django.core import mail
 
 from cases import deadlines
 from cases.models import Case, CaseStatus, DeadlineDigest
-from cases.services.workflow import today
 from cases.tasks import mark_overdue_cases, send_deadline_digest
+from core.clock import today
 from imr_site import roles
 from tests.conftest import wait_for
 from tests.factories import CaseFactory, UserFactory

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseStatus
 from cases.services import case_actions
-from cases.services.workflow import today
+from core.clock import today
 from imr_site import roles
 from tests.factories import CaseFactory, ReviewerFactory, UserFactory, make_seed_like_case
 

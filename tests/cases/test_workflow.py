@@ -20,7 +20,8 @@ from cases.models import Case, CaseEvent, CaseStatus, DocumentKind, Priority
 from cases.services import case_actions
 from cases.services.documents import add_document
 from cases.services.notices import notify_parties_expedited
-from cases.services.workflow import allowed_targets, today, transition_case
+from cases.services.workflow import allowed_targets, transition_case
+from core.clock import today
 from determinations.models import DeterminationStatus
 from imr_site import roles
 from reviewers.models import Assignment, AssignmentStatus
@@ -394,14 +395,12 @@ def test_convert_to_expedited_recomputes_deadlines_and_tells_parties(
     assert len(mail.outbox) == 4
 
 
-def test_conversion_after_records_complete_counts_from_the_certification(staff, monkeypatch):
+def test_conversion_after_records_complete_counts_from_the_certification(staff, frozen_today):
     case = make_seed_like_case()
     to_awaiting_records(case, staff)
     add_medical_record(case, staff)
     case_actions.mark_records_complete(case_id=case.pk, by=staff)
-    later = today() + timedelta(days=10)
-    monkeypatch.setattr("cases.services.workflow.today", lambda: later)
-    monkeypatch.setattr("cases.services.case_actions.today", lambda: later)
+    later = frozen_today(today() + timedelta(days=10))
     converted = case_actions.convert_to_expedited(case_id=case.pk, by=staff, certification_note="certified")
     assert converted.determination_due == deadlines.add_calendar_days(later, 3)
     assert converted.overdue is False

@@ -72,6 +72,22 @@ def test_each_recipient_gets_exactly_one_email_with_the_pdf(smtp_server, django_
         assert sent[0]["Message-ID"] == delivery.message_id
 
 
+def test_issuing_enqueues_one_send_per_email_delivery_only_after_the_commit(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    """Nothing is emailed inside the issuing transaction; each email delivery is its own send task."""
+    determination = approved_seed_determination()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        letter = issue_letter(determination_id=determination.pk)
+    emails = letter.deliveries.filter(channel=DeliveryChannel.EMAIL)
+    assert len(callbacks) == emails.count() == len(SEED_ADDRESSES)
+    assert smtp_server.messages == []
+    for callback in callbacks:
+        callback()
+    assert {d.status for d in emails.all()} == {DeliveryStatus.SENT}
+    assert len(smtp_server.messages) == len(SEED_ADDRESSES)
+
+
 def test_running_the_task_again_never_sends_twice(smtp_server, django_capture_on_commit_callbacks):
     _, letter = _issue(django_capture_on_commit_callbacks)
     assert len(smtp_server.messages) == 4

@@ -174,6 +174,20 @@ def test_qa_approval_keeps_the_case_in_qa_and_issues_the_letter_on_commit(django
     assert Letter.objects.filter(determination=determination).count() == 1
 
 
+def test_qa_approval_enqueues_the_letter_robustly_so_a_broker_failure_never_undoes_it(
+    django_capture_on_commit_callbacks,
+):
+    """The letter task is the one enqueue registered `robust`: the approval stands if enqueuing fails."""
+    _case, _, determination = _submitted()
+    connection = transaction.get_connection()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        before = len(connection.run_on_commit)
+        qa_approve(determination_id=determination.pk, by=qa_user())
+        robust = [flag for _sids, _hook, flag in connection.run_on_commit[before:]]
+    assert len(callbacks) == 1
+    assert robust == [True]
+
+
 def test_qa_approval_is_refused_for_non_qa_users_the_own_reviewer_and_twice():
     _case, reviewer_user, determination = _submitted()
     staff = UserFactory()

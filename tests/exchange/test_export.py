@@ -21,7 +21,6 @@ from django.core.management.base import CommandError
 
 from cases.models import Case
 from determinations.models import Determination, Letter
-from exchange import export
 from exchange.export import export_case, export_cases
 from exchange.services.intake import import_case
 from tests.factories import make_seed_reviewer
@@ -255,15 +254,16 @@ def test_export_command_refuses_unknown_cases_and_unwritable_output(tmp_path):
         call_command("export_cases", "--output", str(tmp_path / "missing-dir" / "x.jsonl"))
 
 
-def test_records_late_uses_today(monkeypatch):
-    monkeypatch.setattr(export, "today", lambda: date(2015, 3, 25))
+def test_records_late_uses_today(frozen_today):
     payload = copy.deepcopy(SEED)
     del payload["determination"]
     payload["history"] = [
         {"status": "eligibility_review", "on": "2015-03-02"},
         {"status": "awaiting_records", "on": "2015-03-04", "notice_method": "electronic"},
     ]
-    computed = export_case(case=import_case(payload=payload))["computed"]
+    case = import_case(payload=payload)
+    frozen_today(date(2015, 3, 25))
+    computed = export_case(case=case)["computed"]
     # + 12 = 2015-03-16; 9 days late on 03-25
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (9, 4500)
 

@@ -128,19 +128,19 @@ def test_determination_due_from_complete_records(priority, formulary, determinat
         (date(2015, 5, 1), 43, 5000),  # capped at $5,000
     ],
 )
-def test_records_days_late_and_penalty_while_missing(monkeypatch, today, days_late, penalty):
-    monkeypatch.setattr(export, "today", lambda: today)
+def test_records_days_late_and_penalty_while_missing(frozen_today, today, days_late, penalty):
     case = import_case(payload=in_flight(TO_RECORDS))
+    frozen_today(today)
     computed = export.export_case(case=case)["computed"]
     assert computed["deadlines"]["records_due"] == "2015-03-19"
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (days_late, penalty)
 
 
 @pytest.mark.django_db
-def test_records_days_late_stop_when_complete(monkeypatch):
-    monkeypatch.setattr(export, "today", lambda: date(2024, 1, 1))
+def test_records_days_late_stop_when_complete(frozen_today):
     history = [*TO_RECORDS, {"status": "ready_for_assignment", "on": "2015-03-21"}]
     case = import_case(payload=in_flight(history))
+    frozen_today(date(2024, 1, 1))
     computed = export.export_case(case=case)["computed"]
     assert (computed["records_days_late"], computed["records_late_penalty_usd"]) == (2, 1000)
     assert computed["deadlines"]["determination_due"] == "2015-04-20"

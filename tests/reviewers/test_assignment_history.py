@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import CaseStatus
-from cases.services.workflow import today
+from core.clock import today
 from determinations.services.review import qa_approve, submit_determination
 from imr_site import roles
 from reviewers.models import AssignmentStatus
