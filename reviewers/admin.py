@@ -128,7 +128,7 @@ class ReviewerAdmin(admin.ModelAdmin):
                 else None
             )
             if reviewer is not None:
-                for warning in selectors.credential_warnings(reviewer=reviewer, on=today()):
+                for warning in eligibility.credential_warnings(reviewer=reviewer, on=today()):
                     messages.warning(request, warning)
         return super().change_view(request, object_id, form_url, extra_context)
 

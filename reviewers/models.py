@@ -147,7 +147,7 @@ class SpecialtyRule(models.Model):
     body_region = models.CharField(max_length=60, blank=True, help_text="Blank: any body region.")
     specialty = models.CharField(max_length=120)
     # With the count and the highest id, tells each worker's cached copy of the rules that
-    # they changed (reviewers.selectors).
+    # they changed (reviewers.picking).
     changed_at = models.DateTimeField(auto_now=True, editable=False)
 
     class Meta:

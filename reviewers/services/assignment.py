@@ -2,7 +2,7 @@
 
 Every path locks the case first, then the chosen reviewer, so two workers (or a worker and a
 staff member) never give one case two reviewers nor push a reviewer past capacity. The
-automatic path shortlists in SQL (`selectors.shortlist_reviewers`) and re-checks the short
+automatic path shortlists in SQL (`picking.shortlist_reviewers`) and re-checks the short
 list with the Python rules and the conflict screen, so its cost does not grow with the
 number of reviewers; the full per-reviewer screen runs only when nobody qualifies, to tell
 staff why.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -21,10 +22,13 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, today, transition_case
-from reviewers import selectors
+from reviewers import picking, selectors
+from reviewers.conflicts import screen_conflicts
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from reviewers.outcomes import REPLACED_PREFIX
 from reviewers.selectors import CandidateReport, CaseScreening
+from reviewers.services import locks
 
 S = CaseStatus
 # How many reviewers each shortlist query brings back; conflicts are rare, so one is the norm.
@@ -42,10 +46,10 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
     reviewer, save the case and write its event.
     """
     with transaction.atomic():
-        case = selectors.lock_case_with_facts(case_id=case_id)
+        case = locks.lock_case_with_facts(case_id=case_id)
         if case is None or case.status != S.READY_FOR_ASSIGNMENT:
             return None
-        facts = selectors.case_facts(case=case)
+        facts = picking.case_facts(case=case)
         screening = selectors.case_screening(case=case, facts=facts)
         if screening.active_assignment is not None:
             if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
@@ -60,7 +64,7 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
             case=case,
             reviewer=chosen.reviewer,
             by=None,
-            candidates=[report.as_json() for report in considered],
+            candidates=[candidate_json(report) for report in considered],
             reason=f"Assigned automatically to reviewer {chosen.reviewer.reviewer_number}",
             open_before=chosen.open_cases,
             formulary_only=facts.formulary_only,
@@ -195,7 +199,7 @@ def replace_reviewer(
         Assignment.objects.filter(pk=current.pk).update(
             status=AssignmentStatus.ENDED,
             active=False,
-            decline_reason=f"{selectors.REPLACED_PREFIX}{reason}",
+            decline_reason=f"{REPLACED_PREFIX}{reason}",
         )
         refresh_open_cases(reviewer_ids=[current.reviewer_id])
         screening.previous_reviewer_ids.add(current.reviewer_id)
@@ -228,7 +232,7 @@ def replace_reviewer(
             case=case,
             reviewer=chosen.reviewer,
             by=by,
-            candidates=[report.as_json() for report in considered],
+            candidates=[candidate_json(report) for report in considered],
             reason=f"{text}; offered to reviewer {number}: {reason}",
             open_before=chosen.open_cases,
             expected_from=S.IN_REVIEW,
@@ -277,9 +281,9 @@ def _lock_reviewer_and_count(*, reviewer_id: int, skip_locked: bool = False) -> 
     With `skip_locked`, None when another transaction holds the row (it is assigning this
     reviewer a case right now): the picker moves on rather than queueing behind it.
     """
-    if not selectors.lock_reviewer(reviewer_id=reviewer_id, skip_locked=skip_locked):
+    if not locks.lock_reviewer(reviewer_id=reviewer_id, skip_locked=skip_locked):
         return None
-    return selectors.open_case_count(reviewer_id=reviewer_id)
+    return picking.open_case_count(reviewer_id=reviewer_id)
 
 
 def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport], CandidateReport | None]:
@@ -287,11 +291,9 @@ def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport],
     busy: list[CandidateReport] = []
     offset = 0
     while True:
-        batch = selectors.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
+        batch = picking.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
         for reviewer, affiliations in batch:
-            reasons = selectors.screen_conflicts(
-                reviewer=reviewer, screening=screening, affiliations=affiliations
-            )
+            reasons = screen_conflicts(reviewer=reviewer, screening=screening, affiliations=affiliations)
             report = CandidateReport(reviewer=reviewer, open_cases=reviewer.open_cases, reasons=reasons)
             considered.append(report)
             if reasons:
@@ -364,7 +366,7 @@ def _assign_chosen(
         case=case,
         reviewer=report.reviewer,
         by=by,
-        candidates=[report.as_json()],
+        candidates=[candidate_json(report)],
         reason=text,
         expected_from=expected_from,
         extra_data=extra_data,
@@ -454,3 +456,19 @@ def _flag_for_manual_assignment(*, case: Case, screening: CaseScreening, on: dat
         reason=summary,
         data={"considered": len(reports)},
     )
+
+
+def candidate_json(report: CandidateReport) -> dict[str, Any]:
+    """One screened reviewer as recorded with the assignment (`Assignment.candidates`)."""
+    reviewer = report.reviewer
+    return {
+        "reviewer_id": reviewer.pk,
+        "reviewer_number": reviewer.reviewer_number,
+        "eligible": report.eligible,
+        "excluded": not report.eligible,
+        "chosen": report.chosen,
+        "open_cases": report.open_cases,
+        "max_open_cases": reviewer.max_open_cases,
+        "last_assigned_at": reviewer.last_assigned_at.isoformat() if reviewer.last_assigned_at else None,
+        "reasons": list(report.reasons),
+    }
