@@ -14,7 +14,6 @@ from determinations.models import (
     DeliveryChannel,
     DeliveryStatus,
     Determination,
-    DeterminationStatus,
     Letter,
 )
 
@@ -75,15 +74,6 @@ def letter_recipients(*, case: Case) -> list[LetterRecipient]:
     return [letter_recipient(party=parties[role]) for role in LETTER_RECIPIENT_ROLES if role in parties]
 
 
-def current_determination(*, case: Case) -> Determination | None:
-    return (
-        Determination.objects.filter(case=case)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
 def latest_letter(*, determination: Determination) -> Letter | None:
     return determination.letters.order_by("-version").first()
 
@@ -93,7 +83,7 @@ def letter_source_for_case(*, case_number: str) -> tuple[Determination | None, L
     case = Case.objects.filter(case_number__iexact=case_number).first()
     if case is None:
         return None, None, f"No case numbered {case_number!r}."
-    determination = current_determination(case=case)
+    determination = Determination.objects.current().filter(case=case).first()
     if determination is None:
         return None, None, f"Case {case.case_number} has no determination yet."
     letter = latest_letter(determination=determination)

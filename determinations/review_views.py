@@ -110,7 +110,7 @@ def _render_case_file(
     accept_form, decline_form = _row_forms(case.pk)
     return render(
         request,
-        "review/case_file.html",
+        "determinations/review/case_file.html",
         {
             "case": case,
             "assignment": assignment,
@@ -200,7 +200,7 @@ def reviewer_home(request: HttpRequest) -> HttpResponse:
             queue.append({"row": row, "accept_form": accept_form, "decline_form": decline_form})
     return render(
         request,
-        "review/reviewer_home.html",
+        "determinations/review/reviewer_home.html",
         {"reviewer": reviewer, "queue": queue, "with_qa": with_qa},
     )
 
@@ -298,7 +298,7 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
     )
     return render(
         request,
-        "review/preview.html",
+        "determinations/review/preview.html",
         {
             "case": assignment.case,
             "determination": determination,
@@ -344,7 +344,7 @@ def submit(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 @permission_required("determinations.qa_determination", raise_exception=True)
 def qa_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/qa_queue.html", {"rows": selectors.qa_queue()})
+    return render(request, "determinations/review/qa_queue.html", {"rows": selectors.qa_queue()})
 
 
 def _render_qa_page(
@@ -366,7 +366,7 @@ def _render_qa_page(
     actionable = determination.status == DeterminationStatus.SUBMITTED and case.status == CaseStatus.QA_REVIEW
     return render(
         request,
-        "review/qa_determination.html",
+        "determinations/review/qa_determination.html",
         {
             "determination": determination,
             "case": case,

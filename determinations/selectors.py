@@ -55,7 +55,8 @@ def _urgency_order(prefix: str = "") -> list:
 def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
     """The reviewer's active assignments in assigned, in review or QA review, most urgent first (1 query)."""
     assignments = (
-        Assignment.objects.filter(reviewer=reviewer, active=True, case__status__in=REVIEWER_CASE_STATUSES)
+        Assignment.objects.active()
+        .filter(reviewer=reviewer, case__status__in=REVIEWER_CASE_STATUSES)
         .select_related("case")
         .order_by(*_urgency_order("case__"))
     )
@@ -78,8 +79,9 @@ def assignment_for_reviewer(
     if not user.is_authenticated:
         return None
     return (
-        Assignment.objects.select_related("case", "reviewer")
-        .filter(case_id=case_id, active=True, reviewer__user_id=user.pk, case__status__in=statuses)
+        Assignment.objects.held_by(user_id=user.pk)
+        .select_related("case", "reviewer")
+        .filter(case_id=case_id, case__status__in=statuses)
         .first()
     )
 
@@ -97,8 +99,8 @@ def case_file(*, case_id: int) -> Case:
 def current_determination(*, case_id: int) -> Determination | None:
     """The case's determination that is not superseded, with its item decisions."""
     return (
-        Determination.objects.filter(case_id=case_id)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
+        Determination.objects.current()
+        .filter(case_id=case_id)
         .select_related("reviewer")
         .prefetch_related(Prefetch("items", queryset=ItemDecision.objects.select_related("disputed_item")))
         .first()
@@ -149,7 +151,7 @@ def determination_for_qa(*, determination_id: int) -> Determination | None:
             "case__documents",
             Prefetch("case__events", queryset=CaseEvent.objects.order_by("at", "id")),
         )
+        .current()
         .filter(pk=determination_id)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
         .first()
     )

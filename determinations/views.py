@@ -39,7 +39,7 @@ def case_deliveries(request: HttpRequest, case_number: str) -> HttpResponse:
         raise Http404("No such case.")
     return render(
         request,
-        "letters_staff/case_deliveries.html",
+        "determinations/staff/case_deliveries.html",
         {
             "case": case,
             "letters": letters,
@@ -73,7 +73,7 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "letters_staff/resend.html",
+        "determinations/staff/resend.html",
         {"form": form, "delivery": delivery, "case": case},
         status=status,
     )
@@ -124,7 +124,7 @@ def to_post(request: HttpRequest) -> HttpResponse:
     deliveries = list(queryset)
     return render(
         request,
-        "letters_staff/to_post.html",
+        "determinations/staff/to_post.html",
         {"form": form, "deliveries": deliveries},
         status=400 if request.method == "POST" else 200,
     )

@@ -170,6 +170,16 @@ class AssignmentStatus(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active(self) -> AssignmentQuerySet:
+        """Held now (offered or accepted): at most one per case."""
+        return self.filter(active=True)
+
+    def held_by(self, *, user_id: int | None) -> AssignmentQuerySet:
+        """Held now by the reviewer who is this user."""
+        return self.active().filter(reviewer__user_id=user_id)
+
+
 class Assignment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="assignments")
@@ -193,6 +203,8 @@ class Assignment(models.Model):
     candidates = models.JSONField(default=list, blank=True)
     # Set once the reviewer was emailed about the offer, so a retried task never sends twice.
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-assigned_at", "-id"]

@@ -359,7 +359,8 @@ def open_case_count(*, reviewer_id: int) -> int:
 
     def build() -> QuerySet:
         return (
-            Assignment.objects.filter(reviewer_id=SLOT, active=True)
+            Assignment.objects.active()
+            .filter(reviewer_id=SLOT)
             .order_by()
             .values("reviewer_id")
             .annotate(n=Count("id"))

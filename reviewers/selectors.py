@@ -93,7 +93,7 @@ def case_screening(*, case: Case, facts: CaseFacts | None = None) -> CaseScreeni
 
 def open_case_counts(*, reviewer_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Active assignments per reviewer, in one aggregate query."""
-    assignments = Assignment.objects.filter(active=True)
+    assignments = Assignment.objects.active()
     if reviewer_ids is not None:
         assignments = assignments.filter(reviewer_id__in=list(reviewer_ids))
     return dict(
@@ -104,7 +104,8 @@ def open_case_counts(*, reviewer_ids: Iterable[int] | None = None) -> dict[int, 
 def open_count_subquery() -> Subquery:
     """Active assignments of the outer reviewer, counted from Assignment (the authority)."""
     return Subquery(
-        Assignment.objects.filter(reviewer_id=OuterRef("pk"), active=True)
+        Assignment.objects.active()
+        .filter(reviewer_id=OuterRef("pk"))
         .order_by()
         .values("reviewer_id")
         .annotate(n=Count("id"))

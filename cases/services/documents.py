@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Case, CaseEventKind, Document, DocumentKind, document_upload_to
 from cases.services.workflow import record_case_event
+from core.dates import us_date
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
 def duplicate_message(*, existing: Document) -> str:
     return (
         f"This file is already on case {existing.case.case_number} as “{existing.title}” "
-        f"(received {existing.received_on:%m/%d/%Y}); it was not added again."
+        f"(received {us_date(existing.received_on)}); it was not added again."
     )
 
 

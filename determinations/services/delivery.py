@@ -58,7 +58,7 @@ def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
     corrected = " (corrected)" if letter.version > 1 else ""
     subject = f"IMR Final Determination{corrected} - Case {case.case_number}"
     body = render_to_string(
-        "letters/delivery_email.txt",
+        "determinations/letters/delivery_email.txt",
         {
             "delivery": delivery,
             "case_number": case.case_number,
@@ -262,7 +262,7 @@ def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
     writer = PdfWriter()
     for delivery in deliveries:
         sheet_html = render_to_string(
-            "letters/address_sheet.html",
+            "determinations/letters/address_sheet.html",
             {
                 "delivery": delivery,
                 "case_number": delivery.letter.determination.case.case_number,

@@ -201,10 +201,10 @@ def _release_reviewer(*, case_id: int) -> None:
     from reviewers.services.assignment import refresh_open_cases
 
     reviewer_ids = list(
-        Assignment.objects.filter(case_id=case_id, active=True).values_list("reviewer_id", flat=True)
+        Assignment.objects.active().filter(case_id=case_id).values_list("reviewer_id", flat=True)
     )
     if reviewer_ids:
-        Assignment.objects.filter(case_id=case_id, active=True).update(active=False)
+        Assignment.objects.active().filter(case_id=case_id).update(active=False)
         refresh_open_cases(reviewer_ids=reviewer_ids)
 
 

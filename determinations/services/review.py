@@ -65,9 +65,7 @@ def item_field(*, disputed_item_id: int, field: str) -> str:
 
 def _accepted_assignment(*, case: Case, by: AbstractBaseUser) -> Assignment:
     assignment = (
-        Assignment.objects.select_related("reviewer")
-        .filter(case=case, active=True, reviewer__user_id=by.pk)
-        .first()
+        Assignment.objects.held_by(user_id=by.pk).select_related("reviewer").filter(case=case).first()
         if by is not None and by.is_authenticated
         else None
     )
@@ -79,12 +77,7 @@ def _accepted_assignment(*, case: Case, by: AbstractBaseUser) -> Assignment:
 
 
 def _lock_current_determination(*, case: Case) -> Determination | None:
-    return (
-        Determination.objects.select_for_update()
-        .filter(case=case)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
-        .first()
-    )
+    return Determination.objects.select_for_update().current().filter(case=case).first()
 
 
 def _editable_determination(*, case: Case, assignment: Assignment) -> Determination:
