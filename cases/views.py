@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict
 from django.forms.widgets import RadioSelect
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from cases.services.intake import IntakeSource, import_case
 from cases.services.workflow import today
 from core.form_tokens import submit_once
 from core.http import require_POST
+from core.types import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ STEPS: dict[str, StepSpec] = {
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)
-def queues(request: HttpRequest) -> HttpResponse:
+def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status and status not in CaseStatus.values:
         status = ""
@@ -95,7 +96,7 @@ def queues(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(
-    request: HttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
+    request: AuthenticatedHttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
 ):
     case = selectors.case_for_page(user=request.user, case_id=case_id)
     if case is None:
@@ -128,7 +129,7 @@ def _case_context(
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case, context = _case_context(request, case_id)
     log_access(
         user=request.user, case=case, action=AccessAction.VIEW_CASE, object_repr=str(case), request=request
@@ -146,7 +147,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("cases.transition_case", raise_exception=True)
-def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) -> HttpResponse:
     spec = STEPS.get(action)
     if spec is None or not selectors.cases_visible_to(user=request.user).filter(pk=case_id).exists():
         raise Http404("No such case or step.")
@@ -171,10 +172,10 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     offered = any(item["action"].key == action for item in context["actions"])
     if not offered:
         # The case moved on (or the step was never open): say so on the fresh page.
-        for error in form.non_field_errors() or [
+        for message in form.non_field_errors() or [
             f"This step is not available for a case in {case.get_status_display()}."
         ]:
-            messages.error(request, error)
+            messages.error(request, str(message))
         return redirect("cases:case", case_id=case_id)
     context["failed_action"] = action
     return render(request, "cases/case_detail.html", context, status=400)
@@ -216,7 +217,7 @@ class ItemSlot:
     number: int | None  # as the page numbers it; None for a slot marked removed (drawn hidden)
 
 
-def _item_slots(formset: case_forms.DisputedItemFormSet) -> list[ItemSlot]:
+def _item_slots(formset: case_forms.BaseDisputedItemFormSet) -> list[ItemSlot]:
     slots, number = [], 0
     for item_form in formset.forms:
         if item_form.is_marked_deleted():
@@ -235,7 +236,7 @@ def _field_anchor(bound_field) -> str:
 
 
 def _error_summary(
-    *, form: case_forms.IntakeForm, slots: list[ItemSlot], formset: case_forms.DisputedItemFormSet
+    *, form: case_forms.IntakeForm, slots: list[ItemSlot], formset: case_forms.BaseDisputedItemFormSet
 ) -> list[tuple[str | None, str]]:
     """(anchor, text) for every error on the page, in page order; anchor None: no one field."""
     if not form.is_bound:
@@ -260,7 +261,7 @@ def _error_summary(
     return entries
 
 
-def _without_errors(form: case_forms.IntakeForm, formset: case_forms.DisputedItemFormSet) -> None:
+def _without_errors(form: case_forms.IntakeForm, formset: case_forms.BaseDisputedItemFormSet) -> None:
     """Draw a bound form again with what was typed but no errors (the person is not done yet)."""
     for each in [form, *formset.forms]:
         each._errors = ErrorDict(renderer=each.renderer)
@@ -271,7 +272,7 @@ def _without_errors(form: case_forms.IntakeForm, formset: case_forms.DisputedIte
 
 @permission_required(["cases.view_all_cases", "cases.add_case"], raise_exception=True)
 @submit_once
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and ("add_item" in request.POST or "remove_item" in request.POST):
         # Add or remove an item slot without JavaScript: the page again, nothing written.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, QuerySet
 
 from cases.models import Case, CaseEvent, CaseStatus
@@ -35,7 +35,7 @@ def days_left(*, due: date | None, on: date | None = None) -> int | None:
     return (due - (on or today())).days if due else None
 
 
-def reviewer_of(*, user: AbstractBaseUser) -> Reviewer | None:
+def reviewer_of(*, user: User) -> Reviewer | None:
     if not user.is_authenticated:
         return None
     return Reviewer.objects.filter(user_id=user.pk).first()
@@ -73,7 +73,7 @@ def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
 
 
 def assignment_for_reviewer(
-    *, user: AbstractBaseUser, case_id: int, statuses: tuple[str, ...] = REVIEWER_CASE_STATUSES
+    *, user: User, case_id: int, statuses: tuple[str, ...] = REVIEWER_CASE_STATUSES
 ) -> Assignment | None:
     """The user's active assignment on the case, when the case is in one of `statuses`; else None."""
     if not user.is_authenticated:

@@ -175,7 +175,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         """Held now (offered or accepted): at most one per case."""
         return self.filter(active=True)
 
-    def held_by(self, *, user_id: int | None) -> AssignmentQuerySet:
+    def held_by(self, *, user_id: int) -> AssignmentQuerySet:
         """Held now by the reviewer who is this user."""
         return self.active().filter(reviewer__user_id=user_id)
 

@@ -241,16 +241,18 @@ def case_facts_annotations() -> dict[str, Any]:
 
 def case_facts(*, case: Case) -> CaseFacts:
     """Decode what `case_facts_annotations` put on `case`."""
-    items = sorted(case.item_rows or [])
-    parties = sorted(case.party_rows or [])
+    # The annotations are set on the instance by `instances` (not model fields): read them as such.
+    row: dict[str, Any] = vars(case)
+    items = sorted(row["item_rows"] or [])
+    parties = sorted(row["party_rows"] or [])
     return CaseFacts(
         items=[(category, body_part) for _, category, body_part, _ in items],
         formulary_only=deadlines.is_formulary_only(
             (category, bool(formulary)) for _, category, _, formulary in items
         ),
         parties=[(role, name, organization, npi) for _, role, name, organization, npi in parties],
-        has_assignments=bool(case.has_assignments),
-        rules_fingerprint=(case.rules_count, case.rules_max_id, case.rules_changed_at),
+        has_assignments=bool(row["has_assignments"]),
+        rules_fingerprint=(row["rules_count"], row["rules_max_id"], row["rules_changed_at"]),
     )
 
 

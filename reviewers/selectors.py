@@ -54,7 +54,9 @@ def case_screening(*, case: Case, facts: CaseFacts | None = None) -> CaseScreeni
             .order_by("position")
             .values_list("category", "body_part")
         )
-        party_rows = Party.objects.filter(case_id=case.pk).values_list("role", "name", "organization", "npi")
+        party_rows: Iterable[tuple[str, str, str, str]] = Party.objects.filter(case_id=case.pk).values_list(
+            "role", "name", "organization", "npi"
+        )
         requirements = eligibility.item_requirements(items=items, rules=specialty_rules())
     else:
         party_rows = facts.parties
@@ -169,14 +171,16 @@ def evaluate_reviewers(
     """Screen every reviewer (or those given) against the case, in picking order (5 queries)."""
     reviewers = Reviewer.objects.all() if reviewers is None else reviewers
     loaded = list(with_credentials(with_open_count(reviewers.select_related(None))))
-    reports = [
-        CandidateReport(
-            reviewer=r,
-            open_cases=r.open_count,
-            reasons=screen_reviewer(reviewer=r, open_cases=r.open_count, screening=screening, on=on),
+    reports = []
+    for r in loaded:
+        open_cases: int = r.open_count  # type: ignore[attr-defined]  # annotated by with_open_count
+        reports.append(
+            CandidateReport(
+                reviewer=r,
+                open_cases=open_cases,
+                reasons=screen_reviewer(reviewer=r, open_cases=open_cases, screening=screening, on=on),
+            )
         )
-        for r in loaded
-    ]
     reports.sort(key=lambda report: (not report.eligible, report.sort_key()))
     return reports
 

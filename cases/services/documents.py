@@ -11,9 +11,10 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -110,7 +111,7 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
     title = (title or "").strip()
     if not title:
         raise CaseError("Give the document a title (provider, type of record, dates).", field="title")
-    if len(title) > Document._meta.get_field("title").max_length:
+    if len(title) > cast(int, Document._meta.get_field("title").max_length):
         raise CaseError("The title is too long (200 characters at most).", field="title")
     if received_on is None:
         raise CaseError("Give the date the document was received.", field="received_on")
@@ -163,7 +164,7 @@ def add_document(
     kind: str,
     title: str,
     received_on: date,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Document:
     """Store `uploaded_file` as a document of `case`; raises CaseError (nothing written) when refused."""
     title = _check_fields(kind=kind, title=title, received_on=received_on)

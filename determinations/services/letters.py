@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -81,7 +81,7 @@ def _store_letter(
     *,
     determination: Determination,
     version: int,
-    by: AbstractBaseUser | None,
+    by: User | None,
     recipients: list[LetterRecipient],
     correction_reason: str = "",
 ) -> Letter:
@@ -145,7 +145,7 @@ def _enqueue_sends(*, delivery_ids: list[int]) -> None:
         send_delivery_task.delay(delivery_id)
 
 
-def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -> Letter:
+def issue_letter(*, determination_id: int, by: User | None = None) -> Letter:
     """Issue the letter of a QA-approved determination; returns the stored letter.
 
     Idempotent: when the determination already has a letter, that letter is returned and
@@ -208,7 +208,7 @@ def _release_reviewer(*, case_id: int) -> None:
         refresh_open_cases(reviewer_ids=reviewer_ids)
 
 
-def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason: str) -> Letter:
+def correct_letter(*, determination_id: int, by: User | None, reason: str) -> Letter:
     """Issue a corrected version of an issued letter; earlier versions are kept unchanged."""
     reason = reason.strip()
     if not reason:

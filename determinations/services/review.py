@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -63,7 +63,7 @@ def item_field(*, disputed_item_id: int, field: str) -> str:
     return f"items[{disputed_item_id}].{field}"
 
 
-def _accepted_assignment(*, case: Case, by: AbstractBaseUser) -> Assignment:
+def _accepted_assignment(*, case: Case, by: User) -> Assignment:
     assignment = (
         Assignment.objects.held_by(user_id=by.pk).select_related("reviewer").filter(case=case).first()
         if by is not None and by.is_authenticated
@@ -179,7 +179,7 @@ def _write(*, determination: Determination, summary: str, items: dict[int, ItemI
 def save_draft(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     items: list[ItemInput],
     expected_version: int | None = None,
@@ -243,7 +243,7 @@ def _completeness_errors(*, case: Case, summary: str, items: dict[int, ItemInput
 def submit_determination(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     items: list[ItemInput],
     expected_version: int | None = None,
@@ -284,7 +284,7 @@ def submit_determination(
     return determination
 
 
-def _lock_for_qa(*, determination_id: int, by: AbstractBaseUser) -> Determination:
+def _lock_for_qa(*, determination_id: int, by: User) -> Determination:
     if by is None or not by.is_authenticated or not by.has_perm("determinations.qa_determination"):
         raise ReviewError("You do not have permission to review determinations in QA.")
     case_id = Determination.objects.filter(pk=determination_id).values_list("case_id", flat=True).first()
@@ -314,7 +314,7 @@ def _enqueue_letter(*, determination_id: int) -> None:
     issue_letter_task.delay(determination_id)
 
 
-def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
+def qa_approve(*, determination_id: int, by: User) -> Determination:
     """Approve the determination; its letter is issued by a task once this commits.
 
     The case stays in QA review until the letter is issued (the task moves it on).
@@ -337,7 +337,7 @@ def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
     return determination
 
 
-def qa_return(*, determination_id: int, by: AbstractBaseUser, comment: str) -> Determination:
+def qa_return(*, determination_id: int, by: User, comment: str) -> Determination:
     """Send the determination back to its reviewer with a comment; the case returns to review."""
     comment = (comment or "").strip()
     if not comment:

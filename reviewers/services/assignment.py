@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -71,7 +71,7 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
         )
 
 
-def assign_case_manually(*, case_id: int, reviewer_id: int, by: AbstractBaseUser) -> Assignment:
+def assign_case_manually(*, case_id: int, reviewer_id: int, by: User) -> Assignment:
     """Staff offer a ready case to a reviewer of their choice; refused with the reasons if ineligible."""
     _require_permission(by=by)
     with transaction.atomic():
@@ -89,7 +89,7 @@ def assign_case_manually(*, case_id: int, reviewer_id: int, by: AbstractBaseUser
         return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason="")
 
 
-def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reason: str) -> Assignment:
+def reassign_case(*, case_id: int, reviewer_id: int, by: User, reason: str) -> Assignment:
     """Staff take an offered (not yet accepted) case from its reviewer and offer it to another.
 
     The former reviewer's assignment is ended and kept, so the picker never offers the case
@@ -148,7 +148,7 @@ REPLACE_REASON_MAX = 2000
 def replace_reviewer(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     reviewer_id: int | None = None,
     expected_from: str | None = None,
@@ -243,7 +243,7 @@ def replace_reviewer(
 # ---- internals -------------------------------------------------------------------------
 
 
-def _require_permission(*, by: AbstractBaseUser) -> None:
+def _require_permission(*, by: User) -> None:
     if by is None or not by.is_authenticated or not by.has_perm("reviewers.add_assignment"):
         raise ReviewerError("You do not have permission to assign reviewers.")
 
@@ -258,6 +258,7 @@ def _lock_case_or_error(*, case_id: int) -> Case:
 def _end_previous_review(*, screening: CaseScreening) -> None:
     """A remanded case still shows the earlier reviewer's assignment: end it (a new reviewer is due)."""
     previous = screening.active_assignment
+    assert previous is not None  # the caller ends only an assignment that is there
     Assignment.objects.filter(pk=previous.pk).update(status=AssignmentStatus.ENDED, active=False)
     refresh_open_cases(reviewer_ids=[previous.reviewer_id])
     screening.previous_reviewer_ids.add(previous.reviewer_id)
@@ -338,7 +339,7 @@ def _assign_chosen(
     case: Case,
     screening: CaseScreening,
     reviewer_id: int,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     text: str = "",
     expected_from: str = S.READY_FOR_ASSIGNMENT,
@@ -377,7 +378,7 @@ def _offer(
     *,
     case: Case,
     reviewer: Reviewer,
-    by: AbstractBaseUser | None,
+    by: User | None,
     candidates: list[dict],
     reason: str,
     open_before: int | None = None,

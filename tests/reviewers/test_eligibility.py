@@ -32,9 +32,7 @@ def reasons_for(reviewer, case, on=ON) -> list[str]:
     [report] = selectors.evaluate_reviewers(
         screening=screening, on=on, reviewers=type(reviewer).objects.filter(pk=reviewer.pk)
     )
-    sql_eligible = (
-        picking.eligible_reviewers_sql(screening=screening, on=on).filter(pk=reviewer.pk).exists()
-    )
+    sql_eligible = picking.eligible_reviewers_sql(screening=screening, on=on).filter(pk=reviewer.pk).exists()
     # The SQL shortlist and the Python rules must agree (conflicts are screened in Python only).
     assert sql_eligible == (not report.reasons), report.reasons
     return report.reasons
