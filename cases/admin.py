@@ -7,6 +7,8 @@ Opening a case's page is logged in the access log, since it shows PHI.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import admin, messages
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
@@ -39,7 +41,7 @@ from cases.services.workflow import DEADLINE_FIELDS
 from core.errors import DomainError
 from core.form_tokens import submit_once
 
-WORKFLOW_DATE_FIELDS = [
+WORKFLOW_DATE_FIELDS: tuple[str, ...] = (
     "eligibility_confirmed",
     "eligibility_override_reason",
     "eligibility_review_on",
@@ -50,7 +52,7 @@ WORKFLOW_DATE_FIELDS = [
     "expedited_on",
     "needs_manual_assignment",
     "manual_assignment_reason",
-]
+)
 
 
 def _employee_name_subquery() -> Subquery:
@@ -141,7 +143,7 @@ class DocumentInline(ReadOnlyMixin, admin.TabularInline):
     model = Document
     extra = 0
     fields = ["kind", "title", "received_on", "pages", "size", "uploaded_by", "uploaded_at", "open"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
     verbose_name_plural = "documents"
 
     @admin.display(description="file")
@@ -180,7 +182,7 @@ class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
     model = CaseEvent
     extra = 0
     fields = ["effective_on", "kind", "from_status", "to_status", "actor", "reason", "at"]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
     verbose_name_plural = "timeline"
     can_delete = False
 
@@ -188,7 +190,13 @@ class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class CaseErrorAsMessageMixin:
+if TYPE_CHECKING:  # the mixins below are only ever mixed into a ModelAdmin
+    _ModelAdminBase = admin.ModelAdmin
+else:
+    _ModelAdminBase = object
+
+
+class CaseErrorAsMessageMixin(_ModelAdminBase):
     """A CaseError raised while saving (e.g. a race on a duplicate upload) becomes a message.
 
     The admin saves inside one transaction, so the exception rolls the whole change back.
@@ -202,7 +210,7 @@ class CaseErrorAsMessageMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class SubmitOnceMixin:
+class SubmitOnceMixin(_ModelAdminBase):
     """The add and change forms post a one-time token (templates/admin/cases/<model>/change_form.html):
     a double click or a resubmit after Back creates the uploaded documents once.
 
@@ -274,7 +282,7 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
 
     @admin.display(description="items", ordering="disputed_item_count")
     def disputed_item_count(self, case: Case) -> int:
-        return case.disputed_item_count
+        return case.disputed_item_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="employee", ordering="employee_name")
     def employee_name(self, case: Case) -> str:

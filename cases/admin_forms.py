@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
@@ -43,6 +43,12 @@ class DocumentUploadForm(forms.ModelForm):
             return self.cleaned_data.get("case")
         return getattr(self.instance, "case", None)
 
+    def _required_case(self) -> Case:
+        case = self._case()
+        if case is None:  # the form's validation requires a case before an upload is saved
+            raise ValueError("A document needs its case.")
+        return case
+
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
         try:
@@ -74,11 +80,11 @@ class DocumentUploadForm(forms.ModelForm):
         # which only the service fills in.
         pass
 
-    def create_document(self, *, by: AbstractBaseUser, case: Case | None = None) -> Document:
+    def create_document(self, *, by: User, case: Case | None = None) -> Document:
         """Add the validated upload through the service; raises CaseError when refused."""
         data = self.cleaned_data
         return document_service.add_document(
-            case=case or self._case(),
+            case=case or self._required_case(),
             uploaded_file=data["upload"],
             kind=data["kind"],
             title=data["title"],

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 
 from cases.models import AccessAction
 from cases.selectors import document_visible_to
 from cases.services.audit import log_access
 from core.http import require_GET
+from core.types import AuthenticatedHttpRequest
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def document(request: HttpRequest, document_id: int) -> FileResponse:
+def document(request: AuthenticatedHttpRequest, document_id: int) -> FileResponse:
     found = document_visible_to(user=request.user, document_id=document_id)
     if found is None:
         raise Http404("No such document.")

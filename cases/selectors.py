@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value, When
 from django.utils.timesince import timesince
@@ -33,7 +34,7 @@ from cases.models import (
 from cases.steps import STEPS
 
 
-def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
+def cases_visible_to(*, user: User) -> QuerySet[Case]:
     """Staff and QA with `view_all_cases` see every case; a reviewer only the cases assigned to them."""
     cases = Case.objects.all()
     if not user.is_authenticated:
@@ -43,7 +44,7 @@ def cases_visible_to(*, user: AbstractBaseUser) -> QuerySet[Case]:
     return cases.filter(assignments__reviewer__user=user, assignments__active=True)
 
 
-def document_visible_to(*, user: AbstractBaseUser, document_id: int) -> Document | None:
+def document_visible_to(*, user: User, document_id: int) -> Document | None:
     """The document with its case, or None when it does not exist or `user` may not see its case."""
     return (
         Document.objects.select_related("case")
@@ -79,7 +80,7 @@ class DeadlineRow:
         return max((self.met_on - self.due).days, 0)
 
 
-def queue_counts(*, user: AbstractBaseUser) -> dict[str, dict[str, int]]:
+def queue_counts(*, user: User) -> dict[str, dict[str, int]]:
     """Per state: the number of cases and how many of them are overdue (one query)."""
     rows = (
         cases_visible_to(user=user)
@@ -91,7 +92,7 @@ def queue_counts(*, user: AbstractBaseUser) -> dict[str, dict[str, int]]:
     return {status: found.get(status, {"total": 0, "overdue": 0}) for status in CaseStatus.values}
 
 
-def queue_cases(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Case]:
+def queue_cases(*, user: User, status: str | None) -> QuerySet[Case]:
     """Cases of one state (or every open case), nearest deadline first, cases without one last.
 
     The ready-for-assignment queue lists expedited cases first: they have hours, not weeks.
@@ -181,11 +182,11 @@ def date_assigned(*, case_id: int, reviewer_number: str | None) -> date | None:
     return date_assigned_from(events=events, reviewer_number=reviewer_number)
 
 
-def case_for_page(*, user: AbstractBaseUser, case_id: int) -> Case | None:
+def case_for_page(*, user: User, case_id: int) -> Case | None:
     """The case with everything its page shows, or None when `user` may not see it."""
     # Assignments belong to the reviewers app, which stands above cases: reached through the
     # reverse relation `Case.assignments` by name, never imported (as determinations below).
-    assignment_model = Case._meta.get_field("assignments").related_model
+    assignment_model = cast(type[models.Model], Case._meta.get_field("assignments").related_model)
     return (
         cases_visible_to(user=user)
         .filter(pk=case_id)
@@ -266,9 +267,9 @@ def earlier_imrs_on_same_treatment(*, case: Case) -> list[EarlierImr]:
             "outcome",
         )
     )
-    outcome_labels = dict(
-        DisputedItem._meta.get_field("decisions").related_model._meta.get_field("decision").flatchoices
-    )
+    # The decision model is read through the relation: cases does not import determinations.
+    decision_model = cast("type[models.Model]", DisputedItem._meta.get_field("decisions").related_model)
+    outcome_labels = dict(cast(models.Field, decision_model._meta.get_field("decision")).flatchoices)
     mine_decision = ur_decision_key(decision_date=case.ur_decision_date, organization=case.ur_organization)
     found: dict[int, EarlierImr] = {}
     for (
@@ -377,7 +378,7 @@ class AvailableAction:
     blocked: str = ""  # why the step cannot be taken yet (the button is shown disabled)
 
 
-def available_actions(*, case: Case, user: AbstractBaseUser, on: date) -> list[AvailableAction]:
+def available_actions(*, case: Case, user: User, on: date) -> list[AvailableAction]:
     """The staff steps the case allows now, in the order they are usually taken.
 
     Reads the step table: a step whose guard blocks it is shown greyed out with the guard's

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from cases import forms as case_forms
 from cases.errors import GuardError, TransitionNotAllowedError
@@ -101,7 +101,7 @@ class Step:
         """Why the step cannot be taken now (None: it can), the state aside."""
         return self.guard(case, on) if self.guard is not None else None
 
-    def offered_to(self, user: AbstractBaseUser) -> bool:
+    def offered_to(self, user: User) -> bool:
         return self.permission is None or user.has_perm(self.permission)
 
 
@@ -243,7 +243,7 @@ def ensure_step(*, case: Case, key: str, expected_from: str | None, on: date) ->
     return step
 
 
-def ensure_permitted(*, key: str, by: AbstractBaseUser) -> None:
+def ensure_permitted(*, key: str, by: User) -> None:
     """Refuse step `key` to a user without the permission its row names."""
     step = STEPS[key]
     if not step.offered_to(by):

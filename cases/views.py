@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -18,13 +18,14 @@ from core import clock
 from core.clock import today
 from core.errors import DomainError
 from core.http import require_POST
+from core.types import AuthenticatedHttpRequest
 
 # The case page's steps: one row each in the step table (form, service, done message).
 STEPS = steps.STEPS
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)
-def queues(request: HttpRequest) -> HttpResponse:
+def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status") or ""
     if status and status not in CaseStatus.values:
         status = ""
@@ -52,7 +53,7 @@ def queues(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(
-    request: HttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
+    request: AuthenticatedHttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
 ):
     case = selectors.case_for_page(user=request.user, case_id=case_id)
     if case is None:
@@ -85,7 +86,7 @@ def _case_context(
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case, context = _case_context(request, case_id)
     log_access(
         user=request.user, case=case, action=AccessAction.VIEW_CASE, object_repr=str(case), request=request
@@ -103,7 +104,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("cases.transition_case", raise_exception=True)
-def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) -> HttpResponse:
     spec = STEPS.get(action)
     if spec is None or not selectors.cases_visible_to(user=request.user).filter(pk=case_id).exists():
         raise Http404("No such case or step.")
@@ -128,10 +129,10 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     offered = any(item["action"].key == action for item in context["actions"])
     if not offered:
         # The case moved on (or the step was never open): say so on the fresh page.
-        for error in form.non_field_errors() or [
+        for message in form.non_field_errors() or [
             f"This step is not available for a case in {case.get_status_display()}."
         ]:
-            messages.error(request, error)
+            messages.error(request, str(message))
         return redirect("cases:case", case_id=case_id)
     context["failed_action"] = action
     return render(request, "cases/case_detail.html", context, status=400)

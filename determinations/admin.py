@@ -3,12 +3,15 @@ issued letters (read-only: an issued letter never changes) and deliveries (resen
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from cases.models import PartyRole
 from core.errors import DomainError
+from core.types import AuthenticatedHttpRequest
 from determinations.models import (
     Delivery,
     Determination,
@@ -78,7 +81,7 @@ class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
 
 
 class RecipientRoleFilter(admin.SimpleListFilter):
@@ -117,7 +120,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return delivery.get_recipient_role_display()
 
     @admin.action(description="Send the selected letters again (failed or returned)", permissions=["resend"])
-    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+    def resend_selected(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Delivery]) -> None:
         done = 0
         for delivery in queryset:
             try:

@@ -26,11 +26,13 @@ class MailedOnForm(forms.Form):
 
     def __init__(self, *args, queryset: QuerySet[Delivery], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["deliveries"].queryset = queryset
-        self.fields["deliveries"].label_from_instance = lambda d: (
-            f"{d.letter.determination.case.case_number}: {d.recipient_name} "
-            f"({d.get_recipient_role_display().lower()}, "
-            f"{d.get_status_display().lower() if d.postal_address else 'no postal address on file'})"
+        deliveries = self.fields["deliveries"]
+        assert isinstance(deliveries, forms.ModelMultipleChoiceField)
+        deliveries.queryset = queryset
+        deliveries.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django's documented hook
+            f"{obj.letter.determination.case.case_number}: {obj.recipient_name} "
+            f"({obj.get_recipient_role_display().lower()}, "
+            f"{obj.get_status_display().lower() if obj.postal_address else 'no postal address on file'})"
         )
         self.fields["mailed_on"].initial = clock.today()
         self.helper = FormHelper()

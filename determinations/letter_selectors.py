@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from cases.models import Case, Party, PartyRole
@@ -14,7 +14,6 @@ from determinations.models import (
     DeliveryChannel,
     DeliveryStatus,
     Determination,
-    DeterminationStatus,
     Letter,
 )
 
@@ -75,15 +74,6 @@ def letter_recipients(*, case: Case) -> list[LetterRecipient]:
     return [letter_recipient(party=parties[role]) for role in LETTER_RECIPIENT_ROLES if role in parties]
 
 
-def current_determination(*, case: Case) -> Determination | None:
-    return (
-        Determination.objects.filter(case=case)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
 def latest_letter(*, determination: Determination) -> Letter | None:
     return determination.letters.order_by("-version").first()
 
@@ -93,7 +83,7 @@ def letter_source_for_case(*, case_number: str) -> tuple[Determination | None, L
     case = Case.objects.filter(case_number__iexact=case_number).first()
     if case is None:
         return None, None, f"No case numbered {case_number!r}."
-    determination = current_determination(case=case)
+    determination = Determination.objects.current().filter(case=case).first()
     if determination is None:
         return None, None, f"Case {case.case_number} has no determination yet."
     letter = latest_letter(determination=determination)
@@ -110,7 +100,7 @@ def letter_source_for_case(*, case_number: str) -> tuple[Determination | None, L
     return determination, None, ""
 
 
-def case_deliveries_for(*, user: AbstractBaseUser, case_number: str) -> tuple[Case | None, list[Letter]]:
+def case_deliveries_for(*, user: User, case_number: str) -> tuple[Case | None, list[Letter]]:
     """The case (None when unknown or not visible to `user`) and its letters with their deliveries."""
     case = cases_visible_to(user=user).filter(case_number=case_number).first()
     if case is None:
@@ -129,7 +119,7 @@ def case_deliveries_for(*, user: AbstractBaseUser, case_number: str) -> tuple[Ca
     return case, letters
 
 
-def deliveries_to_post(*, user: AbstractBaseUser) -> QuerySet[Delivery]:
+def deliveries_to_post(*, user: User) -> QuerySet[Delivery]:
     """Letters waiting to be printed and mailed, oldest first."""
     return (
         Delivery.objects.filter(
@@ -141,7 +131,7 @@ def deliveries_to_post(*, user: AbstractBaseUser) -> QuerySet[Delivery]:
     )
 
 
-def letter_visible_to(*, user: AbstractBaseUser, letter_id: int) -> Letter | None:
+def letter_visible_to(*, user: User, letter_id: int) -> Letter | None:
     return (
         Letter.objects.select_related("determination__case")
         .filter(pk=letter_id, determination__case__in=cases_visible_to(user=user))
@@ -149,7 +139,7 @@ def letter_visible_to(*, user: AbstractBaseUser, letter_id: int) -> Letter | Non
     )
 
 
-def delivery_visible_to(*, user: AbstractBaseUser, delivery_id: int) -> Delivery | None:
+def delivery_visible_to(*, user: User, delivery_id: int) -> Delivery | None:
     return (
         Delivery.objects.select_related("letter__determination__case")
         .filter(pk=delivery_id, letter__determination__case__in=cases_visible_to(user=user))

@@ -24,11 +24,12 @@ from django.utils.safestring import SafeString, mark_safe
 from cases.models import PartyRole
 from cases.selectors import date_assigned
 from core import clock
+from core.dates import us_date
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.models import Decision, Determination
 
-LETTER_TEMPLATE = "letters/final_determination.html"
-LETTER_DIR = Path(settings.BASE_DIR) / "templates" / "letters"
+LETTER_TEMPLATE = "determinations/letters/final_determination.html"
+LETTER_DIR = Path(settings.BASE_DIR) / "templates" / "determinations" / "letters"
 LETTER_CSS_PATH = LETTER_DIR / "letter.css"
 # Relative URLs in the letter (none today) resolve inside the template folder, never the network.
 LETTER_BASE_URL = LETTER_DIR.as_uri() + "/"
@@ -130,10 +131,6 @@ def _guideline(text: str) -> SafeString | str:
     return keep_words_whole(_with_period(text)) if text.strip() else ""
 
 
-def _us_date(day: date | None) -> str:
-    return f"{day.month:02d}/{day.day:02d}/{day.year}" if day else ""
-
-
 def letter_credentials(*, determination: Determination) -> tuple[list[str], list[str]]:
     """(state codes, specialties) as the letter states them.
 
@@ -212,7 +209,7 @@ def build_letter_context(
     claims_administrator = parties.get(PartyRole.CLAIMS_ADMINISTRATOR)
     provider = parties.get(PartyRole.REQUESTING_PROVIDER)
     documents = [
-        {"kind": doc.get_kind_display(), "title": doc.title, "received_on": _us_date(doc.received_on)}
+        {"kind": doc.get_kind_display(), "title": doc.title, "received_on": us_date(doc.received_on)}
         for doc in case.documents.all()
     ]
     letter_date = determination.issued_on or clock.today()
@@ -227,13 +224,13 @@ def build_letter_context(
         "case_number": case.case_number,
         "header": [
             ("Case Number", case.case_number),
-            ("Date Assigned", _us_date(_date_assigned(determination=determination))),
-            ("UR Denial Date", _us_date(case.ur_decision_date)),
-            ("Application Received", _us_date(case.received_on)),
+            ("Date Assigned", us_date(_date_assigned(determination=determination))),
+            ("UR Denial Date", us_date(case.ur_decision_date)),
+            ("Application Received", us_date(case.received_on)),
             ("Priority", case.get_priority_display()),
             ("Employee", employee.name if employee else ""),
             ("Claim Number", claims_administrator.claim_number if claims_administrator else ""),
-            ("Date of Injury", _us_date(case.injury_date)),
+            ("Date of Injury", us_date(case.injury_date)),
             ("Employer", employer.name if employer else ""),
             ("Claims Administrator", claims_administrator.name if claims_administrator else ""),
             ("Requesting Provider", provider.name if provider else ""),

@@ -19,6 +19,12 @@ class DeterminationStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded by a new review"
 
 
+class DeterminationQuerySet(models.QuerySet["Determination"]):
+    def current(self) -> DeterminationQuerySet:
+        """Not superseded: at most one per case (the `determination_one_current_per_case` constraint)."""
+        return self.exclude(status=DeterminationStatus.SUPERSEDED)
+
+
 class Determination(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="determinations")
     reviewer = models.ForeignKey(
@@ -45,6 +51,8 @@ class Determination(models.Model):
     certifications = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeterminationQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "-created_at", "-id"]

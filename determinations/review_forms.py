@@ -173,7 +173,7 @@ class DeterminationForms:
 
     def hidden_errors(self) -> list[str]:
         """Errors of hidden fields, which no field on the page can show."""
-        return list(self.summary.errors.get("version", []))
+        return [str(error) for error in self.summary.errors.get("version", [])]
 
     def item_inputs(self) -> list[ItemInput]:
         return [form.to_input() for form in self.items]

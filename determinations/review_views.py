@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -18,6 +18,7 @@ from cases.services.audit import log_access
 from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_GET, require_http_methods, require_POST
+from core.types import AuthenticatedHttpRequest
 from determinations import selectors
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
@@ -35,14 +36,14 @@ from reviewers.services.responses import accept_assignment, decline_assignment
 # ---- helpers ----
 
 
-def _reviewer_or_404(request: HttpRequest) -> Reviewer:
+def _reviewer_or_404(request: AuthenticatedHttpRequest) -> Reviewer:
     reviewer = selectors.reviewer_of(user=request.user)
     if reviewer is None:
         raise Http404("No reviewer profile.")
     return reviewer
 
 
-def _assignment_or_404(request: HttpRequest, case_id: int) -> Assignment:
+def _assignment_or_404(request: AuthenticatedHttpRequest, case_id: int) -> Assignment:
     assignment = selectors.assignment_for_reviewer(user=request.user, case_id=case_id)
     if assignment is None:
         raise Http404("No such case.")
@@ -86,7 +87,7 @@ def _determination_forms(
 
 
 def _render_case_file(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     assignment: Assignment,
     forms: DeterminationForms | None = None,
@@ -109,7 +110,7 @@ def _render_case_file(
     accept_form, decline_form = _row_forms(case.pk)
     return render(
         request,
-        "review/case_file.html",
+        "determinations/review/case_file.html",
         {
             "case": case,
             "assignment": assignment,
@@ -128,7 +129,7 @@ def _render_case_file(
 
 
 def _refuse_change(
-    request: HttpRequest, assignment: Assignment, determination: Determination | None
+    request: AuthenticatedHttpRequest, assignment: Assignment, determination: Determination | None
 ) -> HttpResponse:
     if determination is not None and determination.status not in review_services.EDITABLE_STATUSES:
         why = (
@@ -146,18 +147,17 @@ def _refuse_change(
 
 
 def _posted_forms(
-    request: HttpRequest, assignment: Assignment
-) -> tuple[DeterminationForms | None, HttpResponse | None]:
-    """(forms bound to the POST, refusal response or None)."""
+    request: AuthenticatedHttpRequest, assignment: Assignment
+) -> DeterminationForms | HttpResponse:
+    """The forms bound to the POST, or the refusal response."""
     determination = _own_determination(case_id=assignment.case_id, assignment=assignment)
     if not _is_editable(assignment=assignment, determination=determination):
-        return None, _refuse_change(request, assignment, determination)
-    forms = _determination_forms(case=assignment.case, determination=determination, data=request.POST)
-    return forms, None
+        return _refuse_change(request, assignment, determination)
+    return _determination_forms(case=assignment.case, determination=determination, data=request.POST)
 
 
 def _invalid_form(
-    request: HttpRequest, assignment: Assignment, forms: DeterminationForms, message: str
+    request: AuthenticatedHttpRequest, assignment: Assignment, forms: DeterminationForms, message: str
 ) -> HttpResponse:
     hidden = forms.hidden_errors()
     for error in hidden or [message]:
@@ -166,7 +166,7 @@ def _invalid_form(
 
 
 def _service_error(
-    request: HttpRequest, assignment: Assignment, forms: DeterminationForms, error
+    request: AuthenticatedHttpRequest, assignment: Assignment, forms: DeterminationForms, error
 ) -> HttpResponse:
     if isinstance(error, review_services.StaleDraftError):
         # Another tab saved since this form was loaded: nothing is overwritten, and the
@@ -187,7 +187,7 @@ def _case_file_url(case_id: int, anchor: str = "") -> str:
 
 
 @require_GET
-def reviewer_home(request: HttpRequest) -> HttpResponse:
+def reviewer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviewer = _reviewer_or_404(request)
     rows = selectors.reviewer_queue(reviewer=reviewer)
     queue, with_qa = [], []
@@ -199,13 +199,13 @@ def reviewer_home(request: HttpRequest) -> HttpResponse:
             queue.append({"row": row, "accept_form": accept_form, "decline_form": decline_form})
     return render(
         request,
-        "review/reviewer_home.html",
+        "determinations/review/reviewer_home.html",
         {"reviewer": reviewer, "queue": queue, "with_qa": with_qa},
     )
 
 
 @require_POST
-def accept(request: HttpRequest, case_id: int) -> HttpResponse:
+def accept(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     form = AcceptAssignmentForm(request.POST)
     if not form.is_valid():
@@ -222,7 +222,7 @@ def accept(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def decline(request: HttpRequest, case_id: int) -> HttpResponse:
+def decline(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     form = DeclineAssignmentForm(request.POST)
     if not form.is_valid():
@@ -239,16 +239,16 @@ def decline(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_GET
-def case_file(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_file(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     return _render_case_file(request, assignment=assignment)
 
 
-def _save_posted_draft(request: HttpRequest, assignment: Assignment) -> HttpResponse | None:
+def _save_posted_draft(request: AuthenticatedHttpRequest, assignment: Assignment) -> HttpResponse | None:
     """Save the posted determination form as a draft; a response when it was refused, else None."""
-    forms, refused = _posted_forms(request, assignment)
-    if refused is not None:
-        return refused
+    forms = _posted_forms(request, assignment)
+    if isinstance(forms, HttpResponse):
+        return forms  # refused
     if not forms.is_valid():
         return _invalid_form(
             request, assignment, forms, "The draft was not saved: correct the fields marked below."
@@ -267,7 +267,7 @@ def _save_posted_draft(request: HttpRequest, assignment: Assignment) -> HttpResp
 
 
 @require_POST
-def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
+def save_draft(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
     refused = _save_posted_draft(request, assignment)
     if refused is not None:
@@ -277,7 +277,7 @@ def save_draft(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def preview(request: HttpRequest, case_id: int) -> HttpResponse:
+def preview(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """POST saves the draft first (the letter is rendered from what is stored); GET shows the stored one."""
     assignment = _assignment_or_404(request, case_id)
     if request.method == "POST":
@@ -297,7 +297,7 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
     )
     return render(
         request,
-        "review/preview.html",
+        "determinations/review/preview.html",
         {
             "case": assignment.case,
             "determination": determination,
@@ -309,11 +309,11 @@ def preview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @submit_once
-def submit(request: HttpRequest, case_id: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
-    forms, refused = _posted_forms(request, assignment)
-    if refused is not None:
-        return refused
+    forms = _posted_forms(request, assignment)
+    if isinstance(forms, HttpResponse):
+        return forms  # refused
     if not forms.is_valid():
         return _invalid_form(
             request,
@@ -342,12 +342,16 @@ def submit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_GET
 @permission_required("determinations.qa_determination", raise_exception=True)
-def qa_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/qa_queue.html", {"rows": selectors.qa_queue()})
+def qa_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "determinations/review/qa_queue.html", {"rows": selectors.qa_queue()})
 
 
 def _render_qa_page(
-    request: HttpRequest, *, determination_id: int, return_form: QAReturnForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    *,
+    determination_id: int,
+    return_form: QAReturnForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     determination = selectors.determination_for_qa(determination_id=determination_id)
     if determination is None:
@@ -365,7 +369,7 @@ def _render_qa_page(
     actionable = determination.status == DeterminationStatus.SUBMITTED and case.status == CaseStatus.QA_REVIEW
     return render(
         request,
-        "review/qa_determination.html",
+        "determinations/review/qa_determination.html",
         {
             "determination": determination,
             "case": case,
@@ -381,14 +385,14 @@ def _render_qa_page(
 
 @require_GET
 @permission_required("determinations.qa_determination", raise_exception=True)
-def qa_determination(request: HttpRequest, determination_id: int) -> HttpResponse:
+def qa_determination(request: AuthenticatedHttpRequest, determination_id: int) -> HttpResponse:
     return _render_qa_page(request, determination_id=determination_id)
 
 
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
 @submit_once
-def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
+def qa_approve(request: AuthenticatedHttpRequest, determination_id: int) -> HttpResponse:
     try:
         determination = review_services.qa_approve(determination_id=determination_id, by=request.user)
     except DomainError as error:
@@ -404,7 +408,7 @@ def qa_approve(request: HttpRequest, determination_id: int) -> HttpResponse:
 @require_POST
 @permission_required("determinations.qa_determination", raise_exception=True)
 @submit_once
-def qa_return(request: HttpRequest, determination_id: int) -> HttpResponse:
+def qa_return(request: AuthenticatedHttpRequest, determination_id: int) -> HttpResponse:
     form = QAReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The determination was not returned: write a comment for the reviewer.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, QuerySet
 
 from cases.models import Case, CaseEvent, CaseStatus
@@ -35,7 +35,7 @@ def days_left(*, due: date | None, on: date | None = None) -> int | None:
     return (due - (on or today())).days if due else None
 
 
-def reviewer_of(*, user: AbstractBaseUser) -> Reviewer | None:
+def reviewer_of(*, user: User) -> Reviewer | None:
     if not user.is_authenticated:
         return None
     return Reviewer.objects.filter(user_id=user.pk).first()
@@ -55,7 +55,8 @@ def _urgency_order(prefix: str = "") -> list:
 def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
     """The reviewer's active assignments in assigned, in review or QA review, most urgent first (1 query)."""
     assignments = (
-        Assignment.objects.filter(reviewer=reviewer, active=True, case__status__in=REVIEWER_CASE_STATUSES)
+        Assignment.objects.active()
+        .filter(reviewer=reviewer, case__status__in=REVIEWER_CASE_STATUSES)
         .select_related("case")
         .order_by(*_urgency_order("case__"))
     )
@@ -72,14 +73,15 @@ def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
 
 
 def assignment_for_reviewer(
-    *, user: AbstractBaseUser, case_id: int, statuses: tuple[str, ...] = REVIEWER_CASE_STATUSES
+    *, user: User, case_id: int, statuses: tuple[str, ...] = REVIEWER_CASE_STATUSES
 ) -> Assignment | None:
     """The user's active assignment on the case, when the case is in one of `statuses`; else None."""
     if not user.is_authenticated:
         return None
     return (
-        Assignment.objects.select_related("case", "reviewer")
-        .filter(case_id=case_id, active=True, reviewer__user_id=user.pk, case__status__in=statuses)
+        Assignment.objects.held_by(user_id=user.pk)
+        .select_related("case", "reviewer")
+        .filter(case_id=case_id, case__status__in=statuses)
         .first()
     )
 
@@ -97,8 +99,8 @@ def case_file(*, case_id: int) -> Case:
 def current_determination(*, case_id: int) -> Determination | None:
     """The case's determination that is not superseded, with its item decisions."""
     return (
-        Determination.objects.filter(case_id=case_id)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
+        Determination.objects.current()
+        .filter(case_id=case_id)
         .select_related("reviewer")
         .prefetch_related(Prefetch("items", queryset=ItemDecision.objects.select_related("disputed_item")))
         .first()
@@ -149,7 +151,7 @@ def determination_for_qa(*, determination_id: int) -> Determination | None:
             "case__documents",
             Prefetch("case__events", queryset=CaseEvent.objects.order_by("at", "id")),
         )
+        .current()
         .filter(pk=determination_id)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
         .first()
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases.models import AccessAction
@@ -16,6 +16,7 @@ from cases.services.audit import log_access
 from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_http_methods
+from core.types import AuthenticatedHttpRequest
 from determinations.forms import MailedOnForm, ResendForm
 from determinations.letter_selectors import (
     case_deliveries_for,
@@ -33,13 +34,13 @@ from determinations.services.delivery import (
 
 
 @permission_required("determinations.view_delivery", raise_exception=True)
-def case_deliveries(request: HttpRequest, case_number: str) -> HttpResponse:
+def case_deliveries(request: AuthenticatedHttpRequest, case_number: str) -> HttpResponse:
     case, letters = case_deliveries_for(user=request.user, case_number=case_number)
     if case is None:
         raise Http404("No such case.")
     return render(
         request,
-        "letters_staff/case_deliveries.html",
+        "determinations/staff/case_deliveries.html",
         {
             "case": case,
             "letters": letters,
@@ -53,7 +54,7 @@ def case_deliveries(request: HttpRequest, case_number: str) -> HttpResponse:
 @permission_required("determinations.change_delivery", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 @submit_once
-def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     delivery = delivery_visible_to(user=request.user, delivery_id=delivery_id)
     if delivery is None:
         raise Http404("No such delivery.")
@@ -73,14 +74,14 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "letters_staff/resend.html",
+        "determinations/staff/resend.html",
         {"form": form, "delivery": delivery, "case": case},
         status=status,
     )
 
 
 @permission_required("determinations.view_letter", raise_exception=True)
-def download_letter(request: HttpRequest, letter_id: int) -> FileResponse:
+def download_letter(request: AuthenticatedHttpRequest, letter_id: int) -> FileResponse:
     letter = letter_visible_to(user=request.user, letter_id=letter_id)
     if letter is None:
         raise Http404("No such letter.")
@@ -103,7 +104,7 @@ def download_letter(request: HttpRequest, letter_id: int) -> FileResponse:
 
 @permission_required("determinations.view_delivery", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def to_post(request: HttpRequest) -> HttpResponse:
+def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = deliveries_to_post(user=request.user)
     form = MailedOnForm(request.POST or None, queryset=queryset)
     if request.method == "POST":
@@ -124,14 +125,14 @@ def to_post(request: HttpRequest) -> HttpResponse:
     deliveries = list(queryset)
     return render(
         request,
-        "letters_staff/to_post.html",
+        "determinations/staff/to_post.html",
         {"form": form, "deliveries": deliveries},
         status=400 if request.method == "POST" else 200,
     )
 
 
 @permission_required(["determinations.view_delivery", "determinations.view_letter"], raise_exception=True)
-def to_post_batch(request: HttpRequest) -> HttpResponse:
+def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All letters waiting for the post (or the ?id= ones) as one printable PDF."""
     deliveries = list(deliveries_to_post(user=request.user))
     wanted = request.GET.getlist("id")

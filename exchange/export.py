@@ -103,7 +103,8 @@ def export_case(*, case: Case) -> dict[str, Any]:
 def _export(*, case: Case, prior_items: Any) -> dict[str, Any]:
     parties = {party.role: party for party in case.parties.all()}
     items = sorted(case.disputed_items.all(), key=lambda item: item.position)
-    determination = case.current_determinations[0] if case.current_determinations else None
+    current: list[Any] = case.current_determinations  # type: ignore[attr-defined]  # Prefetch to_attr
+    determination = current[0] if current else None
 
     data: dict[str, Any] = {"format": FORMAT, "case_number": case.case_number, "priority": case.priority}
     application: dict[str, Any] = {

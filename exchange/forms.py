@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -29,7 +29,7 @@ def _yes_no(label: str, *, initial: str = "yes") -> forms.TypedChoiceField:
 class MultilineField(forms.CharField):
     """A textarea's text with the browser's CRLF line breaks stored as plain newlines."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
         return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
@@ -112,7 +112,8 @@ class IntakeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         has_attorney_details = (
             cleaned.get("attorney_firm")
             or cleaned.get("attorney_email")
@@ -183,7 +184,8 @@ class DisputedItemForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name, message in self.REQUIRED_WHEN_USED.items():
             if name not in self.errors and not cleaned.get(name):
                 self.add_error(name, forms.ValidationError(message, code="required"))
@@ -195,6 +197,12 @@ MAX_DISPUTED_ITEMS = 30
 
 class BaseDisputedItemFormSet(forms.BaseFormSet):
     """Any number of treatments from 1 to MAX_DISPUTED_ITEMS; blank and removed slots are skipped."""
+
+    # Set by BaseFormSet.__init__ and full_clean; django-stubs does not declare them.
+    error_messages: dict[str, str]
+    renderer: Any
+    _errors: list[Any] | None
+    _non_form_errors: Any
 
     deletion_widget = forms.HiddenInput
     default_error_messages = {
@@ -208,7 +216,7 @@ class BaseDisputedItemFormSet(forms.BaseFormSet):
     def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
         # Every slot may stay blank, the first one too; `clean` asks for at least one used slot.
         kwargs.setdefault("empty_permitted", True)
-        return super()._construct_form(i, **kwargs)
+        return super()._construct_form(i, **kwargs)  # type: ignore[misc]  # private hook, not in django-stubs
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
@@ -229,14 +237,18 @@ class BaseDisputedItemFormSet(forms.BaseFormSet):
             raise forms.ValidationError(self.error_messages["too_many_forms"], code="too_many_forms")
 
 
-DisputedItemFormSet = forms.formset_factory(
-    DisputedItemForm,
-    formset=BaseDisputedItemFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=MAX_DISPUTED_ITEMS,
-    # Room for slots added and removed again in the browser; the used ones are capped in `clean`.
-    absolute_max=MAX_DISPUTED_ITEMS * 4,
+# formset_factory builds a subclass of `formset`: typed as that class.
+DisputedItemFormSet = cast(
+    type[BaseDisputedItemFormSet],
+    forms.formset_factory(
+        DisputedItemForm,
+        formset=BaseDisputedItemFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_DISPUTED_ITEMS,
+        # Room for slots added and removed again in the browser; the used ones are capped in `clean`.
+        absolute_max=MAX_DISPUTED_ITEMS * 4,
+    ),
 )
 ITEMS_PREFIX = "items"
 

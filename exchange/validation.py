@@ -489,7 +489,7 @@ def _check_disputed_items(c: _Checker, value: Any) -> list[dict[str, Any]]:
     if not value:
         c.add("disputed_items", "at least one disputed item is required")
         return []
-    items = []
+    items: list[dict[str, Any]] = []
     for index, raw in enumerate(value):
         path = _join("disputed_items", index)
         obj = c.obj(

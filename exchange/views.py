@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.forms.utils import ErrorDict
 from django.forms.widgets import RadioSelect
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from cases.errors import IntakeError
 from core.form_tokens import submit_once
+from core.types import AuthenticatedHttpRequest
 from exchange import forms as intake_forms
 from exchange.services.intake import IntakeSource, import_case
 
@@ -55,7 +56,7 @@ class ItemSlot:
     number: int | None  # as the page numbers it; None for a slot marked removed (drawn hidden)
 
 
-def _item_slots(formset: intake_forms.DisputedItemFormSet) -> list[ItemSlot]:
+def _item_slots(formset: intake_forms.BaseDisputedItemFormSet) -> list[ItemSlot]:
     slots, number = [], 0
     for item_form in formset.forms:
         if item_form.is_marked_deleted():
@@ -74,7 +75,7 @@ def _field_anchor(bound_field) -> str:
 
 
 def _error_summary(
-    *, form: intake_forms.IntakeForm, slots: list[ItemSlot], formset: intake_forms.DisputedItemFormSet
+    *, form: intake_forms.IntakeForm, slots: list[ItemSlot], formset: intake_forms.BaseDisputedItemFormSet
 ) -> list[tuple[str | None, str]]:
     """(anchor, text) for every error on the page, in page order; anchor None: no one field."""
     if not form.is_bound:
@@ -99,7 +100,7 @@ def _error_summary(
     return entries
 
 
-def _without_errors(form: intake_forms.IntakeForm, formset: intake_forms.DisputedItemFormSet) -> None:
+def _without_errors(form: intake_forms.IntakeForm, formset: intake_forms.BaseDisputedItemFormSet) -> None:
     """Draw a bound form again with what was typed but no errors (the person is not done yet)."""
     for each in [form, *formset.forms]:
         each._errors = ErrorDict(renderer=each.renderer)
@@ -110,7 +111,7 @@ def _without_errors(form: intake_forms.IntakeForm, formset: intake_forms.Dispute
 
 @permission_required(["cases.view_all_cases", "cases.add_case"], raise_exception=True)
 @submit_once
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and ("add_item" in request.POST or "remove_item" in request.POST):
         # Add or remove an item slot without JavaScript: the page again, nothing written.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
@@ -102,10 +103,11 @@ class ReviewerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Open / max", ordering="open_count")
     def load(self, obj: Reviewer) -> str:
+        open_count: int = obj.open_count  # type: ignore[attr-defined]  # annotated by get_queryset
         return format_html(
             '<span class="{}">{} / {}</span>',
-            "errornote" if obj.open_count >= obj.max_open_cases else "",
-            obj.open_count,
+            "errornote" if open_count >= obj.max_open_cases else "",
+            open_count,
             obj.max_open_cases,
         )
 
@@ -129,7 +131,7 @@ class ReviewerAdmin(admin.ModelAdmin):
                 else None
             )
             if reviewer is not None:
-                for warning in selectors.credential_warnings(reviewer=reviewer, on=today()):
+                for warning in eligibility.credential_warnings(reviewer=reviewer, on=today()):
                     messages.warning(request, warning)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -161,7 +163,7 @@ class AssignmentAdmin(admin.ModelAdmin):
         "notified_at",
         "candidates_table",
     ]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Assignments are made by the picker or on the case's candidates page, which check eligibility.

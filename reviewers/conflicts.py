@@ -13,6 +13,11 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewers.models import Reviewer
+    from reviewers.selectors import CaseScreening
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Personal titles and degrees, dropped at either end of a name.
@@ -165,3 +170,26 @@ def conflict_reasons(
             seen.add(label)
             reasons.append(f"Conflict of interest: affiliated with {label} (recorded as “{name}”).")
     return reasons
+
+
+def screen_conflicts(
+    *, reviewer: Reviewer, screening: CaseScreening, affiliations: list[tuple[str, str]] | None = None
+) -> list[str]:
+    """The case-specific reasons: held the case before, or affiliated with a party.
+
+    `affiliations` are the reviewer's (name, identifier) pairs in name order when already
+    loaded (the shortlist brings them); otherwise the prefetched `reviewer.affiliations`.
+    """
+    reasons: list[str] = []
+    if reviewer.pk in screening.previous_reviewer_ids:
+        how = screening.previous_outcomes.get(reviewer.pk, "Held it").lower()
+        reasons.append(f"Had this case before ({how}): a different reviewer is required.")
+    if screening.active_assignment is not None and screening.active_assignment.reviewer_id == reviewer.pk:
+        reasons.append("Already holds this case.")
+    if affiliations is None:
+        affiliations = [(a.name, a.identifier) for a in reviewer.affiliations.all()]
+    return reasons + conflict_reasons(
+        affiliations=affiliations,
+        targets=screening.targets,
+        index=screening.target_index,
+    )

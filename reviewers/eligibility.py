@@ -1,7 +1,7 @@
 """Whether a reviewer may be assigned a case on a given date (domain.md, "Reviewers").
 
 Pure functions over already-loaded rows, so one case can be screened against many reviewers
-without a query per reviewer. `reviewers.selectors` loads the rows and holds the SQL form of
+without a query per reviewer. `reviewers.selectors` loads the rows; `reviewers.picking` holds the SQL form of
 the same rules (used to shortlist quickly); tests check the two agree.
 
 Decisions where the rules leave room:
@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
+
 from cases.models import ItemCategory
-from reviewers.models import ReviewerStatus
+from reviewers.models import Reviewer, ReviewerStatus
 
 MIN_WEEKLY_HOURS = Decimal("24")
 ATTESTATION_VALID_DAYS = 365
@@ -180,3 +183,32 @@ def ineligibility_reasons(
     if open_cases >= reviewer.max_open_cases:
         reasons.append(f"At capacity: {open_cases} open cases of {reviewer.max_open_cases}.")
     return reasons
+
+
+def require_california() -> bool:
+    return bool(getattr(settings, "REVIEWER_REQUIRE_CALIFORNIA_LICENSE", False))
+
+
+_EPOCH = datetime(1, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+
+def picking_order(*, open_cases: int, last_assigned_at: datetime | None, reviewer_number: str) -> tuple:
+    """Fewest open cases, then longest since the last assignment (never assigned first), then number."""
+    return (open_cases, last_assigned_at is not None, last_assigned_at or _EPOCH, reviewer_number)
+
+
+def credential_warnings(*, reviewer: Reviewer, on: date) -> list[str]:
+    """Licenses expiring within 30 days and attestations due, for staff (credentials prefetched)."""
+    warnings: list[str] = []
+    soon = on + timedelta(days=WARNING_DAYS)
+    for lic in reviewer.licenses.all():
+        if lic.active and on <= lic.expires_on <= soon:
+            warnings.append(f"License {lic.state} {lic.number} expires on {lic.expires_on.isoformat()}.")
+        elif lic.active and lic.expires_on < on:
+            warnings.append(f"License {lic.state} {lic.number} expired on {lic.expires_on.isoformat()}.")
+    due = reviewer.hours_attested_on + timedelta(days=ATTESTATION_VALID_DAYS)
+    if due < on:
+        warnings.append(f"Practice-hours attestation lapsed on {due.isoformat()}.")
+    elif due <= soon:
+        warnings.append(f"Practice-hours attestation is due by {due.isoformat()}.")
+    return warnings

@@ -147,7 +147,7 @@ class SpecialtyRule(models.Model):
     body_region = models.CharField(max_length=60, blank=True, help_text="Blank: any body region.")
     specialty = models.CharField(max_length=120)
     # With the count and the highest id, tells each worker's cached copy of the rules that
-    # they changed (reviewers.selectors).
+    # they changed (reviewers.picking).
     changed_at = models.DateTimeField(auto_now=True, editable=False)
 
     class Meta:
@@ -168,6 +168,16 @@ class AssignmentStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
     ENDED = "ended", "Ended"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active(self) -> AssignmentQuerySet:
+        """Held now (offered or accepted): at most one per case."""
+        return self.filter(active=True)
+
+    def held_by(self, *, user_id: int) -> AssignmentQuerySet:
+        """Held now by the reviewer who is this user."""
+        return self.active().filter(reviewer__user_id=user_id)
 
 
 class Assignment(models.Model):
@@ -193,6 +203,8 @@ class Assignment(models.Model):
     candidates = models.JSONField(default=list, blank=True)
     # Set once the reviewer was emailed about the offer, so a retried task never sends twice.
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-assigned_at", "-id"]

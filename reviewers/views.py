@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -13,6 +13,7 @@ from cases.services.audit import log_access
 from core.clock import today
 from core.errors import DomainError
 from core.http import require_http_methods
+from core.types import AuthenticatedHttpRequest
 from reviewers import selectors
 from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm
 from reviewers.services.assignment import assign_case_manually, reassign_case, replace_reviewer
@@ -30,7 +31,7 @@ def _form_for(case: Case, data=None) -> ManualAssignForm | ReplaceReviewerForm |
 
 @require_http_methods(["GET", "POST"])
 @permission_required(["cases.view_all_cases", "reviewers.view_assignment"], raise_exception=True)
-def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     form = _form_for(case, request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -103,6 +104,6 @@ def case_candidates(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @permission_required("reviewers.view_reviewer", raise_exception=True)
-def reviewer_list(request: HttpRequest) -> HttpResponse:
+def reviewer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviewers = list(selectors.reviewers_with_load())
     return render(request, "reviewers/reviewer_list.html", {"reviewers": reviewers})

@@ -54,7 +54,7 @@ def test_seed_case_goes_from_application_to_delivered_letter(django_capture_on_c
     # Completing the records enqueued the assignment task, which picked the seed reviewer.
     case.refresh_from_db()
     assert case.status == CaseStatus.ASSIGNED
-    assignment = Assignment.objects.get(case=case, active=True)
+    assignment = Assignment.objects.active().get(case=case)
     assert assignment.reviewer == reviewer
     reviewer.refresh_from_db()
     assert reviewer.open_cases == 1

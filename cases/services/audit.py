@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from cases.models import AccessAction, AccessLogEntry, Case
@@ -10,7 +10,7 @@ from cases.models import AccessAction, AccessLogEntry, Case
 
 def log_access(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     case: Case | None,
     action: AccessAction | str,
     object_repr: str = "",
@@ -27,7 +27,7 @@ def log_access(
 
 def log_listed_cases(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     case_ids: list[int],
     action: AccessAction | str,
     object_repr: str = "",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
@@ -59,7 +59,7 @@ def _finding_reasons(finding: EligibilityFinding) -> list[str]:
     return [reason.message for reason in finding.reasons]
 
 
-def start_eligibility_review(*, case_id: int, by: AbstractBaseUser, expected_from: str | None = None) -> Case:
+def start_eligibility_review(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
     return transition_case(
         case_id=case_id,
         to=S.ELIGIBILITY_REVIEW,
@@ -69,7 +69,7 @@ def start_eligibility_review(*, case_id: int, by: AbstractBaseUser, expected_fro
     )
 
 
-def confirm_eligibility(*, case_id: int, by: AbstractBaseUser, expected_from: str | None = None) -> Case:
+def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
     """Staff accept the computed finding: eligible cases wait for the NOARFI, others end ineligible."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)
@@ -107,7 +107,7 @@ def _mark_eligible(*, case: Case) -> None:
 def override_eligibility(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     eligible: bool,
     reason: str,
     expected_from: str | None = None,
@@ -144,7 +144,7 @@ def override_eligibility(
 
 
 def send_notice_of_assignment(
-    *, case_id: int, by: AbstractBaseUser, method: str, expected_from: str | None = None
+    *, case_id: int, by: User, method: str, expected_from: str | None = None
 ) -> Case:
     """Record that the NOARFI went to the parties; the records clock starts from it."""
     if method not in NoticeMethod.values:
@@ -164,7 +164,7 @@ def send_notice_of_assignment(
 
 
 def mark_records_complete(
-    *, case_id: int, by: AbstractBaseUser, on: date | None = None, expected_from: str | None = None
+    *, case_id: int, by: User, on: date | None = None, expected_from: str | None = None
 ) -> Case:
     """The records are in: the determination clock starts and the case goes to assignment."""
     with transaction.atomic():
@@ -190,7 +190,7 @@ def mark_records_complete(
 
 
 def _end_case(
-    *, case_id: int, by: AbstractBaseUser, key: str, reason: str, expected_from: str | None
+    *, case_id: int, by: User, key: str, reason: str, expected_from: str | None
 ) -> Case:
     with transaction.atomic():
         case = lock_case(case_id=case_id)
@@ -202,19 +202,19 @@ def _end_case(
         )
 
 
-def withdraw(*, case_id: int, by: AbstractBaseUser, reason: str, expected_from: str | None = None) -> Case:
+def withdraw(*, case_id: int, by: User, reason: str, expected_from: str | None = None) -> Case:
     reason = _require_reason(reason, what="the withdrawal")
     return _end_case(case_id=case_id, by=by, key="withdraw", reason=reason, expected_from=expected_from)
 
 
-def terminate(*, case_id: int, by: AbstractBaseUser, reason: str, expected_from: str | None = None) -> Case:
+def terminate(*, case_id: int, by: User, reason: str, expected_from: str | None = None) -> Case:
     """The claims administrator authorized the disputed treatment: the review ends."""
     reason = _require_reason(reason, what="the termination")
     return _end_case(case_id=case_id, by=by, key="terminate", reason=reason, expected_from=expected_from)
 
 
 def convert_to_expedited(
-    *, case_id: int, by: AbstractBaseUser, certification_note: str, expected_from: str | None = None
+    *, case_id: int, by: User, certification_note: str, expected_from: str | None = None
 ) -> Case:
     """The treating physician certified an imminent, serious threat: shorter clocks, parties told."""
     note = _require_reason(certification_note, what="the conversion (the physician's certification)")
@@ -250,9 +250,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def close_case(
-    *, case_id: int, by: AbstractBaseUser, reason: str = "", expected_from: str | None = None
-) -> Case:
+def close_case(*, case_id: int, by: User, reason: str = "", expected_from: str | None = None) -> Case:
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         ensure_step(case=case, key="close", expected_from=expected_from, on=today())
@@ -266,7 +264,7 @@ def close_case(
 
 
 def remand_case(
-    *, case_id: int, by: AbstractBaseUser, order_reference: str, expected_from: str | None = None
+    *, case_id: int, by: User, order_reference: str, expected_from: str | None = None
 ) -> Case:
     """A WCAB order: a new review by a different reviewer; the earlier letter stays on file.
 

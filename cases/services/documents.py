@@ -11,9 +11,10 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from pypdf import PdfReader
@@ -22,6 +23,7 @@ from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Case, CaseEventKind, Document, DocumentKind, document_upload_to
 from cases.services.workflow import record_case_event
 from core import clock
+from core.dates import us_date
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
     title = (title or "").strip()
     if not title:
         raise CaseError("Give the document a title (provider, type of record, dates).", field="title")
-    if len(title) > Document._meta.get_field("title").max_length:
+    if len(title) > cast(int, Document._meta.get_field("title").max_length):
         raise CaseError("The title is too long (200 characters at most).", field="title")
     if received_on is None:
         raise CaseError("Give the date the document was received.", field="received_on")
@@ -125,7 +127,7 @@ def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:
 def duplicate_message(*, existing: Document) -> str:
     return (
         f"This file is already on case {existing.case.case_number} as “{existing.title}” "
-        f"(received {existing.received_on:%m/%d/%Y}); it was not added again."
+        f"(received {us_date(existing.received_on)}); it was not added again."
     )
 
 
@@ -162,7 +164,7 @@ def add_document(
     kind: str,
     title: str,
     received_on: date,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Document:
     """Store `uploaded_file` as a document of `case`; raises CaseError (nothing written) when refused."""
     title = _check_fields(kind=kind, title=title, received_on=received_on)

@@ -105,7 +105,9 @@ def send_deadline_digest() -> int:
             return 0
         lines = []
         for case in due:
-            left = (case.next_deadline - now).days
+            due_on = case.next_deadline
+            assert due_on is not None  # only cases with a deadline are due
+            left = (due_on - now).days
             when = (
                 f"{-left} day(s) OVERDUE"
                 if left < 0
@@ -113,7 +115,7 @@ def send_deadline_digest() -> int:
             )
             lines.append(
                 f"{case.case_number}  {case.get_status_display():<22} {case.get_priority_display():<10} "
-                f"due {case.next_deadline.isoformat()}  ({when})"
+                f"due {due_on.isoformat()}  ({when})"
             )
         body = (
             f"Open IMR cases due by {until.isoformat()} ({DIGEST_BUSINESS_DAYS} business days):\n\n"

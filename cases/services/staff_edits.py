@@ -7,16 +7,14 @@ dates that may have changed, and records who changed what on the case's timeline
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases.models import Case, CaseEventKind
 from cases.services.workflow import DEADLINE_FIELDS, lock_case, record_case_event, refresh_deadlines
 
 
-def record_staff_edit(
-    *, case_id: int, by: AbstractBaseUser | None, created: bool, changed: list[str]
-) -> Case:
+def record_staff_edit(*, case_id: int, by: User | None, created: bool, changed: list[str]) -> Case:
     """Refresh the deadlines of a case staff just created or edited and log the edit."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)

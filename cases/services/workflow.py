@@ -15,7 +15,7 @@ import functools
 from datetime import date, datetime, time
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ def allowed_targets(*, status: str) -> list[str]:
     """The states a case in `status` may move to next, from the FSM declared on Case."""
     return sorted(
         {
-            t.target
+            str(t.target)
             for t in Case._meta.get_field("status").get_all_transitions(Case)
             if t.source in (status, "*") and t.target is not None
         }
@@ -61,11 +61,11 @@ def _transition_methods() -> dict[tuple[str, str], str]:
     """(source, target) -> method name, read once from the FSM declared on Case (it is static)."""
     methods: dict[tuple[str, str], str] = {}
     for t in Case._meta.get_field("status").get_all_transitions(Case):
-        sources = list(CaseStatus.values) if t.source == "*" else [t.source]
+        sources = list(CaseStatus.values) if t.source == "*" else [str(t.source)]
         for source in sources:
             if t.target is not None:
                 # The first declared transition wins, as the former linear search did.
-                methods.setdefault((source, t.target), t.name)
+                methods.setdefault((source, str(t.target)), t.name)
     return methods
 
 
@@ -199,7 +199,7 @@ def transition_case(
     *,
     case_id: int,
     to: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     reason: str = "",
     expected_from: str | None = None,
     on: date | None = None,
@@ -274,7 +274,7 @@ def _apply_transition(
     *,
     case: Case,
     to: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     reason: str,
     expected_from: str | None,
     on: date | None,
@@ -299,7 +299,7 @@ def _write_transition(
     case: Case,
     method_name: str,
     to: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     reason: str,
     on: date | None,
     data: dict[str, Any],
@@ -334,7 +334,7 @@ def _write_transition(
 def record_case_event(
     *,
     case: Case,
-    by: AbstractBaseUser | None,
+    by: User | None,
     kind: CaseEventKind,
     reason: str = "",
     data: dict[str, Any] | None = None,

@@ -21,7 +21,7 @@ import smtplib
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -59,7 +59,7 @@ def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
     corrected = " (corrected)" if letter.version > 1 else ""
     subject = f"IMR Final Determination{corrected} - Case {case.case_number}"
     body = render_to_string(
-        "letters/delivery_email.txt",
+        "determinations/letters/delivery_email.txt",
         {
             "delivery": delivery,
             "case_number": case.case_number,
@@ -144,11 +144,7 @@ def _record_mailed_if_complete(*, letter_id: int) -> None:
     determination = Determination.objects.select_for_update().get(pk=letter.determination_id)
     if determination.mailed_on is not None:
         return
-    dates = [
-        d.mailed_on if d.channel == DeliveryChannel.POST else timezone.localdate(d.sent_at)
-        for d in first_sends
-    ]
-    mailed_on = max(dates)
+    mailed_on = max(_went_out_on(delivery=d) for d in first_sends)
     determination.mailed_on = mailed_on
     determination.save(update_fields=["mailed_on", "updated_at"])
     refresh_deadlines(case=case, mailed_on=mailed_on)
@@ -161,7 +157,7 @@ def _record_mailed_if_complete(*, letter_id: int) -> None:
     )
 
 
-def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUser | None) -> list[Delivery]:
+def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: User | None) -> list[Delivery]:
     """Record that the printed letters went into the post on `mailed_on`."""
     if not delivery_ids:
         raise DeliveryError("Choose at least one letter that was mailed.")
@@ -218,7 +214,7 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: AbstractBaseUse
         return deliveries
 
 
-def resend_delivery(*, delivery_id: int, by: AbstractBaseUser | None, reason: str) -> Delivery:
+def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delivery:
     """A deliberate new send of a failed or returned delivery, to the party's current address."""
     reason = reason.strip()
     if not reason:
@@ -263,7 +259,7 @@ def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
     writer = PdfWriter()
     for delivery in deliveries:
         sheet_html = render_to_string(
-            "letters/address_sheet.html",
+            "determinations/letters/address_sheet.html",
             {
                 "delivery": delivery,
                 "case_number": delivery.letter.determination.case.case_number,
@@ -277,3 +273,11 @@ def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _went_out_on(*, delivery: Delivery) -> date:
+    """The day a sent delivery left: the postmark date of a letter posted, else the day it was emailed."""
+    if delivery.channel == DeliveryChannel.POST:
+        assert delivery.mailed_on is not None  # a posted delivery is done once its mailing date is in
+        return delivery.mailed_on
+    return timezone.localdate(delivery.sent_at)

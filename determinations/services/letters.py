@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -83,7 +83,7 @@ def _store_letter(
     *,
     determination: Determination,
     version: int,
-    by: AbstractBaseUser | None,
+    by: User | None,
     recipients: list[LetterRecipient],
     correction_reason: str = "",
 ) -> Letter:
@@ -143,7 +143,7 @@ def _create_deliveries(*, letter: Letter, recipients: list[LetterRecipient]) -> 
     return deliveries
 
 
-def issue_letter(*, determination_id: int, by: AbstractBaseUser | None = None) -> Letter:
+def issue_letter(*, determination_id: int, by: User | None = None) -> Letter:
     """Issue the letter of a QA-approved determination; returns the stored letter.
 
     Idempotent: when the determination already has a letter, that letter is returned and
@@ -198,7 +198,7 @@ def _release_reviewer(*, case: Case) -> None:
     end_assignments(case=case, status=None)
 
 
-def correct_letter(*, determination_id: int, by: AbstractBaseUser | None, reason: str) -> Letter:
+def correct_letter(*, determination_id: int, by: User | None, reason: str) -> Letter:
     """Issue a corrected version of an issued letter; earlier versions are kept unchanged."""
     reason = reason.strip()
     if not reason:

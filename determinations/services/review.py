@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -64,11 +64,9 @@ def item_field(*, disputed_item_id: int, field: str) -> str:
     return f"items[{disputed_item_id}].{field}"
 
 
-def _accepted_assignment(*, case: Case, by: AbstractBaseUser) -> Assignment:
+def _accepted_assignment(*, case: Case, by: User) -> Assignment:
     assignment = (
-        Assignment.objects.select_related("reviewer")
-        .filter(case=case, active=True, reviewer__user_id=by.pk)
-        .first()
+        Assignment.objects.held_by(user_id=by.pk).select_related("reviewer").filter(case=case).first()
         if by is not None and by.is_authenticated
         else None
     )
@@ -80,12 +78,7 @@ def _accepted_assignment(*, case: Case, by: AbstractBaseUser) -> Assignment:
 
 
 def _lock_current_determination(*, case: Case) -> Determination | None:
-    return (
-        Determination.objects.select_for_update()
-        .filter(case=case)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
-        .first()
-    )
+    return Determination.objects.select_for_update().current().filter(case=case).first()
 
 
 def _editable_determination(*, case: Case, assignment: Assignment) -> Determination:
@@ -187,7 +180,7 @@ def _write(*, determination: Determination, summary: str, items: dict[int, ItemI
 def save_draft(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     items: list[ItemInput],
     expected_version: int | None = None,
@@ -251,7 +244,7 @@ def _completeness_errors(*, case: Case, summary: str, items: dict[int, ItemInput
 def submit_determination(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     summary: str,
     items: list[ItemInput],
     expected_version: int | None = None,
@@ -292,7 +285,7 @@ def submit_determination(
     return determination
 
 
-def _lock_for_qa(*, determination_id: int, by: AbstractBaseUser) -> Determination:
+def _lock_for_qa(*, determination_id: int, by: User) -> Determination:
     if by is None or not by.is_authenticated or not by.has_perm("determinations.qa_determination"):
         raise ReviewError("You do not have permission to review determinations in QA.")
     case_id = Determination.objects.filter(pk=determination_id).values_list("case_id", flat=True).first()
@@ -316,7 +309,7 @@ def _lock_for_qa(*, determination_id: int, by: AbstractBaseUser) -> Determinatio
     return determination
 
 
-def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
+def qa_approve(*, determination_id: int, by: User) -> Determination:
     """Approve the determination; its letter is issued by a task once this commits.
 
     The case stays in QA review until the letter is issued (the task moves it on).
@@ -343,7 +336,7 @@ def qa_approve(*, determination_id: int, by: AbstractBaseUser) -> Determination:
     return determination
 
 
-def qa_return(*, determination_id: int, by: AbstractBaseUser, comment: str) -> Determination:
+def qa_return(*, determination_id: int, by: User, comment: str) -> Determination:
     """Send the determination back to its reviewer with a comment; the case returns to review."""
     comment = (comment or "").strip()
     if not comment:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.html import escape
@@ -248,7 +248,7 @@ def _demo_pdf(*, case: Case, title: str) -> bytes:
     return HTML(string=html, base_url=str(DEMO_DATA_DIR)).write_pdf()
 
 
-def _add_demo_documents(*, case: Case, by: AbstractBaseUser, report: SeedReport) -> None:
+def _add_demo_documents(*, case: Case, by: User, report: SeedReport) -> None:
     from cases.services.documents import add_document
 
     for kind, title in DEMO_DOCUMENTS.get(case.case_number, []):

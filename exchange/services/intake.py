@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -75,9 +75,7 @@ class ImportReport:
         self.failed_files += other.failed_files
 
 
-def import_case(
-    *, payload: dict[str, Any], by: AbstractBaseUser | None = None, source: str = IntakeSource.FILE
-) -> Case:
+def import_case(*, payload: dict[str, Any], by: User | None = None, source: str = IntakeSource.FILE) -> Case:
     """Validate and write one case; raises IntakeError listing every problem (nothing written).
 
     `source` (an `IntakeSource`) is what the case's first timeline event says it came from.
@@ -216,7 +214,7 @@ def _save_with_number(*, cleaned: dict[str, Any], history: list[dict[str, Any]])
     raise IntakeError(errors=[("case_number", "could not assign a free case number; try again")])
 
 
-def _write_case(*, cleaned: dict[str, Any], by: AbstractBaseUser | None, source: str) -> Case:
+def _write_case(*, cleaned: dict[str, Any], by: User | None, source: str) -> Case:
     history = cleaned["history"] or []
     case = _save_with_number(cleaned=cleaned, history=history)
     actor = by if by is not None and by.is_authenticated else None
@@ -287,7 +285,7 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
-def _write_history(*, case: Case, history: list[dict[str, Any]], actor: AbstractBaseUser | None) -> list:
+def _write_history(*, case: Case, history: list[dict[str, Any]], actor: User | None) -> list:
     """One transition event per entry, and an Assignment per `assigned` entry with a reviewer.
 
     Returns the reviewers assigned, oldest first.
@@ -427,7 +425,7 @@ def _read_payloads(*, path: Path) -> Iterator[tuple[str, Any, str | None]]:
         yield "", document, None
 
 
-def import_cases_file(*, path: Path, by: AbstractBaseUser | None = None) -> ImportReport:
+def import_cases_file(*, path: Path, by: User | None = None) -> ImportReport:
     """Import every case of a .json (object or array) or .jsonl file; each case all-or-nothing."""
     report = ImportReport()
     name = path.name

@@ -2,7 +2,7 @@
 
 Every path locks the case first, then the chosen reviewer, so two workers (or a worker and a
 staff member) never give one case two reviewers nor push a reviewer past capacity. The
-automatic path shortlists in SQL (`selectors.shortlist_reviewers`) and re-checks the short
+automatic path shortlists in SQL (`picking.shortlist_reviewers`) and re-checks the short
 list with the Python rules and the conflict screen, so its cost does not grow with the
 number of reviewers; the full per-reviewer screen runs only when nobody qualifies, to tell
 staff why.
@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -22,10 +23,13 @@ from django.db.models.functions import Coalesce
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, transition_case
 from core import clock
-from reviewers import selectors
+from reviewers import picking, selectors
+from reviewers.conflicts import screen_conflicts
 from reviewers.errors import ReviewerError
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from reviewers.outcomes import REPLACED_PREFIX
 from reviewers.selectors import CandidateReport, CaseScreening
+from reviewers.services import locks
 
 S = CaseStatus
 # How many reviewers each shortlist query brings back; conflicts are rare, so one is the norm.
@@ -43,10 +47,10 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
     reviewer, save the case and write its event.
     """
     with transaction.atomic():
-        case = selectors.lock_case_with_facts(case_id=case_id)
+        case = locks.lock_case_with_facts(case_id=case_id)
         if case is None or case.status != S.READY_FOR_ASSIGNMENT:
             return None
-        facts = selectors.case_facts(case=case)
+        facts = picking.case_facts(case=case)
         screening = selectors.case_screening(case=case, facts=facts)
         if screening.active_assignment is not None:
             if screening.active_assignment.status != AssignmentStatus.ACCEPTED:
@@ -61,14 +65,14 @@ def assign_case_automatically(*, case_id: int) -> Assignment | None:
             case=case,
             reviewer=chosen.reviewer,
             by=None,
-            candidates=[report.as_json() for report in considered],
+            candidates=[candidate_json(report) for report in considered],
             reason=f"Assigned automatically to reviewer {chosen.reviewer.reviewer_number}",
             open_before=chosen.open_cases,
             formulary_only=facts.formulary_only,
         )
 
 
-def assign_case_manually(*, case_id: int, reviewer_id: int, by: AbstractBaseUser) -> Assignment:
+def assign_case_manually(*, case_id: int, reviewer_id: int, by: User) -> Assignment:
     """Staff offer a ready case to a reviewer of their choice; refused with the reasons if ineligible."""
     _require_permission(by=by)
     with transaction.atomic():
@@ -86,7 +90,7 @@ def assign_case_manually(*, case_id: int, reviewer_id: int, by: AbstractBaseUser
         return _assign_chosen(case=case, screening=screening, reviewer_id=reviewer_id, by=by, reason="")
 
 
-def reassign_case(*, case_id: int, reviewer_id: int, by: AbstractBaseUser, reason: str) -> Assignment:
+def reassign_case(*, case_id: int, reviewer_id: int, by: User, reason: str) -> Assignment:
     """Staff take an offered (not yet accepted) case from its reviewer and offer it to another.
 
     The former reviewer's assignment is ended and kept, so the picker never offers the case
@@ -144,7 +148,7 @@ REPLACE_REASON_MAX = 2000
 def replace_reviewer(
     *,
     case_id: int,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     reviewer_id: int | None = None,
     expected_from: str | None = None,
@@ -193,7 +197,7 @@ def replace_reviewer(
                 f"Reviewer {old_number} is the reviewer being replaced: choose another one.", field="reviewer"
             )
         end_assignments(
-            case=case, assignments=[current], decline_reason=f"{selectors.REPLACED_PREFIX}{reason}"
+            case=case, assignments=[current], decline_reason=f"{REPLACED_PREFIX}{reason}"
         )
         screening.previous_reviewer_ids.add(current.reviewer_id)
         screening.previous_outcomes[current.reviewer_id] = "Was replaced by staff"
@@ -225,7 +229,7 @@ def replace_reviewer(
             case=case,
             reviewer=chosen.reviewer,
             by=by,
-            candidates=[report.as_json() for report in considered],
+            candidates=[candidate_json(report) for report in considered],
             reason=f"{text}; offered to reviewer {number}: {reason}",
             open_before=chosen.open_cases,
             expected_from=S.IN_REVIEW,
@@ -236,7 +240,7 @@ def replace_reviewer(
 # ---- internals -------------------------------------------------------------------------
 
 
-def _require_permission(*, by: AbstractBaseUser) -> None:
+def _require_permission(*, by: User) -> None:
     if by is None or not by.is_authenticated or not by.has_perm("reviewers.add_assignment"):
         raise ReviewerError("You do not have permission to assign reviewers.")
 
@@ -251,6 +255,7 @@ def _lock_case_or_error(*, case_id: int) -> Case:
 def _end_previous_review(*, screening: CaseScreening) -> None:
     """A remanded case still shows the earlier reviewer's assignment: end it (a new reviewer is due)."""
     previous = screening.active_assignment
+    assert previous is not None  # the caller ends only an assignment that is there
     end_assignments(case=screening.case, assignments=[previous])
     screening.previous_reviewer_ids.add(previous.reviewer_id)
     screening.active_assignment = None
@@ -314,9 +319,9 @@ def _lock_reviewer_and_count(*, reviewer_id: int, skip_locked: bool = False) -> 
     With `skip_locked`, None when another transaction holds the row (it is assigning this
     reviewer a case right now): the picker moves on rather than queueing behind it.
     """
-    if not selectors.lock_reviewer(reviewer_id=reviewer_id, skip_locked=skip_locked):
+    if not locks.lock_reviewer(reviewer_id=reviewer_id, skip_locked=skip_locked):
         return None
-    return selectors.open_case_count(reviewer_id=reviewer_id)
+    return picking.open_case_count(reviewer_id=reviewer_id)
 
 
 def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport], CandidateReport | None]:
@@ -324,11 +329,9 @@ def _pick(*, screening: CaseScreening, on: date) -> tuple[list[CandidateReport],
     busy: list[CandidateReport] = []
     offset = 0
     while True:
-        batch = selectors.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
+        batch = picking.shortlist_reviewers(screening=screening, on=on, limit=SHORTLIST_SIZE, offset=offset)
         for reviewer, affiliations in batch:
-            reasons = selectors.screen_conflicts(
-                reviewer=reviewer, screening=screening, affiliations=affiliations
-            )
+            reasons = screen_conflicts(reviewer=reviewer, screening=screening, affiliations=affiliations)
             report = CandidateReport(reviewer=reviewer, open_cases=reviewer.open_cases, reasons=reasons)
             considered.append(report)
             if reasons:
@@ -373,7 +376,7 @@ def _assign_chosen(
     case: Case,
     screening: CaseScreening,
     reviewer_id: int,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     text: str = "",
     expected_from: str = S.READY_FOR_ASSIGNMENT,
@@ -401,7 +404,7 @@ def _assign_chosen(
         case=case,
         reviewer=report.reviewer,
         by=by,
-        candidates=[report.as_json()],
+        candidates=[candidate_json(report)],
         reason=text,
         expected_from=expected_from,
         extra_data=extra_data,
@@ -412,7 +415,7 @@ def _offer(
     *,
     case: Case,
     reviewer: Reviewer,
-    by: AbstractBaseUser | None,
+    by: User | None,
     candidates: list[dict],
     reason: str,
     open_before: int | None = None,
@@ -491,3 +494,19 @@ def _flag_for_manual_assignment(*, case: Case, screening: CaseScreening, on: dat
         reason=summary,
         data={"considered": len(reports)},
     )
+
+
+def candidate_json(report: CandidateReport) -> dict[str, Any]:
+    """One screened reviewer as recorded with the assignment (`Assignment.candidates`)."""
+    reviewer = report.reviewer
+    return {
+        "reviewer_id": reviewer.pk,
+        "reviewer_number": reviewer.reviewer_number,
+        "eligible": report.eligible,
+        "excluded": not report.eligible,
+        "chosen": report.chosen,
+        "open_cases": report.open_cases,
+        "max_open_cases": reviewer.max_open_cases,
+        "last_assigned_at": reviewer.last_assigned_at.isoformat() if reviewer.last_assigned_at else None,
+        "reasons": list(report.reasons),
+    }

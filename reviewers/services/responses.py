@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases.models import CaseStatus
@@ -15,7 +15,7 @@ from reviewers.services.assignment import end_assignments
 DECLINE_REASON_MAX = 2000
 
 
-def _lock_offered_assignment(*, assignment_id: int, by: AbstractBaseUser) -> Assignment:
+def _lock_offered_assignment(*, assignment_id: int, by: User) -> Assignment:
     """Lock the assignment then its case (always in this order) and check who may answer."""
     try:
         assignment = (
@@ -40,7 +40,7 @@ def _lock_offered_assignment(*, assignment_id: int, by: AbstractBaseUser) -> Ass
     return assignment
 
 
-def accept_assignment(*, assignment_id: int, by: AbstractBaseUser, attest_no_conflict: bool) -> Assignment:
+def accept_assignment(*, assignment_id: int, by: User, attest_no_conflict: bool) -> Assignment:
     """The reviewer accepts the case and attests having no conflict of interest with its parties."""
     with transaction.atomic():
         assignment = _lock_offered_assignment(assignment_id=assignment_id, by=by)
@@ -63,7 +63,7 @@ def accept_assignment(*, assignment_id: int, by: AbstractBaseUser, attest_no_con
     return assignment
 
 
-def decline_assignment(*, assignment_id: int, by: AbstractBaseUser, reason: str) -> Assignment:
+def decline_assignment(*, assignment_id: int, by: User, reason: str) -> Assignment:
     """The reviewer declines (a conflict, unavailable, ...); the case goes back to be assigned.
 
     The declined assignment stays on record, inactive, so the picker never offers the case

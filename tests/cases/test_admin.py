@@ -272,7 +272,7 @@ def test_staff_edit_keeps_status_and_refreshes_deadlines(client):
     # Served by mail on Thu 2/12/2015: 35 days is Thu 3/19/2015.
     assert case.application_due.isoformat() == "2015-03-19"
     assert case.parties.count() == 4
-    event = CaseEvent.objects.get(case=case, kind="edited_by_staff")
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.EDITED_BY_STAFF)
     assert "ur_served_on" in event.data["changed"]
     assert event.actor == staff
 
@@ -306,7 +306,7 @@ def test_staff_add_a_case_in_received_with_its_deadline(client):
     case = Case.objects.get(case_number="CM26-0200001")
     assert case.status == CaseStatus.RECEIVED
     assert case.application_due == date(2026, 3, 16)  # mailed 2/9: 35 days is Mon 3/16
-    assert CaseEvent.objects.filter(case=case, kind="created_by_staff", actor=staff).exists()
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.CREATED_BY_STAFF, actor=staff).exists()
     # A malformed case number is a form error, not a 500.
     data["case_number"] = "CM26-12"
     response = post_form(client, reverse("admin:cases_case_add"), data)

@@ -76,10 +76,10 @@ def test_staff_take_the_seed_case_to_ready_for_assignment(page, live_server, out
     assert fresh.status == CaseStatus.READY_FOR_ASSIGNMENT
     assert fresh.notice_method == "electronic"
     assert list(
-        CaseEvent.objects.filter(case=case, kind="transition")
+        CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION)
         .order_by("id")
         .values_list("to_status", flat=True)
     ) == [CaseStatus.ELIGIBILITY_REVIEW, CaseStatus.AWAITING_RECORDS, CaseStatus.READY_FOR_ASSIGNMENT]
-    assert set(CaseEvent.objects.filter(case=case, kind="transition").values_list("actor", flat=True)) == {
-        staff.pk
-    }
+    assert set(
+        CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION).values_list("actor", flat=True)
+    ) == {staff.pk}

@@ -61,7 +61,7 @@ def test_two_users_start_the_same_step_once(postgres):
     assert "changed by someone else" in str(errors[0])
     assert "Eligibility review" in str(errors[0])
     assert Case.objects.get(pk=case.pk).status == S.ELIGIBILITY_REVIEW
-    assert CaseEvent.objects.filter(case=case, kind="transition").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,5 +84,7 @@ def test_withdraw_races_the_notice(postgres):
     final = Case.objects.get(pk=case.pk)
     assert final.status in (S.AWAITING_RECORDS, S.WITHDRAWN)
     assert final.status == results[0].status
-    moves = CaseEvent.objects.filter(case=case, kind="transition", from_status=S.ELIGIBILITY_REVIEW)
+    moves = CaseEvent.objects.filter(
+        case=case, kind=CaseEvent.Kind.TRANSITION, from_status=S.ELIGIBILITY_REVIEW
+    )
     assert moves.count() == 1

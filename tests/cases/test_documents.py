@@ -67,7 +67,7 @@ def test_upload_records_hash_size_and_pages_and_stores_privately():
     # The stored name carries no part of the uploaded name (which may hold PHI).
     assert "record" not in path.name
     assert not settings.MEDIA_URL
-    event = CaseEvent.objects.get(case=case, kind="document_added")
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.DOCUMENT_ADDED)
     assert event.data["document_id"] == document.pk
     assert event.actor == staff
 
@@ -96,7 +96,7 @@ def test_bad_files_are_refused_and_nothing_is_written(content, expected):
 
     assert Document.objects.count() == 0
     assert media_files() == []
-    assert not CaseEvent.objects.filter(kind="document_added").exists()
+    assert not CaseEvent.objects.filter(kind=CaseEvent.Kind.DOCUMENT_ADDED).exists()
 
 
 def test_oversize_file_is_refused_naming_the_limit(settings):

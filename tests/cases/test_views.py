@@ -172,7 +172,7 @@ def test_stale_page_gets_a_clear_message(staff_client, staff, case):
         follow=True,
     )
     assert "changed by someone else" in response.content.decode()
-    assert CaseEvent.objects.filter(case=case, kind="transition").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION).count() == 1
 
 
 def test_blank_reason_is_a_form_error(staff_client, case):

@@ -163,7 +163,7 @@ def test_stale_expected_from_is_refused(case, staff):
         case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     with pytest.raises(TransitionNotAllowedError, match="changed by someone else"):
         case_actions.withdraw(case_id=case.pk, by=staff, reason="x", expected_from=S.RECEIVED)
-    assert CaseEvent.objects.filter(case=case, kind="transition").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION).count() == 1
 
 
 # ---- Eligibility -------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_override_needs_a_written_reason(staff, reason):
         case_actions.override_eligibility(case_id=case.pk, by=staff, eligible=True, reason=reason)
     fresh = reload(case)
     assert fresh.eligibility_confirmed is None and fresh.eligibility_override_reason == ""
-    assert not CaseEvent.objects.filter(case=case, kind="eligibility_override").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.ELIGIBILITY_OVERRIDE).exists()
 
 
 def test_override_ineligible_finding_to_eligible_is_logged(staff):
@@ -229,7 +229,7 @@ def test_override_ineligible_finding_to_eligible_is_logged(staff):
     assert fresh.status == S.ELIGIBILITY_REVIEW
     assert fresh.eligibility_confirmed is True
     assert fresh.eligibility_override_reason == "Signed copy received by fax on intake."
-    event = CaseEvent.objects.get(case=case, kind="eligibility_override")
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.ELIGIBILITY_OVERRIDE)
     assert event.actor == staff and event.reason == "Signed copy received by fax on intake."
     assert event.data["finding"]["eligible"] is False and event.data["eligible"] is True
     # Now the NOARFI can go.
@@ -378,7 +378,7 @@ def test_convert_to_expedited_recomputes_deadlines_and_tells_parties(
     assert converted.priority == Priority.EXPEDITED and converted.expedited_on == today()
     assert converted.records_due == today() + timedelta(days=1)
     assert converted.status == S.AWAITING_RECORDS
-    event = CaseEvent.objects.get(case=case, kind="converted_to_expedited")
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.CONVERTED_TO_EXPEDITED)
     assert event.actor == staff and "certified" in event.reason
     assert event.data["previous"]["records_due"] == deadlines.add_calendar_days(today(), 15).isoformat()
     # Five parties with addresses (the seed-like case has no attorney): one email each.
@@ -478,7 +478,7 @@ def test_full_path_leaves_an_ordered_audit_trail(case, staff):
     add_medical_record(case, staff)
     case_actions.mark_records_complete(case_id=case.pk, by=staff)
     transitions = list(
-        CaseEvent.objects.filter(case=case, kind="transition")
+        CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.TRANSITION)
         .order_by("id")
         .values_list("from_status", "to_status", "actor__username")
     )

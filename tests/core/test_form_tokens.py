@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Case, Document, DocumentKind
+from cases.models import Case, CaseEventKind, Document, DocumentKind
 from core.form_tokens import FIELD_NAME, REPLAYED
 from core.models import FormSubmission
 from determinations.models import Delivery, DeliveryStatus, Determination, DeterminationStatus
@@ -201,9 +201,9 @@ def test_a_qa_step_replayed_happens_once(client, step, django_capture_on_commit_
     assert second.status_code == 302 and second["Location"] == first["Location"]
     assert REPLAYED in _messages(second)
     done = (
-        {"kind": "determination_approved"}
+        {"kind": CaseEventKind.DETERMINATION_APPROVED}
         if step == "review:qa_approve"
-        else {"kind": "transition", "to_status": "in_review"}
+        else {"kind": CaseEventKind.TRANSITION, "to_status": "in_review"}
     )
     assert case.events.filter(**done).count() == 1
 

@@ -168,6 +168,6 @@ def test_resend_is_a_new_logged_delivery(smtp_server, eager_retries, django_capt
     assert resend.resend_of_id == original.pk and resend.status == DeliveryStatus.SENT
     assert original.status == DeliveryStatus.FAILED
     assert [m["rcpt_tos"] for m in smtp_server.messages] == [[original.address]]
-    event = CaseEvent.objects.get(case=determination.case, kind="letter_resent")
+    event = CaseEvent.objects.get(case=determination.case, kind=CaseEvent.Kind.LETTER_RESENT)
     assert event.actor == staff and event.data["resend_of"] == original.pk
     assert Delivery.objects.filter(letter=letter).count() == 5

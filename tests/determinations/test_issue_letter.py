@@ -173,6 +173,8 @@ def test_correction_makes_version_two_and_keeps_version_one(django_capture_on_co
     assert second.sha256 != first.sha256
     assert "Corrected wording." in body_text(second.pdf.read())
     assert second.deliveries.count() == 4
-    assert CaseEvent.objects.filter(case=determination.case, kind="letter_corrected").count() == 1
+    assert (
+        CaseEvent.objects.filter(case=determination.case, kind=CaseEvent.Kind.LETTER_CORRECTED).count() == 1
+    )
     # The idempotent issue returns the newest version.
     assert issue_letter(determination_id=determination.pk).pk == second.pk

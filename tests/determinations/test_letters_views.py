@@ -105,7 +105,9 @@ def test_resend_page(client, staff, mailoutbox, django_capture_on_commit_callbac
     assert response.status_code == 302
     resend = Delivery.objects.get(resend_of=pending)
     assert resend.status == DeliveryStatus.SENT and [m.to for m in mailoutbox] == [[pending.address]]
-    assert CaseEvent.objects.filter(case=determination.case, kind="letter_resent", actor=staff).exists()
+    assert CaseEvent.objects.filter(
+        case=determination.case, kind=CaseEvent.Kind.LETTER_RESENT, actor=staff
+    ).exists()
 
 
 def test_to_post_list_batch_and_mailed_on(client, staff, settings):
@@ -155,7 +157,7 @@ def test_to_post_list_batch_and_mailed_on(client, staff, settings):
     # Twice: refused, nothing changes.
     response = client.post(url, {"deliveries": [waiting[0].pk], "mailed_on": mailed_on.isoformat()})
     assert response.status_code == 400
-    assert CaseEvent.objects.filter(case=case, kind="letter_posted").count() == 2
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.LETTER_POSTED).count() == 2
 
 
 def test_email_only_case_counts_as_mailed_on_the_day_sent(django_capture_on_commit_callbacks):

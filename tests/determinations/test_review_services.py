@@ -63,7 +63,7 @@ def test_a_partial_draft_is_saved_with_blank_decisions_allowed():
     save_draft(case_id=case.pk, by=assignment.reviewer.user, summary="", items=[ItemInput(first.pk)])
     assert ItemDecision.objects.filter(determination=determination).count() == 2
     assert Determination.objects.filter(case=case).count() == 1
-    assert CaseEvent.objects.filter(case=case, kind="determination_draft_saved").count() == 2
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.DETERMINATION_DRAFT_SAVED).count() == 2
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_REVIEW
 

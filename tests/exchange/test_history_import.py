@@ -59,7 +59,7 @@ def test_history_sets_the_dates_events_and_final_status():
         "mail",
     )
     assert case.records_complete_on == date(2015, 3, 12)
-    events = list(case.events.filter(kind="transition").order_by("effective_on", "id"))
+    events = list(case.events.filter(kind=CaseEvent.Kind.TRANSITION).order_by("effective_on", "id"))
     assert [(e.from_status, e.to_status, e.effective_on) for e in events] == [
         ("received", "eligibility_review", date(2015, 3, 2)),
         ("eligibility_review", "awaiting_records", date(2015, 3, 4)),

@@ -63,7 +63,7 @@ def test_jsonl_imports_the_good_cases_and_reports_each_bad_one():
     assert Party.objects.count() == 8
     assert DisputedItem.objects.count() == 4
     # One "imported" event per case, and the migrated case's two transitions.
-    assert CaseEvent.objects.filter(kind="transition").count() == 2
+    assert CaseEvent.objects.filter(kind=CaseEvent.Kind.TRANSITION).count() == 2
     assert Case.objects.get(case_number="CM15-0050003").status == "awaiting_records"
 
 

@@ -82,7 +82,7 @@ def test_seed_reviewer_has_the_seed_credentials_and_the_assigned_cases():
     ]
     assert reviewer.in_practice_since.year == 2000
     assert reviewer.weekly_practice_hours == 40
-    held = Assignment.objects.filter(reviewer=reviewer, active=True)
+    held = Assignment.objects.active().filter(reviewer=reviewer)
     assert {a.status for a in held} == {AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED}
     specialties = set(
         Reviewer.objects.exclude(pk=reviewer.pk).values_list("certifications__specialty", flat=True)

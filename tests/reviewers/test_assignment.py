@@ -104,7 +104,7 @@ def test_load_is_balanced_over_many_cases():
     cases = [ready_case() for _ in range(9)]
     for case in cases:
         assert assign_case_automatically(case_id=case.pk) is not None
-    load = Counter(Assignment.objects.filter(active=True).values_list("reviewer_id", flat=True))
+    load = Counter(Assignment.objects.active().values_list("reviewer_id", flat=True))
     assert sorted(load.values()) == [3, 3, 3]
     # Ties on load go to whoever waited longest, so the first three cases went to three people.
     first_three = [Assignment.objects.get(case=c).reviewer_id for c in cases[:3]]

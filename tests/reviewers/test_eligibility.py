@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from cases.models import ItemCategory
-from reviewers import eligibility, selectors
+from reviewers import eligibility, picking, selectors
 from reviewers.models import Assignment, ReviewerStatus, SpecialtyRule
 from reviewers.services.assignment import refresh_open_cases
 from tests.factories import CaseFactory, DisputedItemFactory, LicenseFactory, ReviewerFactory
@@ -32,9 +32,7 @@ def reasons_for(reviewer, case, on=ON) -> list[str]:
     [report] = selectors.evaluate_reviewers(
         screening=screening, on=on, reviewers=type(reviewer).objects.filter(pk=reviewer.pk)
     )
-    sql_eligible = (
-        selectors.eligible_reviewers_sql(screening=screening, on=on).filter(pk=reviewer.pk).exists()
-    )
+    sql_eligible = picking.eligible_reviewers_sql(screening=screening, on=on).filter(pk=reviewer.pk).exists()
     # The SQL shortlist and the Python rules must agree (conflicts are screened in Python only).
     assert sql_eligible == (not report.reasons), report.reasons
     return report.reasons

@@ -49,6 +49,6 @@ def test_duplicate_tasks_assign_once(celery_worker, smtp_server):
         case.refresh_from_db()
         assert case.status == CaseStatus.ASSIGNED
     assert len(smtp_server.messages) == len(cases)
-    load = sorted(Assignment.objects.filter(active=True).values_list("reviewer_id", flat=True))
+    load = sorted(Assignment.objects.active().values_list("reviewer_id", flat=True))
     # Four cases over three idle reviewers: nobody gets more than two.
     assert max(load.count(r.pk) for r in reviewers) == 2

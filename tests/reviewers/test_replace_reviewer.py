@@ -79,7 +79,7 @@ def test_replace_with_reason_offers_the_case_to_another_reviewer(staff_client, c
     old.refresh_from_db()
     assert (old.status, old.active) == (AssignmentStatus.ENDED, False)
     assert "Reviewer fell ill" in old.decline_reason
-    new = Assignment.objects.get(case=case, active=True)
+    new = Assignment.objects.active().get(case=case)
     assert (new.reviewer, new.status) == (second, AssignmentStatus.OFFERED)
     # The open-case counters are true: the replaced reviewer's slot is free again.
     first.refresh_from_db()
@@ -126,7 +126,7 @@ def test_choosing_a_reviewer_by_hand(staff_client):
     chosen = qualified_reviewer()
     response = staff_client.post(url(case), {"reason": "Needs a spine specialist", "reviewer": chosen.pk})
     assert response.status_code == 302
-    assert Assignment.objects.get(case=case, active=True).reviewer == chosen
+    assert Assignment.objects.active().get(case=case).reviewer == chosen
 
 
 def test_choosing_the_replaced_reviewer_again_is_a_form_error(staff_client):
@@ -189,5 +189,5 @@ def test_admin_action_asks_for_a_reason_then_replaces(client, staff):
     done = client.post(url, {**selection, "apply": "1", "reason": "Licence lapsed"}, follow=True)
     assert done.status_code == 200
     assert "reviewer replaced" in done.content.decode()
-    assert Assignment.objects.get(case=case, active=True).reviewer == second
+    assert Assignment.objects.active().get(case=case).reviewer == second
     assert CaseEvent.objects.filter(case=case, reason__contains="Licence lapsed").exists()

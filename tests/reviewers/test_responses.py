@@ -93,7 +93,7 @@ def test_decline_reassigns_to_someone_else_never_back(offered, django_capture_on
     assert offered.status == AssignmentStatus.DECLINED and not offered.active
     assert offered.decline_reason == "Conflict: I treated the employee"
     # transition_case enqueued the task on commit; eager Celery ran it.
-    current = Assignment.objects.get(case=offered.case, active=True)
+    current = Assignment.objects.active().get(case=offered.case)
     assert current.reviewer == second
     offered.case.refresh_from_db()
     assert offered.case.status == CaseStatus.ASSIGNED
@@ -105,7 +105,7 @@ def test_decline_reassigns_to_someone_else_never_back(offered, django_capture_on
     assert offered.case.status == CaseStatus.READY_FOR_ASSIGNMENT
     assert offered.case.needs_manual_assignment
     assert "Had this case before" in offered.case.manual_assignment_reason
-    assert not Assignment.objects.filter(case=offered.case, active=True).exists()
+    assert not Assignment.objects.active().filter(case=offered.case).exists()
 
 
 def test_answer_refused_when_case_moved_on(offered):

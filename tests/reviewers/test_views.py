@@ -83,14 +83,14 @@ def test_manual_assign_and_reassign(staff_client):
     case = ready_case()
     response = staff_client.post(url(case), {"reviewer": first.pk})
     assert response.status_code == 302
-    assert Assignment.objects.get(case=case, active=True).reviewer == first
+    assert Assignment.objects.active().get(case=case).reviewer == first
     # Reassign needs a reason.
     response = staff_client.post(url(case), {"reviewer": second.pk, "reason": "  "})
     assert response.status_code == 400
-    assert Assignment.objects.get(case=case, active=True).reviewer == first
+    assert Assignment.objects.active().get(case=case).reviewer == first
     response = staff_client.post(url(case), {"reviewer": second.pk, "reason": "On leave"})
     assert response.status_code == 302
-    assert Assignment.objects.get(case=case, active=True).reviewer == second
+    assert Assignment.objects.active().get(case=case).reviewer == second
     page = staff_client.get(url(case)).content.decode()
     assert "Considered when assigned" in page and "by staff" in page
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, case_number: str, output: str, **options) -> None:
         determination, letter, problem = letter_source_for_case(case_number=case_number.strip())
-        if problem:
+        if problem or determination is None:
             raise CommandError(problem)
         if letter is not None:
             with letter.pdf.open("rb") as stored:
