@@ -21,10 +21,7 @@ def supersede_on_remand(*, case: Case, source: str, by: AbstractBaseUser | None)
     """A remand starts a new review: the issued determination (and its letter) stays on file,
     superseded, and its reviewer may not review the case again."""
     current = (
-        Determination.objects.select_for_update()
-        .filter(case=case)
-        .exclude(status=DeterminationStatus.SUPERSEDED)
-        .first()
+        Determination.objects.current().select_for_update().filter(case=case).first()
     )
     if current is None:
         return {"superseded_determination_id": None, "excluded_reviewer_id": None}

@@ -46,11 +46,11 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _prefetched_cases(*, case_ids: list[int]) -> list[Case]:
-    from determinations.models import Determination, DeterminationStatus, ItemDecision, Letter
+    from determinations.models import Determination, ItemDecision, Letter
     from reviewers.models import Assignment
 
     determinations = (
-        Determination.objects.exclude(status=DeterminationStatus.SUPERSEDED)
+        Determination.objects.current()
         .select_related("reviewer")
         .prefetch_related(
             Prefetch("items", queryset=ItemDecision.objects.select_related("disputed_item")),

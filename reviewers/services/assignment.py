@@ -279,7 +279,7 @@ def end_assignments(
     returns the assignments ended (their instances updated too).
     """
     if assignments is None:
-        ended = list(Assignment.objects.select_for_update().filter(case=case, active=True).order_by("pk"))
+        ended = list(Assignment.objects.active().select_for_update().filter(case=case).order_by("pk"))
     else:
         ended = list(assignments)
         if any(assignment.case_id != case.pk for assignment in ended):
