@@ -25,7 +25,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from cases import intake
 from cases.intake import check_case_payload
