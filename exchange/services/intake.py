@@ -29,11 +29,10 @@ from cases.models import (
     CaseEventKind,
     CaseStatus,
     DisputedItem,
-    NoticeMethod,
     Party,
     PartyRole,
 )
-from cases.services.workflow import record_case_event, refresh_deadlines
+from cases.services.workflow import record_case_event, record_entry_dates, refresh_deadlines
 from core.clock import today
 from exchange.validation import check_case_payload
 
@@ -172,21 +171,18 @@ def _new_case(*, cleaned: dict[str, Any], case_number: str) -> Case:
 
 
 def _record_history_dates(*, case: Case, history: list[dict[str, Any]]) -> None:
-    """Set the dates the deadlines count from, as `workflow._record_dates` does for each step."""
+    """Set the dates the deadlines count from, step by step, by the workflow's one rule."""
     source = S.RECEIVED
     for entry in history:
         target, on = entry["status"], entry["on"]
-        if target == S.ELIGIBILITY_REVIEW:
-            case.eligibility_review_on = on
-        elif target == S.AWAITING_RECORDS:
-            case.eligible_on = case.eligible_on or on
-            case.notice_sent_on = on
-            case.notice_method = entry["notice_method"] or NoticeMethod.ELECTRONIC
-        elif target == S.READY_FOR_ASSIGNMENT and source in (S.AWAITING_RECORDS, S.DETERMINATION_ISSUED):
-            case.records_complete_on = on
-        if target == S.READY_FOR_ASSIGNMENT:
-            # The assignment queue counts the wait from here (workflow._record_dates does too).
-            case.ready_since = _start_of(on)
+        record_entry_dates(
+            case=case,
+            source=source,
+            target=target,
+            on=on,
+            notice_method=entry["notice_method"],
+            ready_since=_start_of(on),
+        )
         source = target
 
 
