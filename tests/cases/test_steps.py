@@ -24,8 +24,9 @@ from cases import admin_actions, hooks, views
 from cases.errors import GuardError
 from cases.models import Case, CaseEvent, CaseStatus, Priority
 from cases.services import case_actions
-from cases.services.workflow import today, transition_case
+from cases.services.workflow import transition_case
 from cases.steps import STEPS
+from core.clock import today
 from imr_site import roles
 from tests.factories import CaseFactory, UserFactory, make_seed_like_case
 
