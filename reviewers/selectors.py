@@ -187,7 +187,7 @@ def evaluate_reviewers(
 
 def reviewers_with_load() -> QuerySet[Reviewer]:
     """Reviewers with `open_count` annotated and their user, for lists (one query)."""
-    return with_open_count(Reviewer.objects.select_related("user")).order_by("reviewer_number")
+    return with_open_count(Reviewer.objects.select_related("user")).order_by("reviewer_number", "pk")
 
 
 def licenses_expiring_q(*, on: date) -> Q:

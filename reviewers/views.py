@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,10 @@ from core.types import AuthenticatedHttpRequest
 from reviewers import selectors
 from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm
 from reviewers.services.assignment import assign_case_manually, reassign_case, replace_reviewer
+
+# Rows per page on the reviewer list and the candidates page.
+REVIEWER_LIST_PAGE_SIZE = 50
+CANDIDATES_PAGE_SIZE = 50
 
 
 def _form_for(case: Case, data=None) -> ManualAssignForm | ReplaceReviewerForm | None:
@@ -105,5 +110,7 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
 
 @permission_required("reviewers.view_reviewer", raise_exception=True)
 def reviewer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    reviewers = list(selectors.reviewers_with_load())
-    return render(request, "reviewers/reviewer_list.html", {"reviewers": reviewers})
+    page_obj = Paginator(selectors.reviewers_with_load(), REVIEWER_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "reviewers/reviewer_list.html", {"page_obj": page_obj})
