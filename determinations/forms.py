@@ -39,6 +39,12 @@ class MailedOnForm(forms.Form):
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Record as mailed"))
 
+    def show_only(self, queryset: QuerySet[Delivery]) -> None:
+        """Offer only these letters as checkboxes (one page of the tray); validation has run."""
+        deliveries = self.fields["deliveries"]
+        assert isinstance(deliveries, forms.ModelMultipleChoiceField)
+        deliveries.queryset = queryset
+
 
 class ResendForm(forms.Form):
     reason = forms.CharField(

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from cases.models import AccessAction
 from cases.services.audit import log_access
@@ -31,6 +34,9 @@ from determinations.services.delivery import (
     mark_posted,
     resend_delivery,
 )
+
+# Letters per page on the post tray (oldest issue date first).
+TO_POST_PAGE_SIZE = 50
 
 
 @permission_required("determinations.view_delivery", raise_exception=True)
@@ -121,12 +127,16 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, f"{len(done)} letter(s) recorded as mailed.")
-                return redirect("letters:to_post")
-    deliveries = list(queryset)
+                target = reverse("letters:to_post")
+                page_number = request.GET.get("page")
+                return redirect(f"{target}?{urlencode({'page': page_number})}" if page_number else target)
+    page_obj = Paginator(queryset, TO_POST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The checkboxes offer this page's letters; a post is validated against every letter waiting.
+    form.show_only(queryset.filter(pk__in=[delivery.pk for delivery in page_obj]))
     return render(
         request,
         "determinations/staff/to_post.html",
-        {"form": form, "deliveries": deliveries},
+        {"form": form, "page_obj": page_obj, "deliveries": page_obj.object_list},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -134,12 +144,13 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required(["determinations.view_delivery", "determinations.view_letter"], raise_exception=True)
 def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All letters waiting for the post (or the ?id= ones) as one printable PDF."""
-    deliveries = list(deliveries_to_post(user=request.user))
+    queryset = deliveries_to_post(user=request.user)
     wanted = request.GET.getlist("id")
     if wanted:
         if not all(value.isdigit() for value in wanted):
             return HttpResponse("Letter ids are numbers.", status=400)
-        deliveries = [d for d in deliveries if str(d.pk) in set(wanted)]
+        queryset = queryset.filter(pk__in=[int(value) for value in wanted])
+    deliveries = list(queryset)
     if not deliveries:
         messages.info(request, "There are no letters waiting for the post.")
         return redirect("letters:to_post")
