@@ -33,6 +33,10 @@ from determinations.services import review as review_services
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
 from reviewers.services.responses import accept_assignment, decline_assignment
 
+# Rows per page on the reviewer's home and the QA queue.
+REVIEWER_HOME_PAGE_SIZE = 50
+QA_QUEUE_PAGE_SIZE = 50
+
 # ---- helpers ----
 
 
@@ -189,9 +193,11 @@ def _case_file_url(case_id: int, anchor: str = "") -> str:
 @require_GET
 def reviewer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     reviewer = _reviewer_or_404(request)
-    rows = selectors.reviewer_queue(reviewer=reviewer)
+    page = selectors.reviewer_queue(
+        reviewer=reviewer, page=request.GET.get("page"), per_page=REVIEWER_HOME_PAGE_SIZE
+    )
     queue, with_qa = [], []
-    for row in rows:
+    for row in page.rows:
         if row.case.status == CaseStatus.QA_REVIEW:
             with_qa.append(row)
         else:
@@ -200,7 +206,7 @@ def reviewer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "determinations/review/reviewer_home.html",
-        {"reviewer": reviewer, "queue": queue, "with_qa": with_qa},
+        {"reviewer": reviewer, "queue": queue, "with_qa": with_qa, "page_obj": page.page_obj},
     )
 
 
@@ -343,7 +349,10 @@ def submit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 @permission_required("determinations.qa_determination", raise_exception=True)
 def qa_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "determinations/review/qa_queue.html", {"rows": selectors.qa_queue()})
+    page = selectors.qa_queue(page=request.GET.get("page"), per_page=QA_QUEUE_PAGE_SIZE)
+    return render(
+        request, "determinations/review/qa_queue.html", {"rows": page.rows, "page_obj": page.page_obj}
+    )
 
 
 def _render_qa_page(

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import F, Prefetch, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case as DbCase
+from django.db.models import F, Prefetch, QuerySet, Value, When
 
 from cases.models import Case, CaseEvent, CaseStatus
 from core.clock import today
@@ -31,6 +33,14 @@ class QueueRow:
         return self.days_left is not None and self.days_left < 0
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue: the paginator's page (for the pager) and its rows."""
+
+    page_obj: Page
+    rows: list[QueueRow]
+
+
 def days_left(*, due: date | None, on: date | None = None) -> int | None:
     return (due - (on or today())).days if due else None
 
@@ -52,24 +62,31 @@ def _urgency_order(prefix: str = "") -> list:
     ]
 
 
-def reviewer_queue(*, reviewer: Reviewer) -> list[QueueRow]:
-    """The reviewer's active assignments in assigned, in review or QA review, most urgent first (1 query)."""
+def reviewer_queue(*, reviewer: Reviewer, page: str | int | None = None, per_page: int = 50) -> QueuePage:
+    """One page of the reviewer's active assignments in assigned, in review or QA review (2 queries:
+    count and rows): the work to do first, most urgent first, then those with clinical QA."""
     assignments = (
         Assignment.objects.active()
         .filter(reviewer=reviewer, case__status__in=REVIEWER_CASE_STATUSES)
         .select_related("case")
-        .order_by(*_urgency_order("case__"))
+        .order_by(
+            DbCase(When(case__status=CaseStatus.QA_REVIEW, then=Value(1)), default=Value(0)),
+            *_urgency_order("case__"),
+            "id",
+        )
     )
+    page_obj = Paginator(assignments, per_page).get_page(page)
     on = today()
-    return [
+    rows = [
         QueueRow(
             case=a.case,
             assignment=a,
             determination=None,
             days_left=days_left(due=a.case.determination_due, on=on),
         )
-        for a in assignments
+        for a in page_obj
     ]
+    return QueuePage(page_obj=page_obj, rows=rows)
 
 
 def assignment_for_reviewer(
@@ -111,8 +128,9 @@ def guideline_suggestions() -> list[str]:
     return list(GuidelineEntry.objects.filter(active=True).values_list("citation", flat=True))
 
 
-def qa_queue() -> list[QueueRow]:
-    """Cases in QA review with their determination, most urgent first (1 query).
+def qa_queue(*, page: str | int | None = None, per_page: int = 50) -> QueuePage:
+    """One page of the cases in QA review with their determination, most urgent first (2 queries:
+    count and rows).
 
     Approved determinations stay listed until their letter is issued (the case then leaves
     QA review), so QA sees a letter that is late in coming.
@@ -126,18 +144,21 @@ def qa_queue() -> list[QueueRow]:
         .order_by(
             F("status").desc(),  # "submitted" before "approved": work to do first
             *_urgency_order("case__"),
+            "id",
         )
     )
+    page_obj = Paginator(determinations, per_page).get_page(page)
     on = today()
-    return [
+    rows = [
         QueueRow(
             case=d.case,
             assignment=None,
             determination=d,
             days_left=days_left(due=d.case.determination_due, on=on),
         )
-        for d in determinations
+        for d in page_obj
     ]
+    return QueuePage(page_obj=page_obj, rows=rows)
 
 
 def determination_for_qa(*, determination_id: int) -> Determination | None:
