@@ -181,7 +181,7 @@ def evaluate_reviewers(
                 reasons=screen_reviewer(reviewer=r, open_cases=open_cases, screening=screening, on=on),
             )
         )
-    reports.sort(key=lambda report: (not report.eligible, report.sort_key()))
+    reports.sort(key=lambda report: (not report.eligible, report.sort_key(), report.reviewer.pk))
     return reports
 
 

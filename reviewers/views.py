@@ -79,6 +79,7 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
                 return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
     screening = selectors.case_screening(case=case)
     reports = selectors.evaluate_reviewers(screening=screening, on=today())
+    page_obj = Paginator(reports, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
     history = selectors.assignment_history(case=case)
     latest = history[0].assignment if history else None
     log_access(
@@ -94,7 +95,10 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
         {
             "case": case,
             "form": form,
-            "reports": reports,
+            # Qualified reviewers first, in picking order; the others after, with their reasons.
+            "reports": page_obj.object_list,
+            "page_obj": page_obj,
+            "reviewer_count": len(reports),
             "eligible_count": sum(report.eligible for report in reports),
             "active_assignment": screening.active_assignment,
             "latest_assignment": latest,
