@@ -233,3 +233,12 @@ def test_trigram_indexes_exist_on_postgresql(postgres):
         "cases_case_case_number_trgm",
     ]:
         assert "gin_trgm_ops" in indexes[name]
+
+
+@pytest.mark.parametrize("field", ["name", "first_name", "last_name", "claim_number"])
+def test_django_icontains_sql_can_use_the_trigram_index_on_postgresql(postgres, field):
+    """Django writes icontains as UPPER(col::text) LIKE UPPER(...): the index must be on that expression."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Party.objects.order_by().filter(**{f"{field}__icontains": "lop"}).values("case_id").explain()
+    assert f"cases_party_{field}_trgm" in plan
