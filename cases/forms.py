@@ -104,3 +104,17 @@ class RemandForm(ActionForm):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"order_reference": self.cleaned_data["order_reference"]}
+
+
+SEARCH_MAX_LENGTH = 100
+
+
+class CaseSearchForm(forms.Form):
+    """The navigation's search box. Django's CharField strips spaces and refuses NUL characters."""
+
+    q = forms.CharField(
+        label="Search cases",
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": f"Search for at most {SEARCH_MAX_LENGTH} characters."},
+    )

@@ -444,6 +444,7 @@ class AccessAction(models.TextChoices):
     VIEW_LETTER = "view_letter", "Opened letter"
     CHANGE = "change", "Changed"
     EXPORT = "export", "Exported"
+    SEARCH = "search", "Searched cases"
 
 
 class AccessLogEntry(models.Model):

@@ -10,7 +10,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils.timesince import timesince
 
 from cases.eligibility import (
@@ -28,6 +28,7 @@ from cases.models import (
     CaseStatus,
     DisputedItem,
     Document,
+    Party,
     PartyRole,
     Priority,
 )
@@ -395,3 +396,48 @@ def available_actions(*, case: Case, user: User, on: date) -> list[AvailableActi
             continue
         actions.append(AvailableAction(step.key, step.label, blocked))
     return actions
+
+
+# ---- Staff search ---------------------------------------------------------------------------
+
+SEARCH_PAGE_SIZE = 50
+
+
+def exact_case_number_hit(*, user: User, query: str) -> Case | None:
+    """The one case whose number is `query` (any letter case), when `user` may see it."""
+    return cases_visible_to(user=user).filter(case_number=query.strip().upper()).only("pk").first()
+
+
+def search_cases(*, user: User, query: str) -> QuerySet[Case]:
+    """Cases matching `query` by case number (prefix), claim number, employee or requesting provider name.
+
+    Written as `pk IN (union of one lookup per field)` so PostgreSQL serves each branch from its
+    own trigram GIN index (migration 0006); `icontains` becomes ILIKE there and Django escapes
+    `%` and `_`, so they match literally. Each row carries the employee's name and the claim
+    number as subqueries: the page costs the same number of queries for 1 or 50 rows.
+    """
+    query = query.strip()
+    if not query:
+        return Case.objects.none()
+    parties = Party.objects.order_by()
+    branches = [
+        Case.objects.order_by().filter(case_number__startswith=query.upper()).values("pk"),
+        parties.filter(role=PartyRole.CLAIMS_ADMINISTRATOR, claim_number__icontains=query).values("case_id"),
+        parties.filter(role=PartyRole.EMPLOYEE, name__icontains=query).values("case_id"),
+        parties.filter(role=PartyRole.EMPLOYEE, first_name__icontains=query).values("case_id"),
+        parties.filter(role=PartyRole.EMPLOYEE, last_name__icontains=query).values("case_id"),
+        parties.filter(role=PartyRole.REQUESTING_PROVIDER, name__icontains=query).values("case_id"),
+    ]
+    matching = branches[0].union(*branches[1:])
+    employee = parties.filter(case=OuterRef("pk"), role=PartyRole.EMPLOYEE)
+    claims_admin = parties.filter(case=OuterRef("pk"), role=PartyRole.CLAIMS_ADMINISTRATOR)
+    return (
+        cases_visible_to(user=user)
+        .filter(pk__in=matching)
+        .annotate(
+            employee_name=Subquery(employee.values("name")[:1]),
+            claim_number=Subquery(claims_admin.values("claim_number")[:1]),
+        )
+        .only("pk", "case_number", "status", "received_on")
+        .order_by("-received_on", "-id")
+    )

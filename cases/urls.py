@@ -8,6 +8,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.queues, name="queues"),
+    path("search/", views.search, name="search"),
     path("<int:case_id>/", views.case_detail, name="case"),
     path("<int:case_id>/steps/<slug:action>/", views.case_action, name="action"),
 ]
