@@ -304,3 +304,18 @@ def output_dir() -> Path:
     """Screenshots and other artifacts for a person to look at (git-ignored)."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def staff():
+    """An intake staff member (username `intake1`), the usual actor of the staff pages' tests."""
+    from imr_site import roles
+    from tests.factories import UserFactory
+
+    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client

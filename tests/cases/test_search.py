@@ -14,22 +14,10 @@ from django.db import connection
 from django.urls import reverse
 
 from cases.models import AccessAction, AccessLogEntry, Case, Party, PartyRole
-from imr_site import roles
-from tests.factories import CaseFactory, PartyFactory, ReviewerFactory, UserFactory
+from tests.factories import CaseFactory, PartyFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 URL = reverse("cases:search")
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def make_case(

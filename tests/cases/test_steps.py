@@ -27,22 +27,10 @@ from cases.services import case_actions
 from cases.services.workflow import transition_case
 from cases.steps import STEPS
 from core.clock import today
-from imr_site import roles
-from tests.factories import CaseFactory, UserFactory, make_seed_like_case
+from tests.factories import CaseFactory, make_seed_like_case
 
 S = CaseStatus
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def _awaiting_records_without_records(staff) -> Case:

@@ -30,17 +30,6 @@ def _no_assignment(monkeypatch):
 
 
 @pytest.fixture
-def staff():
-    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def case():
     return make_seed_like_case()
 

@@ -14,9 +14,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseStatus
-from imr_site import roles
 from tests.exchange.intake_support import PT, intake_post, slot
-from tests.factories import UserFactory
 from tests.forms_helpers import with_token
 
 S = CaseStatus
@@ -28,17 +26,6 @@ def _no_assignment(monkeypatch):
     from reviewers import tasks
 
     monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="intake1", role=roles.INTAKE_STAFF)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def case_url(case: Case) -> str:
