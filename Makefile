@@ -28,6 +28,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py publish_decisions
 
 demo: seed
 	@echo ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,13 +123,23 @@ def keep_words_whole(text: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped above)
 
 
-def _paragraphs(text: str) -> list[SafeString]:
+# A filter over the letter's free text (the library app's redaction); identity by default.
+TextFilter = Callable[[str], str]
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+def _paragraphs(text: str, redact: TextFilter = _unchanged) -> list[SafeString]:
     """Blank lines separate the reviewer's paragraphs; single line breaks are just spaces."""
-    return [keep_words_whole(part.strip()) for part in re.split(r"\n\s*\n", text) if part.strip()]
+    return [
+        keep_words_whole(redact(part.strip())) for part in re.split(r"\n\s*\n", text) if part.strip()
+    ]
 
 
-def _guideline(text: str) -> SafeString | str:
-    return keep_words_whole(_with_period(text)) if text.strip() else ""
+def _guideline(text: str, redact: TextFilter = _unchanged) -> SafeString | str:
+    return keep_words_whole(_with_period(redact(text))) if text.strip() else ""
 
 
 def letter_credentials(*, determination: Determination) -> tuple[list[str], list[str]]:
@@ -158,13 +169,19 @@ def _date_assigned(*, determination: Determination) -> date | None:
 
 
 def build_letter_context(
-    *, determination: Determination, recipients: list[LetterRecipient] | None = None
+    *,
+    determination: Determination,
+    recipients: list[LetterRecipient] | None = None,
+    redact: TextFilter = _unchanged,
 ) -> dict[str, Any]:
     """Everything the letter template shows, read in a fixed number of queries.
 
     The reviewer appears only through their credentials: no name, no reviewer number.
     The copies list is `recipients` when given (issuing passes the list it delivers to),
     else `letter_recipients` of the case: the same list either way.
+    `redact` is applied to every free text (summary, items, guidelines, rationales, document
+    titles) before it is escaped: the library app passes its redaction for the published copy
+    and replaces the header's party fields and the copies list itself.
     """
     determination = (
         Determination.objects.select_related("case", "reviewer")
@@ -181,12 +198,12 @@ def build_letter_context(
         item = decision.disputed_item
         items.append(
             {
-                "description": keep_words_whole(" ".join(item.description.split())),
+                "description": keep_words_whole(redact(" ".join(item.description.split()))),
                 "decision": decision.decision,
                 "decision_label": Decision(decision.decision).label if decision.decision else "Undecided",
-                "claims_administrator_guideline": _guideline(item.claims_administrator_guideline),
-                "reviewer_guideline": _guideline(decision.reviewer_guideline),
-                "rationale": _paragraphs(decision.rationale),
+                "claims_administrator_guideline": _guideline(item.claims_administrator_guideline, redact),
+                "reviewer_guideline": _guideline(decision.reviewer_guideline, redact),
+                "rationale": _paragraphs(decision.rationale, redact),
             }
         )
     if not items:
@@ -194,10 +211,10 @@ def build_letter_context(
         for item in case.disputed_items.all():
             items.append(
                 {
-                    "description": keep_words_whole(" ".join(item.description.split())),
+                    "description": keep_words_whole(redact(" ".join(item.description.split()))),
                     "decision": "",
                     "decision_label": "Undecided",
-                    "claims_administrator_guideline": _guideline(item.claims_administrator_guideline),
+                    "claims_administrator_guideline": _guideline(item.claims_administrator_guideline, redact),
                     "reviewer_guideline": "",
                     "rationale": [],
                 }
@@ -209,7 +226,7 @@ def build_letter_context(
     claims_administrator = parties.get(PartyRole.CLAIMS_ADMINISTRATOR)
     provider = parties.get(PartyRole.REQUESTING_PROVIDER)
     documents = [
-        {"kind": doc.get_kind_display(), "title": doc.title, "received_on": us_date(doc.received_on)}
+        {"kind": doc.get_kind_display(), "title": redact(doc.title), "received_on": us_date(doc.received_on)}
         for doc in case.documents.all()
     ]
     letter_date = determination.issued_on or clock.today()
@@ -239,7 +256,7 @@ def build_letter_context(
         "treatments": [item["description"] for item in items],
         "licensure_states": [state_name(code) for code in states],
         "certifications": certifications,
-        "clinical_case_summary": _paragraphs(determination.clinical_case_summary),
+        "clinical_case_summary": _paragraphs(determination.clinical_case_summary, redact),
         "items": items,
         "any_overturned": any(item["decision"] == Decision.OVERTURNED for item in items),
         "documents": documents,
@@ -284,6 +301,11 @@ def render_letter_html(
         draft=draft,
         inline_css=True,
     )
+
+
+def render_context_pdf(*, context: dict[str, Any], draft: bool = False) -> bytes:
+    """A letter PDF from a context built (and possibly changed) by the caller: the published copy."""
+    return html_to_pdf(html=_render_html(context=context, draft=draft, inline_css=False))
 
 
 def html_to_pdf(*, html: str) -> bytes:

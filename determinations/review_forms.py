@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString
 
 from cases.models import DisputedItem
 from determinations.models import Decision, ItemDecision
@@ -108,6 +109,8 @@ class ItemDecisionForm(forms.Form):
         kwargs.setdefault("prefix", f"item-{disputed_item.pk}")
         super().__init__(*args, **kwargs)
         self.disputed_item = disputed_item
+        # Read-only HTML shown under the item (determinations.panels), set by the view.
+        self.panels: list[SafeString] = []
         n = disputed_item.position
         # Each label names its item, so a screen reader user knows which decision they are in.
         self.fields["decision"].label = f"Decision on item {n}"

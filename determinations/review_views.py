@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_GET, require_http_methods, require_POST
 from core.types import AuthenticatedHttpRequest
-from determinations import selectors
+from determinations import panels, selectors
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
 from determinations.review_forms import (
@@ -112,6 +112,13 @@ def _render_case_file(
         request=request,
     )
     accept_form, decline_form = _row_forms(case.pk)
+    if forms is not None and show_form:
+        # Read-only panels of higher apps under each item (the library's precedents).
+        shown = panels.item_panels(
+            request=request, case=case, items=[item_form.disputed_item for item_form in forms.items]
+        )
+        for item_form in forms.items:
+            item_form.panels = shown.get(item_form.disputed_item.pk, [])
     return render(
         request,
         "determinations/review/case_file.html",

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "reviewers",
     "determinations",
     "exchange",
+    "library",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,14 @@ IMRO_ADDRESS = env.str("IMRO_ADDRESS", default="P.O. Box 138009, Sacramento, CA 
 REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICENSE", default=False)
 # A case ready for assignment that no reviewer took within this many hours is flagged in the
 # staff queue (expedited cases have 72 hours in all, so they are flagged much sooner).
+# The public decision library (/decisions/): a cache shared by all processes in production
+# (CACHE_URL=redis://host:6379/1), since both the per-IP rate limit and the page cache live in it.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+LIBRARY_PUBLIC_RATE = env.str("LIBRARY_PUBLIC_RATE", default="60/m")
+LIBRARY_CACHE_SECONDS = env.int("LIBRARY_CACHE_SECONDS", default=60)
+# Behind a proxy, the client's address header (e.g. HTTP_X_REAL_IP) for the per-IP limit.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
 ASSIGNMENT_STALE_HOURS = env.int("ASSIGNMENT_STALE_HOURS", default=24)
 ASSIGNMENT_STALE_HOURS_EXPEDITED = env.int("ASSIGNMENT_STALE_HOURS_EXPEDITED", default=2)
 

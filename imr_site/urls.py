@@ -22,6 +22,8 @@ urlpatterns = [
     path("reviewers/", include("reviewers.urls")),
     path("letters/", include("determinations.urls")),
     path("documents/", include("cases.document_urls")),
+    # The public decision library: no login (the only such pages besides the login page).
+    path("decisions/", include("library.urls")),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.

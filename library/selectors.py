@@ -1,0 +1,228 @@
+"""Reads of the decision library: the public search and the reviewer's precedents.
+
+Both read only `PublishedItem` (redacted when written), so neither can show a party, a
+reviewer or a case that is not issued. On PostgreSQL the search ranks rationales by full-text
+relevance (a GIN index over `search_text`, migration 0001) with highlighted excerpts, and the
+precedents are the nearest treatments by trigram distance (a GiST trigram index); the SQLite
+default falls back to `icontains` and to word overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Substr
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from cases.models import DisputedItem
+from determinations.models import Decision
+from library.models import PublishedItem, RedactedLetter
+
+SEARCH_CONFIG = "english"
+PUBLIC_PAGE_SIZE = 25
+# Plain paging stays cheap only near the front; deeper than this, narrow the filters.
+PUBLIC_MAX_PAGE = 200
+EXCERPT_CHARS = 300
+PRECEDENTS_SHOWN = 5
+# The overturn rate is taken over this many nearest past items of the same category.
+PRECEDENT_POOL = 50
+# SQLite fallback: the most recent items of the category scored by word overlap.
+FALLBACK_POOL = 500
+# ts_headline marks hits with these (not HTML: the text around them is not escaped by
+# PostgreSQL); `excerpt_html` escapes the excerpt and only then turns them into <mark>.
+MARK_START = "\u27e6"
+MARK_STOP = "\u27e7"
+HEADLINE_OPTIONS = {
+    "start_sel": MARK_START,
+    "stop_sel": MARK_STOP,
+    "max_words": 40,
+    "min_words": 15,
+    "max_fragments": 2,
+}
+
+
+def uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    """The public search's filters, already validated (library.forms.DecisionSearchForm)."""
+
+    q: str = ""
+    case_number: str = ""
+    injury_from: date | None = None
+    injury_to: date | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    specialty: str = ""
+    category: str = ""
+    treatment: str = ""
+    decision: str = ""
+
+
+def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
+    """Published items matching `filters`, best match first when there is a text query
+    (else newest decision first). Each row carries `excerpt`: plain text, with the hits
+    between MARK_START and MARK_STOP on PostgreSQL (see `excerpt_html`)."""
+    items = PublishedItem.objects.all()
+    if filters.case_number:
+        items = items.filter(case_number__startswith=filters.case_number.upper())
+    for field_name, lookup, value in (
+        ("injury_date", "gte", filters.injury_from),
+        ("injury_date", "lte", filters.injury_to),
+        ("received_on", "gte", filters.received_from),
+        ("received_on", "lte", filters.received_to),
+        ("decided_on", "gte", filters.decided_from),
+        ("decided_on", "lte", filters.decided_to),
+    ):
+        if value is not None:
+            items = items.filter(**{f"{field_name}__{lookup}": value})
+    if filters.specialty:
+        items = items.filter(specialty__icontains=filters.specialty)
+    if filters.category:
+        items = items.filter(category=filters.category)
+    if filters.treatment:
+        items = items.filter(treatment__icontains=filters.treatment)
+    if filters.decision:
+        items = items.filter(decision=filters.decision)
+    items = items.defer("search_text", "rationale", "published_at")
+    if not filters.q:
+        return items.annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS)).order_by("-decided_on", "-id")
+    if uses_postgres():
+        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+
+        query = SearchQuery(filters.q, config=SEARCH_CONFIG, search_type="websearch")
+        vector = SearchVector("search_text", config=SEARCH_CONFIG)
+        return (
+            items.annotate(document=vector)
+            .filter(document=query)
+            .annotate(
+                rank=SearchRank(vector, query),
+                excerpt=SearchHeadline("rationale", query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS),
+            )
+            .order_by("-rank", "-decided_on", "-id")
+        )
+    return items.filter(search_text__icontains=filters.q).annotate(
+        excerpt=Substr("rationale", 1, EXCERPT_CHARS)
+    ).order_by("-decided_on", "-id")
+
+
+def excerpt_html(text: str) -> SafeString:
+    """An excerpt for a page: escaped, then the search hits wrapped in <mark>."""
+    escaped = str(escape(text))
+    return mark_safe(  # noqa: S308 (escaped above; only our own markers become tags)
+        escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    )
+
+
+def published_letter_for(*, case_number: str) -> int | None:
+    """The determination id whose redacted letter the public may download for `case_number`."""
+    return (
+        PublishedItem.objects.filter(case_number=case_number.upper())
+        .values_list("determination_id", flat=True)
+        .first()
+    )
+
+
+def stored_redacted_letter(*, determination_id: int) -> RedactedLetter | None:
+    return (
+        RedactedLetter.objects.filter(determination_id=determination_id).order_by("-source_version").first()
+    )
+
+
+# ---- precedents ----
+
+
+@dataclass(frozen=True)
+class Precedent:
+    case_number: str
+    decision: str
+    decided_on: date
+    treatment: str
+    guideline: str
+    excerpt: str
+
+    @property
+    def decision_label(self) -> str:
+        return Decision(self.decision).label
+
+
+@dataclass
+class PrecedentPanel:
+    item: DisputedItem
+    precedents: list[Precedent] = field(default_factory=list)
+    pool_size: int = 0
+    pool_overturned: int = 0
+
+    @property
+    def overturn_rate(self) -> int | None:
+        """Percent overturned among the nearest past items; None without any."""
+        if not self.pool_size:
+            return None
+        return round(100 * self.pool_overturned / self.pool_size)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in _WORD.findall(text.lower()) if len(word) > 2}
+
+
+def _precedent(row: dict[str, Any]) -> Precedent:
+    return Precedent(
+        case_number=row["case_number"],
+        decision=row["decision"],
+        decided_on=row["decided_on"],
+        treatment=row["treatment"],
+        guideline=row["guideline"],
+        excerpt=row["excerpt"],
+    )
+
+
+PRECEDENT_FIELDS = ("case_number", "decision", "decided_on", "treatment", "guideline", "excerpt")
+
+
+def precedents_for_item(*, item: DisputedItem) -> PrecedentPanel:
+    """The past decided items nearest to `item` (same category, other cases): one query."""
+    candidates = (
+        PublishedItem.objects.filter(category=item.category)
+        .exclude(case_id=item.case_id)
+        .annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS))
+    )
+    text = " ".join(item.description.split())
+    if uses_postgres():
+        from django.contrib.postgres.search import TrigramDistance
+
+        rows = list(
+            candidates.annotate(distance=TrigramDistance("treatment", Value(text)))
+            .order_by("distance", "-decided_on")
+            .values(*PRECEDENT_FIELDS)[:PRECEDENT_POOL]
+        )
+    else:
+        wanted = _words(text)
+        pool = list(candidates.order_by("-decided_on", "-id").values(*PRECEDENT_FIELDS)[:FALLBACK_POOL])
+        pool.sort(key=lambda row: len(wanted & _words(row["treatment"])), reverse=True)
+        rows = [row for row in pool if wanted & _words(row["treatment"])][:PRECEDENT_POOL]
+    return PrecedentPanel(
+        item=item,
+        precedents=[_precedent(row) for row in rows[:PRECEDENTS_SHOWN]],
+        pool_size=len(rows),
+        pool_overturned=sum(1 for row in rows if row["decision"] == Decision.OVERTURNED),
+    )
+
+
+def precedent_panels(*, items: list[DisputedItem]) -> list[PrecedentPanel]:
+    """One panel per disputed item: one query per item, whatever the library's size."""
+    return [precedents_for_item(item=item) for item in items]
+
+
