@@ -102,10 +102,11 @@ def case_redactor(*, case: Case) -> Redactor:
     return redactor_for(Party.objects.filter(case=case))
 
 
-def publish_determination(*, determination_id: int) -> list[PublishedItem]:
+def publish_determination(*, determination_id: int, make_letter: bool = True) -> list[PublishedItem]:
     """(Re)write the library's rows of a determination and make its redacted letter once.
 
     A determination that is not (or no longer) publishable has its rows removed instead.
+    `make_letter=False` (a large backfill) leaves the letter to its first download.
     """
     with transaction.atomic():
         determination = (
@@ -121,7 +122,8 @@ def publish_determination(*, determination_id: int) -> list[PublishedItem]:
             return []
         redact = case_redactor(case=determination.case)
         rows = PublishedItem.objects.bulk_create(_published_rows(determination=determination, redact=redact))
-    ensure_redacted_letter(determination_id=determination_id)
+    if make_letter:
+        ensure_redacted_letter(determination_id=determination_id)
     return rows
 
 

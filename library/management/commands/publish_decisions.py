@@ -17,8 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--case", action="append", default=[], help="Only this case number (repeatable).")
+        parser.add_argument(
+            "--no-letters",
+            action="store_true",
+            help="Write the search rows only; each redacted letter is made on its first download.",
+        )
 
-    def handle(self, *args, case: list[str], **options) -> None:
+    def handle(self, *args, case: list[str], no_letters: bool, **options) -> None:
         determinations = Determination.objects.current().filter(
             status=DeterminationStatus.ISSUED, case__status__in=PUBLISHED_CASE_STATUSES
         )
@@ -26,6 +31,6 @@ class Command(BaseCommand):
             determinations = determinations.filter(case__case_number__in=[n.upper() for n in case])
         published = items = 0
         for determination_id in determinations.order_by("pk").values_list("pk", flat=True).iterator():
-            items += len(publish_determination(determination_id=determination_id))
+            items += len(publish_determination(determination_id=determination_id, make_letter=not no_letters))
             published += 1
         self.stdout.write(f"published: {published} determination(s), {items} item(s)")
