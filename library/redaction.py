@@ -180,7 +180,7 @@ class Redactor:
         words = self.replacements[index - 1]
         before = match.string[: match.start()].rstrip()
         # Sentence-initial: capitalised ("The injured worker reports ..."); else as is.
-        if not before or before[-1] in ".!?:\n(\"":
+        if not before or before[-1] in '.!?:\n("':
             return words[0].upper() + words[1:]
         return words
 

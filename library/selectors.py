@@ -111,9 +111,11 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
             )
             .order_by("-rank", "-decided_on", "-id")
         )
-    return items.filter(search_text__icontains=filters.q).annotate(
-        excerpt=Substr("rationale", 1, EXCERPT_CHARS)
-    ).order_by("-decided_on", "-id")
+    return (
+        items.filter(search_text__icontains=filters.q)
+        .annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS))
+        .order_by("-decided_on", "-id")
+    )
 
 
 def excerpt_html(text: str) -> SafeString:
@@ -224,5 +226,3 @@ def precedents_for_item(*, item: DisputedItem) -> PrecedentPanel:
 def precedent_panels(*, items: list[DisputedItem]) -> list[PrecedentPanel]:
     """One panel per disputed item: one query per item, whatever the library's size."""
     return [precedents_for_item(item=item) for item in items]
-
-

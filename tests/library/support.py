@@ -38,7 +38,12 @@ def make_issued_case(
         issued_on=issued_on,
     )
     items = items or [
-        (ItemCategory.PHYSICAL_MEDICINE, "Physical Therapy 2x8 for the Lumbar Spine", Decision.UPHELD, RATIONALE)
+        (
+            ItemCategory.PHYSICAL_MEDICINE,
+            "Physical Therapy 2x8 for the Lumbar Spine",
+            Decision.UPHELD,
+            RATIONALE,
+        )
     ]
     for position, (category, description, decision, rationale) in enumerate(items, start=1):
         item = DisputedItemFactory(
@@ -58,7 +63,9 @@ def make_issued_case(
     return determination
 
 
-def add_parties(case: Case, *, employee_first: str = "Wilhelmina", employee_last: str = "Oyelaran-Stroud") -> None:
+def add_parties(
+    case: Case, *, employee_first: str = "Wilhelmina", employee_last: str = "Oyelaran-Stroud"
+) -> None:
     PartyFactory(
         case=case,
         role=PartyRole.EMPLOYEE,

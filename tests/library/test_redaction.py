@@ -58,9 +58,18 @@ def test_the_check_itself_finds_each_field_before_redaction():
 
     add_parties(case)
     hits = "\n".join(party_field_hits(LEAKY_SUMMARY, _parties(case)))
-    for expected in ("Employee name", "claim number", "NPI", "date of birth", "address", "Employer name",
-                     "Employee's attorney name", "email", "Requesting provider name",
-                     "Claims administrator name"):
+    for expected in (
+        "Employee name",
+        "claim number",
+        "NPI",
+        "date of birth",
+        "address",
+        "Employer name",
+        "Employee's attorney name",
+        "email",
+        "Requesting provider name",
+        "Claims administrator name",
+    ):
         assert expected in hits, expected
 
 
@@ -127,14 +136,23 @@ def _generated_case(rng: random.Random, number: int) -> Determination:
         ],
     )
     case = determination.case
-    PartyFactory(case=case, role=PartyRole.EMPLOYEE, name=f"{first} {last}", first_name=first,
-                 last_name=last, email=f"{first.lower()}@example.org",
-                 mailing_address=f"{street}, Fresno, CA 93721", date_of_birth=born)
+    PartyFactory(
+        case=case,
+        role=PartyRole.EMPLOYEE,
+        name=f"{first} {last}",
+        first_name=first,
+        last_name=last,
+        email=f"{first.lower()}@example.org",
+        mailing_address=f"{street}, Fresno, CA 93721",
+        date_of_birth=born,
+    )
     PartyFactory(case=case, role=PartyRole.EMPLOYER, name=employer, email="")
-    PartyFactory(case=case, role=PartyRole.CLAIMS_ADMINISTRATOR, name=claims, claim_number=claim_number,
-                 email="")
-    PartyFactory(case=case, role=PartyRole.REQUESTING_PROVIDER, name=f"Dr. Ana {provider_last}", npi=npi,
-                 email="")
+    PartyFactory(
+        case=case, role=PartyRole.CLAIMS_ADMINISTRATOR, name=claims, claim_number=claim_number, email=""
+    )
+    PartyFactory(
+        case=case, role=PartyRole.REQUESTING_PROVIDER, name=f"Dr. Ana {provider_last}", npi=npi, email=""
+    )
     return determination
 
 
@@ -172,7 +190,10 @@ def test_every_demo_case_redacts_to_zero_hits(settings):
             for p in parties
         )
         assert party_field_hits(narrative, parties), case.case_number  # the check sees them
-        hits += [f"{case.case_number}: {hit}" for hit in party_field_hits(redactor_for(parties)(narrative), parties)]
+        hits += [
+            f"{case.case_number}: {hit}"
+            for hit in party_field_hits(redactor_for(parties)(narrative), parties)
+        ]
     issued = Determination.objects.filter(status=DeterminationStatus.ISSUED)
     assert issued.exists()
     for determination in issued:
