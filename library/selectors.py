@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import DisputedItem
 from determinations.models import Decision
-from library.models import PublishedItem, RedactedLetter
+from library.models import PublishedItem
 
 SEARCH_CONFIG = "english"
 PUBLIC_PAGE_SIZE = 25
@@ -132,12 +132,6 @@ def published_letter_for(*, case_number: str) -> int | None:
         PublishedItem.objects.filter(case_number=case_number.upper())
         .values_list("determination_id", flat=True)
         .first()
-    )
-
-
-def stored_redacted_letter(*, determination_id: int) -> RedactedLetter | None:
-    return (
-        RedactedLetter.objects.filter(determination_id=determination_id).order_by("-source_version").first()
     )
 
 

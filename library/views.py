@@ -83,9 +83,8 @@ def redacted_letter(request: HttpRequest, case_number: str) -> HttpResponse:
     determination_id = selectors.published_letter_for(case_number=case_number)
     if determination_id is None:
         raise Http404("No published decision with this case number.")
-    letter = selectors.stored_redacted_letter(determination_id=determination_id)
-    if letter is None:
-        letter = ensure_redacted_letter(determination_id=determination_id)
+    # The copy of the latest issued version (a correction gets its own copy), made if missing.
+    letter = ensure_redacted_letter(determination_id=determination_id)
     if letter is None:
         raise Http404("No published decision with this case number.")
     return FileResponse(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from cases.models import Case, CaseStatus, ItemCategory, PartyRole, URDecision
 from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
@@ -25,6 +25,9 @@ def make_issued_case(
 
     `items`: (category, description, decision, rationale) per disputed item.
     """
+    if "received_on" in case_fields:
+        case_fields.setdefault("ur_decision_date", case_fields["received_on"] - timedelta(days=20))
+        case_fields.setdefault("ur_served_on", case_fields["received_on"] - timedelta(days=18))
     case = CaseFactory(status=status, **case_fields)
     if parties:
         add_parties(case)
