@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Value
+from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -38,13 +38,9 @@ FALLBACK_POOL = 500
 # PostgreSQL); `excerpt_html` escapes the excerpt and only then turns them into <mark>.
 MARK_START = "\u27e6"
 MARK_STOP = "\u27e7"
-HEADLINE_OPTIONS = {
-    "start_sel": MARK_START,
-    "stop_sel": MARK_STOP,
-    "max_words": 40,
-    "min_words": 15,
-    "max_fragments": 2,
-}
+HEADLINE_MAX_WORDS = 40
+HEADLINE_MIN_WORDS = 15
+HEADLINE_FRAGMENTS = 2
 
 
 def uses_postgres() -> bool:
@@ -107,7 +103,16 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
             .filter(document=query)
             .annotate(
                 rank=SearchRank(vector, query),
-                excerpt=SearchHeadline("rationale", query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS),
+                excerpt=SearchHeadline(
+                    "rationale",
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_STOP,
+                    max_words=HEADLINE_MAX_WORDS,
+                    min_words=HEADLINE_MIN_WORDS,
+                    max_fragments=HEADLINE_FRAGMENTS,
+                ),
             )
             .order_by("-rank", "-decided_on", "-id")
         )
@@ -200,7 +205,7 @@ def precedents_for_item(*, item: DisputedItem) -> PrecedentPanel:
         from django.contrib.postgres.search import TrigramDistance
 
         rows = list(
-            candidates.annotate(distance=TrigramDistance("treatment", Value(text)))
+            candidates.annotate(distance=TrigramDistance("treatment", text))
             .order_by("distance", "-decided_on")
             .values(*PRECEDENT_FIELDS)[:PRECEDENT_POOL]
         )

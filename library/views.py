@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import cache_page
 from django_ratelimit.decorators import ratelimit
@@ -44,7 +45,8 @@ def _search_page(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(
         selectors.public_decisions(filters=form.filters()), selectors.PUBLIC_PAGE_SIZE
     ).get_page(form.cleaned_data.get("page") or 1)
-    rows = [(item, selectors.excerpt_html(item.excerpt)) for item in page_obj]
+    # `excerpt` is the selector's annotation (a highlight on PostgreSQL).
+    rows = [(item, selectors.excerpt_html(str(getattr(item, "excerpt", "")))) for item in page_obj]
     return render(
         request,
         "library/search.html",
@@ -75,7 +77,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 @ratelimit(key="ip", rate=public_rate, block=False)
-def redacted_letter(request: HttpRequest, case_number: str) -> HttpResponse:
+def redacted_letter(request: HttpRequest, case_number: str) -> HttpResponseBase:
     """The published (redacted) letter of an issued case: stored once, made on first request
     when the publication task has not made it yet."""
     if getattr(request, "limited", False):
