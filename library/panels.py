@@ -3,7 +3,7 @@
 Registered into `determinations.panels` (imported by `LibraryConfig.ready()`). Read-only: it
 shows the nearest past decided items of the same category from the library (redacted when
 published, so no party of another case and no reviewer appears), and writes one access log
-entry for the case being reviewed per form shown.
+entry (naming the case being reviewed) per form shown.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ def precedent_panel(
     if not shown:
         return {}
     panels = precedent_panels(items=shown)
+    # Not tied to the case row: the case file view logs its own view of the case; this entry
+    # records which (published, redacted) library data the reviewer was shown beside it.
     log_access(
         user=getattr(request, "user", None),
-        case=case,
+        case=None,
         action=AccessAction.SEARCH,
         object_repr=f"precedents shown for {len(shown)} item(s) of {case.case_number}",
         request=request,

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -65,13 +68,40 @@ class PublicFilters:
     decision: str = ""
 
 
+class CappedPaginator(Paginator):
+    """Counts at most PUBLIC_MAX_PAGE pages of rows (`COUNT(*)` over a `LIMIT`): past them the
+    pages cannot be opened, and a full count of a broad search is what would make it slow."""
+
+    @cached_property
+    def count(self) -> int:
+        cap = PUBLIC_MAX_PAGE * self.per_page
+        rows = cast(QuerySet[PublishedItem], self.object_list)
+        return rows[: cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > PUBLIC_MAX_PAGE * self.per_page
+
+
+def _newest_first(items: QuerySet[PublishedItem], *, selective: bool) -> QuerySet[PublishedItem]:
+    """Newest decision first. With a selective filter (a case number, a date range, a word of
+    the specialty or treatment), `NULLS LAST` (the column has no nulls, so the order is the same)
+    keeps PostgreSQL from walking the decision-date index hoping to meet the few matching rows,
+    and it sorts the matches found through their own index instead."""
+    if selective:
+        return items.order_by(F("decided_on").desc(nulls_last=True), "-id")
+    return items.order_by("-decided_on", "-id")
+
+
 def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
     """Published items matching `filters`, best match first when there is a text query
     (else newest decision first). Each row carries `excerpt`: plain text, with the hits
     between MARK_START and MARK_STOP on PostgreSQL (see `excerpt_html`)."""
     items = PublishedItem.objects.all()
+    selective = False
     if filters.case_number:
         items = items.filter(case_number__startswith=filters.case_number.upper())
+        selective = True
     for field_name, lookup, value in (
         ("injury_date", "gte", filters.injury_from),
         ("injury_date", "lte", filters.injury_to),
@@ -82,27 +112,32 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
     ):
         if value is not None:
             items = items.filter(**{f"{field_name}__{lookup}": value})
+            selective = selective or field_name != "decided_on"
     if filters.specialty:
         items = items.filter(specialty__icontains=filters.specialty)
+        selective = True
     if filters.category:
         items = items.filter(category=filters.category)
     if filters.treatment:
         items = items.filter(treatment__icontains=filters.treatment)
+        selective = True
     if filters.decision:
         items = items.filter(decision=filters.decision)
     items = items.defer("search_text", "rationale", "published_at")
     if not filters.q:
-        return items.annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS)).order_by("-decided_on", "-id")
+        items = items.annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS))
+        return _newest_first(items, selective=selective)
     if uses_postgres():
-        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 
         query = SearchQuery(filters.q, config=SEARCH_CONFIG, search_type="websearch")
-        vector = SearchVector("search_text", config=SEARCH_CONFIG)
+        # The stored generated column of migration 0001 (not a model field: SQLite has none).
+        document = RawSQL('"library_publisheditem"."search_vector"', (), output_field=SearchVectorField())
         return (
-            items.annotate(document=vector)
+            items.annotate(document=document)
             .filter(document=query)
             .annotate(
-                rank=SearchRank(vector, query),
+                rank=SearchRank(document, query),
                 excerpt=SearchHeadline(
                     "rationale",
                     query,
@@ -116,11 +151,10 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
             )
             .order_by("-rank", "-decided_on", "-id")
         )
-    return (
-        items.filter(search_text__icontains=filters.q)
-        .annotate(excerpt=Substr("rationale", 1, EXCERPT_CHARS))
-        .order_by("-decided_on", "-id")
+    items = items.filter(search_text__icontains=filters.q).annotate(
+        excerpt=Substr("rationale", 1, EXCERPT_CHARS)
     )
+    return _newest_first(items, selective=True)
 
 
 def excerpt_html(text: str) -> SafeString:
@@ -204,11 +238,14 @@ def precedents_for_item(*, item: DisputedItem) -> PrecedentPanel:
     if uses_postgres():
         from django.contrib.postgres.search import TrigramDistance
 
+        # Ordered by distance alone, so the (category, treatment) GiST index yields the nearest
+        # rows directly; ties are broken here, newest decision first.
         rows = list(
             candidates.annotate(distance=TrigramDistance("treatment", text))
-            .order_by("distance", "-decided_on")
-            .values(*PRECEDENT_FIELDS)[:PRECEDENT_POOL]
+            .order_by("distance")
+            .values(*PRECEDENT_FIELDS, "distance")[:PRECEDENT_POOL]
         )
+        rows.sort(key=lambda row: (row["distance"], -row["decided_on"].toordinal()))
     else:
         wanted = _words(text)
         pool = list(candidates.order_by("-decided_on", "-id").values(*PRECEDENT_FIELDS)[:FALLBACK_POOL])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -42,7 +41,7 @@ def _search_page(request: HttpRequest) -> HttpResponse:
     form = DecisionSearchForm(request.GET)
     if not form.is_valid():
         return render(request, "library/search.html", {"form": form, "page_obj": None}, status=400)
-    page_obj = Paginator(
+    page_obj = selectors.CappedPaginator(
         selectors.public_decisions(filters=form.filters()), selectors.PUBLIC_PAGE_SIZE
     ).get_page(form.cleaned_data.get("page") or 1)
     # `excerpt` is the selector's annotation (a highlight on PostgreSQL).
@@ -50,7 +49,13 @@ def _search_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "library/search.html",
-        {"form": form, "page_obj": page_obj, "rows": rows, "max_page": selectors.PUBLIC_MAX_PAGE},
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "rows": rows,
+            "max_page": selectors.PUBLIC_MAX_PAGE,
+            "max_rows": selectors.PUBLIC_MAX_PAGE * selectors.PUBLIC_PAGE_SIZE,
+        },
     )
 
 

@@ -82,9 +82,10 @@ def test_the_reviewer_sees_the_panel_in_the_form_and_it_is_logged(client, past_d
     assert "/decisions/CM25-0000001/letter.pdf" in body
     assert "Overturned in" in body
     assert "Wilhelmina" not in body and "Oyelaran" not in body
-    assert AccessLogEntry.objects.filter(
-        case=case, action=AccessAction.SEARCH, object_repr__startswith="precedents shown"
-    ).exists()
+    entry = AccessLogEntry.objects.get(action=AccessAction.SEARCH, object_repr__startswith="precedents shown")
+    assert entry.user == assignment.reviewer.user and case.case_number in entry.object_repr
+    # The case file's own view entry stays the only one on the case.
+    assert AccessLogEntry.objects.get(case=case).action == AccessAction.VIEW_CASE
 
 
 def test_no_panel_before_the_reviewer_accepts(client, past_decisions):
