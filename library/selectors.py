@@ -132,7 +132,7 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
 
         query = SearchQuery(filters.q, config=SEARCH_CONFIG, search_type="websearch")
         # The stored generated column of migration 0001 (not a model field: SQLite has none).
-        document = RawSQL('"library_publisheditem"."search_vector"', (), output_field=SearchVectorField())
+        document = RawSQL('"library_publisheditem"."search_vector"', [], output_field=SearchVectorField())
         return (
             items.annotate(document=document)
             .filter(document=query)
