@@ -49,11 +49,20 @@ RATIONALES = [
 SPECIALTIES = ["Pain Medicine", "Orthopaedic Surgery", "Physical Medicine and Rehabilitation", "Psychiatry"]
 
 
-def _setup(database: str) -> None:
+def _count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM library_publisheditem")
+        return cursor.fetchone()[0]
+
+
+def _setup(database: str, *, reuse: bool = False) -> None:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/library.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
-    _recreate_database(base, database)
+    if not reuse:
+        _recreate_database(base, database)
     os.environ["DATABASE_URL"] = _database_url(base, database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imr_site.settings")
     os.environ.setdefault("DEBUG", "false")
@@ -133,20 +142,25 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database", default="imr_bench_library")
+    parser.add_argument("--reuse", action="store_true", help="Keep the filled database of a previous run.")
     args = parser.parse_args()
-    _setup(args.database)
+    _setup(args.database, reuse=args.reuse)
     started = time.perf_counter()
-    rows = _fill(args.cases)
+    rows = _count() if args.reuse else _fill(args.cases)
     print(f"{args.cases} cases, {rows} published items (filled in {time.perf_counter() - started:.1f} s)")
 
-    from django.core.paginator import Paginator
-
     from cases.models import DisputedItem
-    from library.selectors import PUBLIC_PAGE_SIZE, PublicFilters, precedents_for_item, public_decisions
+    from library.selectors import (
+        PUBLIC_PAGE_SIZE,
+        CappedPaginator,
+        PublicFilters,
+        precedents_for_item,
+        public_decisions,
+    )
 
     def page(filters: PublicFilters, number: int = 1):
         def run():
-            page_obj = Paginator(public_decisions(filters=filters), PUBLIC_PAGE_SIZE).get_page(number)
+            page_obj = CappedPaginator(public_decisions(filters=filters), PUBLIC_PAGE_SIZE).get_page(number)
             return list(page_obj)
 
         return run

@@ -84,8 +84,8 @@ class CappedPaginator(Paginator):
 
 
 def _newest_first(items: QuerySet[PublishedItem], *, selective: bool) -> QuerySet[PublishedItem]:
-    """Newest decision first. With a selective filter (a case number, a date range, a word of
-    the specialty or treatment), `NULLS LAST` (the column has no nulls, so the order is the same)
+    """Newest decision first. With a selective filter that the decision date does not follow
+    (a case number, a received-date range), `NULLS LAST` (the column has no nulls, so the order is the same)
     keeps PostgreSQL from walking the decision-date index hoping to meet the few matching rows,
     and it sorts the matches found through their own index instead."""
     if selective:
@@ -112,15 +112,15 @@ def public_decisions(*, filters: PublicFilters) -> QuerySet[PublishedItem]:
     ):
         if value is not None:
             items = items.filter(**{f"{field_name}__{lookup}": value})
-            selective = selective or field_name != "decided_on"
+            # Received dates run with decision dates: walking the decision index to meet a
+            # received range reads everything newer first (bench/library.py).
+            selective = selective or field_name == "received_on"
     if filters.specialty:
         items = items.filter(specialty__icontains=filters.specialty)
-        selective = True
     if filters.category:
         items = items.filter(category=filters.category)
     if filters.treatment:
         items = items.filter(treatment__icontains=filters.treatment)
-        selective = True
     if filters.decision:
         items = items.filter(decision=filters.decision)
     items = items.defer("search_text", "rationale", "published_at")
