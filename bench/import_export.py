@@ -131,8 +131,12 @@ class _Clock:
     """Wall seconds, and CPU seconds of this process plus its PostgreSQL backend."""
 
     def __init__(self) -> None:
-        self.wall = self.cpu = 0.0
+        self.wall = self.client = self.server = 0.0
         self.server_known = True
+
+    @property
+    def cpu(self) -> float:
+        return self.client + self.server
 
     def __enter__(self) -> _Clock:
         self._wall, self._cpu, self._server = time.perf_counter(), time.process_time(), _backend_cpu_seconds()
@@ -141,11 +145,11 @@ class _Clock:
     def __exit__(self, *exc: object) -> None:
         server = _backend_cpu_seconds()
         self.wall += time.perf_counter() - self._wall
-        self.cpu += time.process_time() - self._cpu
+        self.client += time.process_time() - self._cpu
         if server is None or self._server is None:
             self.server_known = False
         else:
-            self.cpu += server - self._server
+            self.server += server - self._server
 
 
 def _export_to(path: Path) -> int:
@@ -235,17 +239,21 @@ def main() -> None:
         "export_cases_per_s": round(export_count / export_clock.wall, 1),
         "export_cases_per_cpu_s": round(export_count / export_clock.cpu, 1),
         "cpu": cpu_label,
+        "import_cpu_s": {"bench": round(import_clock.client, 2), "postgres": round(import_clock.server, 2)},
+        "export_cpu_s": {"bench": round(export_clock.client, 2), "postgres": round(export_clock.server, 2)},
         "export_peak_kib": {label: round(peak, 1) for label, peak in peaks.items()},
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
     print(
         f"import_cases: {imported} imported, {refused} refused in {import_clock.wall:.2f} s "
         f"= {result['import_cases_per_s']:,} cases/s (batches of {batch_size}); "
-        f"{import_clock.cpu:.2f} {cpu_label} = {result['import_cases_per_cpu_s']:,} cases per CPU s"
+        f"{import_clock.cpu:.2f} {cpu_label} = {result['import_cases_per_cpu_s']:,} cases per CPU s "
+        f"(bench {import_clock.client:.2f} s, PostgreSQL {import_clock.server:.2f} s)"
     )
     print(
         f"export_cases: {export_count} cases in {export_clock.wall:.2f} s = {result['export_cases_per_s']:,} "
-        f"cases/s; {export_clock.cpu:.2f} {cpu_label} = {result['export_cases_per_cpu_s']:,} cases per CPU s"
+        f"cases/s; {export_clock.cpu:.2f} {cpu_label} = {result['export_cases_per_cpu_s']:,} cases per CPU s "
+        f"(bench {export_clock.client:.2f} s, PostgreSQL {export_clock.server:.2f} s)"
     )
     print(f"export_cases peak Python memory: {peaks['N/2']:,.0f} KiB at N/2, {peaks['N']:,.0f} KiB at N")
     print(f"load average (1, 5, 15 min): {result['load_average']} on {os.cpu_count()} cores")
