@@ -248,6 +248,15 @@ def _start_workers(*, count: int, env: dict[str, str], work: Path) -> list[subpr
     return processes
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process and its waited-for children (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         process.terminate()
@@ -297,10 +306,12 @@ def main() -> None:
         from determinations.services.review import qa_approve
 
         qa = User.objects.get(username="qa")
+        bench_cpu = time.process_time()
         started = time.perf_counter()
         for determination_id in determination_ids:
             qa_approve(determination_id=determination_id, by=qa)
         approved = time.perf_counter()
+        bench_cpu = time.process_time() - bench_cpu
         print(
             f"approved {len(determination_ids)} in {approved - started:.1f} s; waiting for the emails ...",
             flush=True,
@@ -332,6 +343,7 @@ def main() -> None:
         failed = Delivery.objects.filter(
             letter__determination_id__in=determination_ids, status=DeliveryStatus.FAILED
         ).count()
+        worker_cpu = [_cpu_seconds(worker.pid) for worker in workers]
     finally:
         _stop(workers)
         smtp.stop()
@@ -351,6 +363,10 @@ def main() -> None:
         "duplicate_emails": duplicates,
         "failed_deliveries": failed,
         "letters_per_s": round(letters / seconds, 2) if seconds > 0 else None,
+        # CPU the workers used (whole run, their start included) and the approvals in this process;
+        # PostgreSQL's share is not counted.
+        "worker_cpu_s": [round(cpu, 1) if cpu is not None else None for cpu in worker_cpu],
+        "approval_cpu_s": round(bench_cpu, 1),
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
     print(
@@ -359,6 +375,12 @@ def main() -> None:
         f"{result['emails_expected']} expected, {duplicates} duplicates, {failed} failed; "
         f"{args.workers} workers; approvals took {result['approval_seconds']} s)"
     )
+    known = [cpu for cpu in worker_cpu if cpu is not None]
+    if known and letters:
+        print(
+            f"CPU: workers {sum(known):.1f} s ({sum(known) / letters:.3f} s per letter with its emails), "
+            f"approvals {bench_cpu:.1f} s in the bench (PostgreSQL not counted)"
+        )
     print(f"load average (1, 5, 15 min): {result['load_average']} on {os.cpu_count()} cores")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
