@@ -280,7 +280,7 @@ def _parties(*, case: Case, cleaned: dict[str, Any]) -> list[Party]:
     employee = cleaned["employee"]
     parties = [
         Party(
-            case=case,
+            case_id=case.pk,
             role=PartyRole.EMPLOYEE,
             name=f"{employee['first_name']} {employee['last_name']}".strip(),
             first_name=employee["first_name"],
@@ -290,15 +290,15 @@ def _parties(*, case: Case, cleaned: dict[str, Any]) -> list[Party]:
             email=employee["email"],
             mailing_address=employee["mailing_address"],
         ),
-        Party(case=case, role=PartyRole.EMPLOYER, **cleaned["employer"]),
-        Party(case=case, role=PartyRole.CLAIMS_ADMINISTRATOR, **cleaned["claims_administrator"]),
-        Party(case=case, role=PartyRole.REQUESTING_PROVIDER, **cleaned["requesting_provider"]),
+        Party(case_id=case.pk, role=PartyRole.EMPLOYER, **cleaned["employer"]),
+        Party(case_id=case.pk, role=PartyRole.CLAIMS_ADMINISTRATOR, **cleaned["claims_administrator"]),
+        Party(case_id=case.pk, role=PartyRole.REQUESTING_PROVIDER, **cleaned["requesting_provider"]),
     ]
     attorney = cleaned["attorney"]
     if attorney is not None:
         parties.append(
             Party(
-                case=case,
+                case_id=case.pk,
                 role=PartyRole.ATTORNEY,
                 name=attorney["name"],
                 organization=attorney["firm"],
@@ -311,7 +311,7 @@ def _parties(*, case: Case, cleaned: dict[str, Any]) -> list[Party]:
 
 def _disputed_items(*, case: Case, cleaned: dict[str, Any]) -> list[DisputedItem]:
     return [
-        DisputedItem(case=case, position=position, **item)
+        DisputedItem(case_id=case.pk, position=position, **item)
         for position, item in enumerate(cleaned["disputed_items"], start=1)
     ]
 
@@ -332,7 +332,7 @@ def _history_events(*, case: Case, history: list[dict[str, Any]], actor: User | 
             data["reviewer_number"] = entry["reviewer_number"]
         events.append(
             CaseEvent(
-                case=case,
+                case_id=case.pk,
                 actor=actor,
                 kind=CaseEventKind.TRANSITION,
                 from_status=source,
@@ -350,7 +350,7 @@ def _source_event(*, case: Case, cleaned: dict[str, Any], actor: User | None, so
     """The case's "imported" (or "created by staff") event, as `record_case_event` writes it (unsaved)."""
     kind, reason = _SOURCE_EVENTS[source]
     return CaseEvent(
-        case=case,
+        case_id=case.pk,
         actor=actor,
         kind=kind,
         from_status=case.status,
@@ -392,7 +392,7 @@ def _assignments(
         else:
             status = AssignmentStatus.ENDED
         assignment = Assignment(
-            case=case,
+            case_id=case.pk,
             reviewer=reviewer,
             status=status,
             active=is_last and case.status in HELD_STATUSES,
@@ -445,7 +445,7 @@ def _determination(*, case: Case, determination: dict[str, Any], reviewer: Any) 
     from determinations.models import Determination, DeterminationStatus
 
     return Determination(
-        case=case,
+        case_id=case.pk,
         reviewer=reviewer,
         status=DeterminationStatus.ISSUED,
         clinical_case_summary=determination["clinical_case_summary"],
