@@ -82,16 +82,26 @@ def _prefetched_cases(*, case_ids: list[int]) -> list[Case]:
 
 
 def export_cases(*, case_numbers: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Every case (or those numbered), in case-number order, as `imr-case/1` objects."""
-    ids = Case.objects.order_by("case_number")
+    """Every case (or those numbered), in case-number order, as `imr-case/1` objects.
+
+    Read in chunks of BATCH_SIZE cases, each chunk found by the case number after the last
+    one written (keyset), so memory stays flat however many cases there are.
+    """
+    cases = Case.objects.order_by("case_number")
     if case_numbers is not None:
-        ids = ids.filter(case_number__in=case_numbers)
-    case_ids = list(ids.values_list("pk", flat=True))
-    for start in range(0, len(case_ids), BATCH_SIZE):
-        batch = _prefetched_cases(case_ids=case_ids[start : start + BATCH_SIZE])
+        cases = cases.filter(case_number__in=case_numbers)
+    after = None
+    while True:
+        chunk = cases.filter(case_number__gt=after) if after is not None else cases
+        rows = list(chunk.values_list("pk", "case_number")[:BATCH_SIZE])
+        if not rows:
+            return
+        after = rows[-1][1]
+        batch = _prefetched_cases(case_ids=[pk for pk, _number in rows])
         prior_items = prior_imr_items(cases=batch)
         for case in batch:
             yield _export(case=case, prior_items=prior_items)
+        del batch, prior_items
 
 
 def export_case(*, case: Case) -> dict[str, Any]:

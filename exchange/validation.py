@@ -8,6 +8,7 @@ everything wrong at once rather than one error per attempt.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -69,6 +70,13 @@ MAX_LICENSURE_STATES = 60
 MAX_REVIEWER_NUMBER = 12  # Reviewer.reviewer_number
 
 Errors = list[tuple[str, str]]
+
+# Each choice's values, read once: `Enum.values` builds a new list on every call, and an import
+# checks thousands of cases.
+_VALUES: dict[type, tuple[str, ...]] = {
+    enum: tuple(enum.values)
+    for enum in (Priority, ServiceMethod, ItemCategory, URDecision, CaseStatus, NoticeMethod)
+}
 
 
 def is_valid_npi(value: str) -> bool:
@@ -234,6 +242,12 @@ class _Checker:
         return [item for item in value if isinstance(item, str)]
 
 
+@functools.cache
+def _allowed_targets(status: str) -> list[str]:
+    """The workflow's next states of `status` (static: the graph is declared on Case), read once."""
+    return allowed_targets(status=status)
+
+
 def _too_long(value: str, max_length: int) -> str:
     return f"too long: {len(value)} characters, at most {max_length}"
 
@@ -271,7 +285,7 @@ def check_case_payload(*, payload: Any, today: date) -> tuple[dict[str, Any] | N
         c.add("case_number", f"{case_number!r} does not read CMyy-nnnnnnn (e.g. CM15-0041877)")
     cleaned["case_number"] = case_number
     cleaned["priority"] = c.choice(
-        top, "priority", "", Priority.values, required=False, default=Priority.STANDARD
+        top, "priority", "", _VALUES[Priority], required=False, default=Priority.STANDARD
     )
 
     received_on = None
@@ -469,7 +483,7 @@ def _check_utilization_review(c: _Checker, value: Any, *, received_on: date | No
         "decision_date": decision_date,
         "served_on": served_on or decision_date,
         "service_method": c.choice(
-            obj, "service_method", path, ServiceMethod.values, required=False, default=ServiceMethod.MAIL
+            obj, "service_method", path, _VALUES[ServiceMethod], required=False, default=ServiceMethod.MAIL
         ),
         "reviewer_name": c.string(obj, "reviewer_name", path, required=False, max_length=MAX_NAME),
         "organization": c.string(obj, "organization", path, required=False, max_length=MAX_NAME),
@@ -507,7 +521,7 @@ def _check_disputed_items(c: _Checker, value: Any) -> list[dict[str, Any]]:
         if obj is None:
             items.append({})
             continue
-        category = c.choice(obj, "category", path, ItemCategory.values)
+        category = c.choice(obj, "category", path, _VALUES[ItemCategory])
         formulary_drug = c.boolean(obj, "formulary_drug", path, required=False)
         if formulary_drug and category and category != ItemCategory.PHARMACEUTICALS:
             c.add(_join(path, "formulary_drug"), "only a pharmaceuticals item can be a formulary drug")
@@ -529,7 +543,7 @@ def _check_disputed_items(c: _Checker, value: Any) -> list[dict[str, Any]]:
                 ),
                 "body_part": c.string(obj, "body_part", path, required=False, max_length=MAX_BODY_PART),
                 "quantity": quantity,
-                "ur_decision": c.choice(obj, "ur_decision", path, URDecision.values),
+                "ur_decision": c.choice(obj, "ur_decision", path, _VALUES[URDecision]),
                 "claims_administrator_guideline": c.string(
                     obj, "claims_administrator_guideline", path, required=False, max_length=MAX_GUIDELINE
                 ),
@@ -630,7 +644,7 @@ def _check_history(c: _Checker, value: Any, *, received_on: date | None) -> list
         obj = c.obj(raw, path, required=("status", "on"), optional=("notice_method", "reviewer_number"))
         if obj is None:
             continue
-        status = c.choice(obj, "status", path, CaseStatus.values)
+        status = c.choice(obj, "status", path, _VALUES[CaseStatus])
         on = c.date_(obj, "on", path)
         if status is None:
             continue
@@ -641,7 +655,7 @@ def _check_history(c: _Checker, value: Any, *, received_on: date | None) -> list
                     f"a case enters received on the day the application was received ({received_on})",
                 )
             continue
-        allowed = allowed_targets(status=previous_status)
+        allowed = _allowed_targets(previous_status)
         if status not in allowed:
             c.add(
                 _join(path, "status"),
@@ -659,7 +673,7 @@ def _check_history(c: _Checker, value: Any, *, received_on: date | None) -> list
                 # The records deadline depends on it (15 days by mail, 12 electronic).
                 c.add(_join(path, "notice_method"), "required")
             else:
-                notice_method = c.choice(obj, "notice_method", path, NoticeMethod.values)
+                notice_method = c.choice(obj, "notice_method", path, _VALUES[NoticeMethod])
         elif obj.get("notice_method") is not None:
             c.add(_join(path, "notice_method"), "only an entry into awaiting_records carries a notice_method")
         reviewer_number = None

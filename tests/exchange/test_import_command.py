@@ -28,10 +28,10 @@ INTAKE = DATA / "intake"
 pytestmark = pytest.mark.django_db
 
 
-def run(*files: Path) -> tuple[str, str, int]:
+def run(*files: Path, options: tuple[str, ...] = ()) -> tuple[str, str, int]:
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("import_cases", *map(str, files), stdout=out, stderr=err)
+        call_command("import_cases", *map(str, files), *options, stdout=out, stderr=err)
         code = 0
     except CommandError as error:
         code = error.returncode
@@ -119,3 +119,12 @@ def test_an_element_that_is_not_an_object(tmp_path):
     report = import_cases_file(path=path)
     assert report.errors == ["mixed.json [0] (no case number): must be an object"]
     assert report.imported == ["CM15-0041877"]
+
+
+def test_batch_size_option_gives_the_same_result():
+    whole = run(INTAKE / "cases.jsonl")
+    Case.objects.all().delete()
+    assert run(INTAKE / "cases.jsonl", options=("--batch-size", "2")) == whole
+    assert sorted(Case.objects.values_list("case_number", flat=True)) == ["CM15-0050001", "CM15-0050003"]
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("import_cases", str(INTAKE / "cases.jsonl"), "--batch-size", "0")

@@ -6,22 +6,31 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from exchange.services.intake import ImportReport, import_cases_file
+from exchange.services.intake import IMPORT_BATCH_SIZE, ImportReport, import_cases_file
 
 
 class Command(BaseCommand):
     help = (
         "Import cases from .json (one object or an array) or .jsonl files in the imr-case/1 format. "
-        "Each case is imported whole or not at all; errors go to stderr."
+        "Each case is imported whole or not at all; errors go to stderr. Cases are written in batches "
+        "(one transaction each); a batch the database refuses is retried case by case."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=IMPORT_BATCH_SIZE,
+            help=f"Cases written per transaction (default {IMPORT_BATCH_SIZE}).",
+        )
 
-    def handle(self, *args, files: list[Path], **options) -> None:
+    def handle(self, *args, files: list[Path], batch_size: int, **options) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
         report = ImportReport()
         for path in files:
-            report.merge(import_cases_file(path=path))
+            report.merge(import_cases_file(path=path, batch_size=batch_size))
         for error in report.errors:
             self.stderr.write(error)
         self.stdout.write(f"imported: {len(report.imported)}, refused: {report.refused}")
