@@ -489,17 +489,12 @@ def exact_case_number_hit(*, user: User, query: str) -> Case | None:
     return cases_visible_to(user=user).filter(case_number=query.strip().upper()).only("pk").first()
 
 
-def search_cases(*, user: User, query: str) -> QuerySet[Case]:
-    """Cases matching `query` by case number (prefix), claim number, employee or requesting provider name.
-
-    Written as `pk IN (union of one lookup per field)` so PostgreSQL serves each branch from its
-    own trigram GIN index (migration 0006); `icontains` becomes ILIKE there and Django escapes
-    `%` and `_`, so they match literally. Each row carries the employee's name and the claim
-    number as subqueries: the page costs the same number of queries for 1 or 50 rows.
-    """
+def matching_case_ids(*, query: str) -> QuerySet:
+    """The ids of the cases matching `query` by case number (prefix), claim number, employee or
+    requesting provider name: `pk IN (union of one lookup per field)`, so PostgreSQL serves each
+    branch from its own trigram GIN index (migration 0006); `icontains` becomes
+    `UPPER(col) LIKE UPPER(...)` there and Django escapes `%` and `_`, so they match literally."""
     query = query.strip()
-    if not query:
-        return Case.objects.none()
     parties = Party.objects.order_by()
     branches = [
         Case.objects.order_by().filter(case_number__startswith=query.upper()).values("pk"),
@@ -509,12 +504,24 @@ def search_cases(*, user: User, query: str) -> QuerySet[Case]:
         parties.filter(role=PartyRole.EMPLOYEE, last_name__icontains=query).values("case_id"),
         parties.filter(role=PartyRole.REQUESTING_PROVIDER, name__icontains=query).values("case_id"),
     ]
-    matching = branches[0].union(*branches[1:])
+    return branches[0].union(*branches[1:])
+
+
+def search_cases(*, user: User, query: str) -> QuerySet[Case]:
+    """Cases matching `query` (`matching_case_ids`), newest first.
+
+    Each row carries the employee's name and the claim number as subqueries: the page costs
+    the same number of queries for 1 or 50 rows.
+    """
+    query = query.strip()
+    if not query:
+        return Case.objects.none()
+    parties = Party.objects.order_by()
     employee = parties.filter(case=OuterRef("pk"), role=PartyRole.EMPLOYEE)
     claims_admin = parties.filter(case=OuterRef("pk"), role=PartyRole.CLAIMS_ADMINISTRATOR)
     return (
         cases_visible_to(user=user)
-        .filter(pk__in=matching)
+        .filter(pk__in=matching_case_ids(query=query))
         .annotate(
             employee_name=Subquery(employee.values("name")[:1]),
             claim_number=Subquery(claims_admin.values("claim_number")[:1]),

@@ -17,8 +17,8 @@ from cases.services.audit import log_access, log_listed_cases
 from core import clock
 from core.clock import today
 from core.errors import DomainError
-from core.keyset import InvalidCursor
 from core.http import require_POST
+from core.keyset import InvalidCursor
 from core.types import AuthenticatedHttpRequest
 
 # The case page's steps: one row each in the step table (form, service, done message).

@@ -55,7 +55,7 @@ class Determination(models.Model):
     objects = DeterminationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["case", "-created_at", "-id"]
+        ordering = ["case_id", "-created_at", "-id"]
         permissions = [("qa_determination", "Can approve or return a determination in QA")]
         constraints = [
             models.CheckConstraint(
@@ -143,7 +143,7 @@ class Letter(models.Model):
     )
 
     class Meta:
-        ordering = ["determination", "-version"]
+        ordering = ["determination_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["determination", "version"], name="letter_unique_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="letter_version_positive"),
@@ -187,7 +187,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["letter", "id"]
+        ordering = ["letter_id", "id"]
         verbose_name_plural = "deliveries"
         constraints = [
             models.CheckConstraint(
