@@ -78,8 +78,8 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
                 messages.success(request, done)
                 return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
     screening = selectors.case_screening(case=case)
-    reports = selectors.evaluate_reviewers(screening=screening, on=today())
-    page_obj = Paginator(reports, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
+    candidates = selectors.CandidateList(screening=screening, on=today())
+    page_obj = Paginator(candidates, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
     history = selectors.assignment_history(case=case)
     latest = history[0].assignment if history else None
     log_access(
@@ -98,8 +98,8 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
             # Qualified reviewers first, in picking order; the others after, with their reasons.
             "reports": page_obj.object_list,
             "page_obj": page_obj,
-            "reviewer_count": len(reports),
-            "eligible_count": sum(report.eligible for report in reports),
+            "reviewer_count": len(candidates),
+            "eligible_count": candidates.eligible_count,
             "active_assignment": screening.active_assignment,
             "latest_assignment": latest,
             "assignment_history": history,
