@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,14 +116,18 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     elapsed = time.perf_counter() - started
-    print(f"built {report.cases:,} cases in {report.seconds:.1f} s (with migrate and ANALYZE {elapsed:.1f} s)")
+    print(
+        f"built {report.cases:,} cases in {report.seconds:.1f} s (with migrate and ANALYZE {elapsed:.1f} s)"
+    )
     print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.rows.items())))
     print("statuses: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.statuses.items())))
     return elapsed
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--reviewers", type=int, default=3000)
     parser.add_argument("--db", default="imr_scale", help="database name on the DATABASE_URL server")
@@ -176,7 +178,6 @@ def main() -> None:
         return
 
     from bench.scale_pages import time_pages
-
     from cases.models import Case
 
     total = Case.objects.count()
@@ -221,11 +222,11 @@ def print_table(pages: dict[str, dict]) -> None:
 
 def time_import(*, url: str, count: int, seed: int) -> float:
     """Seconds of `manage.py import_cases` on a generated file of `count` cases, as cases/s."""
+    import random
+
     from bench.scale_data import ensure_people, plan_payloads
     from cases.models import Case
     from core.clock import today
-
-    import random
 
     people = ensure_people(reviewers=0, rng=random.Random(seed))
     payloads = plan_payloads(

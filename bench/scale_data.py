@@ -68,21 +68,167 @@ STEP_DAYS = {
 HELD = ("assigned", "in_review", "qa_review")
 FINAL = ("closed", "ineligible", "withdrawn", "terminated")
 
-FIRST_NAMES = (
-    "Maria Jose Juan Luis Carlos Ana Rosa Jesus Miguel Antonio Francisco Manuel David Daniel "
-    "James Robert Michael William Richard Joseph Thomas Charles Linda Patricia Jennifer Elizabeth "
-    "Barbara Susan Jessica Sarah Karen Nancy Lisa Betty Sandra Ashley Kimberly Donna Emily Michelle "
-    "Mei Wei Li Hui Jin Minh Thanh Nguyen Hoang Anh Priya Raj Amit Sunita Deepak Olga Ivan Fatima "
-    "Omar Ahmed Leila Yusuf Grace Helen Victor Nora Carmen Alex Guadalupe Alejandro Ricardo Veronica"
-).split()
-LAST_NAMES = (
-    "Garcia Rodriguez Martinez Hernandez Lopez Gonzalez Perez Sanchez Ramirez Torres Flores Rivera "
-    "Gomez Diaz Reyes Morales Cruz Ortiz Gutierrez Chavez Ramos Ruiz Alvarez Mendoza Castillo "
-    "Jimenez Moreno Romero Herrera Medina Aguilar Vargas Smith Johnson Williams Brown Jones Miller "
-    "Davis Wilson Anderson Taylor Thomas Moore Jackson Martin Lee Thompson White Harris Clark Lewis "
-    "Robinson Walker Young Allen King Wright Scott Nguyen Tran Pham Le Huynh Vo Kim Park Chen Wang "
-    "Liu Zhang Huang Wu Patel Shah Singh Kumar Khan Ali Cohen Murphy Kelly Sullivan Bishop Morgan"
-).split()
+FIRST_NAMES = [
+    "Maria",
+    "Jose",
+    "Juan",
+    "Luis",
+    "Carlos",
+    "Ana",
+    "Rosa",
+    "Jesus",
+    "Miguel",
+    "Antonio",
+    "Francisco",
+    "Manuel",
+    "David",
+    "Daniel",
+    "James",
+    "Robert",
+    "Michael",
+    "William",
+    "Richard",
+    "Joseph",
+    "Thomas",
+    "Charles",
+    "Linda",
+    "Patricia",
+    "Jennifer",
+    "Elizabeth",
+    "Barbara",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Nancy",
+    "Lisa",
+    "Betty",
+    "Sandra",
+    "Ashley",
+    "Kimberly",
+    "Donna",
+    "Emily",
+    "Michelle",
+    "Mei",
+    "Wei",
+    "Li",
+    "Hui",
+    "Jin",
+    "Minh",
+    "Thanh",
+    "Nguyen",
+    "Hoang",
+    "Anh",
+    "Priya",
+    "Raj",
+    "Amit",
+    "Sunita",
+    "Deepak",
+    "Olga",
+    "Ivan",
+    "Fatima",
+    "Omar",
+    "Ahmed",
+    "Leila",
+    "Yusuf",
+    "Grace",
+    "Helen",
+    "Victor",
+    "Nora",
+    "Carmen",
+    "Alex",
+    "Guadalupe",
+    "Alejandro",
+    "Ricardo",
+    "Veronica",
+]
+LAST_NAMES = [
+    "Garcia",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Perez",
+    "Sanchez",
+    "Ramirez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Gomez",
+    "Diaz",
+    "Reyes",
+    "Morales",
+    "Cruz",
+    "Ortiz",
+    "Gutierrez",
+    "Chavez",
+    "Ramos",
+    "Ruiz",
+    "Alvarez",
+    "Mendoza",
+    "Castillo",
+    "Jimenez",
+    "Moreno",
+    "Romero",
+    "Herrera",
+    "Medina",
+    "Aguilar",
+    "Vargas",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Nguyen",
+    "Tran",
+    "Pham",
+    "Le",
+    "Huynh",
+    "Vo",
+    "Kim",
+    "Park",
+    "Chen",
+    "Wang",
+    "Liu",
+    "Zhang",
+    "Huang",
+    "Wu",
+    "Patel",
+    "Shah",
+    "Singh",
+    "Kumar",
+    "Khan",
+    "Ali",
+    "Cohen",
+    "Murphy",
+    "Kelly",
+    "Sullivan",
+    "Bishop",
+    "Morgan",
+]
 CITIES = [
     ("Fresno", "93721"),
     ("Los Angeles", "90012"),
@@ -96,11 +242,32 @@ CITIES = [
     ("Modesto", "95354"),
 ]
 STREETS = ["Main St", "Oak Ave", "Elm St", "Mission Blvd", "Valley Rd", "Sierra Way", "Harbor Dr"]
-BODY_PARTS = ["lumbar spine", "cervical spine", "right knee", "left knee", "right shoulder", "left shoulder",
-              "right wrist", "back", "neck", "right hip", "left ankle", "psyche"]
-DIAGNOSES = ["lumbar radiculopathy", "chronic pain", "cervical strain", "knee internal derangement",
-             "rotator cuff tear", "carpal tunnel syndrome", "depression", "lumbar disc displacement",
-             "myofascial pain", "post-laminectomy syndrome"]
+BODY_PARTS = [
+    "lumbar spine",
+    "cervical spine",
+    "right knee",
+    "left knee",
+    "right shoulder",
+    "left shoulder",
+    "right wrist",
+    "back",
+    "neck",
+    "right hip",
+    "left ankle",
+    "psyche",
+]
+DIAGNOSES = [
+    "lumbar radiculopathy",
+    "chronic pain",
+    "cervical strain",
+    "knee internal derangement",
+    "rotator cuff tear",
+    "carpal tunnel syndrome",
+    "depression",
+    "lumbar disc displacement",
+    "myofascial pain",
+    "post-laminectomy syndrome",
+]
 # (description, category, procedure code, body part, formulary drug)
 ITEMS = [
     ("Physical Therapy 2x8 for the Lumbar Spine", "physical_medicine", "97110", "lumbar spine", False),
@@ -130,8 +297,14 @@ EMPLOYERS = [f"Employer {i} Packing Co." for i in range(400)]
 INSURERS = [f"Claims Services {i}, Inc." for i in range(40)]
 LAW_FIRMS = [f"Firm {i} & Partners LLP" for i in range(120)]
 UR_ORGS = [f"UR Organization {i} LLC" for i in range(20)]
-SPECIALTIES = ["Pain Medicine", "Orthopaedic Surgery", "Physical Medicine and Rehabilitation",
-               "Occupational Medicine", "Family Medicine", "Chiropractic"]
+SPECIALTIES = [
+    "Pain Medicine",
+    "Orthopaedic Surgery",
+    "Physical Medicine and Rehabilitation",
+    "Occupational Medicine",
+    "Family Medicine",
+    "Chiropractic",
+]
 SUMMARY = (
     "This {age}-year-old worker sustained an industrial injury on {injury} to the {part}. "
     "Treatment has included medications, physical therapy and injections. Utilization Review "
@@ -266,7 +439,8 @@ def ensure_people(*, reviewers: int, rng: random.Random) -> People:
                 user_id=reviewer.user_id,
                 number=reviewer.reviewer_number,
                 states=states or ["CA"],
-                certifications=[c.specialty for c in reviewer.certifications.all()] or ["Occupational Medicine"],
+                certifications=[c.specialty for c in reviewer.certifications.all()]
+                or ["Occupational Medicine"],
                 assignable=reviewer.status == ReviewerStatus.ACTIVE
                 and reviewer.weekly_practice_hours >= MIN_WEEKLY_HOURS,
                 capacity=reviewer.max_open_cases,
@@ -331,8 +505,9 @@ def _history_for(rng: random.Random, status: str) -> list[str]:
     return [*MAIN_PATH[: rng.randint(1, 6)], status]
 
 
-def make_plan(*, rng: random.Random, status: str, people: People, numbers: Numbers, today: date,
-              npis: list[str]) -> Plan:
+def make_plan(
+    *, rng: random.Random, status: str, people: People, numbers: Numbers, today: date, npis: list[str]
+) -> Plan:
     steps = _history_for(rng, status)
     gaps = [rng.randint(*STEP_DAYS[s]) for s in steps]
     span = sum(gaps)
@@ -437,8 +612,12 @@ def make_plan(*, rng: random.Random, status: str, people: People, numbers: Numbe
     if history:
         payload["history"] = history
     if status in ("determination_issued", "closed"):
-        decided_by = people.by_number[[e for e in history if e["status"] == "assigned"][-1]["reviewer_number"]]
-        issued_on = date.fromisoformat([e for e in history if e["status"] == "determination_issued"][-1]["on"])
+        decided_by = people.by_number[
+            [e for e in history if e["status"] == "assigned"][-1]["reviewer_number"]
+        ]
+        issued_on = date.fromisoformat(
+            [e for e in history if e["status"] == "determination_issued"][-1]["on"]
+        )
         determination: dict[str, Any] = {
             "reviewer": {"licensure_states": decided_by.states, "certifications": decided_by.certifications},
             "clinical_case_summary": SUMMARY.format(age=age, injury=injury.isoformat(), part=parts[0]),
@@ -468,7 +647,9 @@ def make_plan(*, rng: random.Random, status: str, people: People, numbers: Numbe
     )
 
 
-def plans(*, count: int, people: People, rng: random.Random, today: date, first_number: int = 1) -> Iterator[Plan]:
+def plans(
+    *, count: int, people: People, rng: random.Random, today: date, first_number: int = 1
+) -> Iterator[Plan]:
     """`count` case plans in the STATE_MIX proportions (shuffled)."""
     statuses: list[str] = []
     for status, share in STATE_MIX:
@@ -624,11 +805,11 @@ def build_cases(
     with transaction.atomic():
         people = ensure_people(reviewers=reviewers, rng=rng)
     report = BuildReport()
-    chunks = _chunks(plans(count=count, people=people, rng=rng, today=today, first_number=first_number), chunk)
+    chunks = _chunks(
+        plans(count=count, people=people, rng=rng, today=today, first_number=first_number), chunk
+    )
     if jobs <= 1:
-        results: Iterator[BuildReport] = (
-            _write_chunk(batch, people=people, today=today) for batch in chunks
-        )
+        results: Iterator[BuildReport] = (_write_chunk(batch, people=people, today=today) for batch in chunks)
         _collect(results, report, started, progress)
     else:
         from multiprocessing import get_context
@@ -704,8 +885,19 @@ def _write_chunk(batch: list[Plan], *, people: People, today: date) -> BuildRepo
         cleaned_all.append(cleaned)
     tables = {
         model: Table(model)
-        for model in (Case, Party, DisputedItem, CaseEvent, Document, Assignment, Determination,
-                      ItemDecision, Letter, Delivery, AccessLogEntry)
+        for model in (
+            Case,
+            Party,
+            DisputedItem,
+            CaseEvent,
+            Document,
+            Assignment,
+            Determination,
+            ItemDecision,
+            Letter,
+            Delivery,
+            AccessLogEntry,
+        )
     }
     report = BuildReport()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -732,8 +924,19 @@ def _write_chunk(batch: list[Plan], *, people: People, today: date) -> BuildRepo
                 table = tables[model]
                 for obj in objs:
                     table.add(obj)
-        for model in (Case, Party, DisputedItem, CaseEvent, Document, Assignment, Determination,
-                      ItemDecision, Letter, Delivery, AccessLogEntry):
+        for model in (
+            Case,
+            Party,
+            DisputedItem,
+            CaseEvent,
+            Document,
+            Assignment,
+            Determination,
+            ItemDecision,
+            Letter,
+            Delivery,
+            AccessLogEntry,
+        ):
             report.rows[model.__name__] += tables[model].flush(cursor)
     report.cases += len(batch)
     report.statuses.update(plan.status for plan in batch)
@@ -766,7 +969,12 @@ def _build_case(plan: Plan, cleaned: dict[str, Any], case_id: int, *, people: Pe
         Letter,
     )
     from determinations.services.letters import delivery_for
-    from exchange.services.intake import IMPORTED_REASON, _new_case, _record_history_dates, _replaced_in_review
+    from exchange.services.intake import (
+        IMPORTED_REASON,
+        _new_case,
+        _record_history_dates,
+        _replaced_in_review,
+    )
     from reviewers.models import Assignment, AssignmentStatus
 
     history = cleaned["history"] or []
@@ -897,7 +1105,9 @@ def _build_case(plan: Plan, cleaned: dict[str, Any], case_id: int, *, people: Pe
             )
         )
     rows[Assignment] = assignments
-    reviewer = people.by_number[history[assigned_indexes[-1]]["reviewer_number"]] if assigned_indexes else None
+    reviewer = (
+        people.by_number[history[assigned_indexes[-1]]["reviewer_number"]] if assigned_indexes else None
+    )
 
     # The reviewer's determination and, once issued, the letter and its deliveries.
     mailed_on = None
@@ -924,7 +1134,9 @@ def _build_case(plan: Plan, cleaned: dict[str, Any], case_id: int, *, people: Pe
             or SUMMARY.format(age=40, injury=case.injury_date.isoformat(), part="back"),
             version=rng.randint(1, 4),
             submitted_at=submitted_at if d_status != DeterminationStatus.DRAFT else None,
-            qa_comment="Please cite the guideline's page." if d_status == DeterminationStatus.RETURNED else "",
+            qa_comment="Please cite the guideline's page."
+            if d_status == DeterminationStatus.RETURNED
+            else "",
             approved_at=(_start_of(issued_on, 9) if issued_on else submitted_at) if approved else None,
             approved_by_id=people.qa_id if approved else None,
             issued_on=issued_on,
@@ -1032,5 +1244,6 @@ def plan_payloads(*, count: int, people: People, seed: int, today: date, first_n
     """`imr-case/1` payloads for an import file (numbers from `first_number` on)."""
     rng = random.Random(seed)
     return [
-        plan.payload for plan in plans(count=count, people=people, rng=rng, today=today, first_number=first_number)
+        plan.payload
+        for plan in plans(count=count, people=people, rng=rng, today=today, first_number=first_number)
     ]

@@ -46,9 +46,7 @@ def users() -> dict[str, Any]:
     from reviewers.models import Reviewer
 
     user_model = get_user_model()
-    found = {
-        role: user_model.objects.get(username=username) for username, role, _first, _last, _su in STAFF
-    }
+    found = {role: user_model.objects.get(username=username) for username, role, _first, _last, _su in STAFF}
     busiest = (
         Reviewer.objects.annotate(
             held=Count("assignments", filter=Q(assignments__active=True, assignments__status="accepted"))
@@ -130,7 +128,9 @@ def page_list(*, client_for: Any) -> list[Page]:
             )
         )
     pages.append(Page("letters to post", "intake", reverse("letters:to_post")))
-    closed = list(Case.objects.filter(pk__in=_case_ids(CaseStatus.CLOSED, 5)).values_list("case_number", flat=True))
+    closed = list(
+        Case.objects.filter(pk__in=_case_ids(CaseStatus.CLOSED, 5)).values_list("case_number", flat=True)
+    )
     if closed:
         pages.append(
             Page("case deliveries", "intake", [reverse("letters:case_deliveries", args=[n]) for n in closed])
@@ -159,7 +159,9 @@ def page_list(*, client_for: Any) -> list[Page]:
         )
         if held:
             pages.append(
-                Page("reviewer case file", "reviewer", [reverse("review:case_file", args=[pk]) for pk in held])
+                Page(
+                    "reviewer case file", "reviewer", [reverse("review:case_file", args=[pk]) for pk in held]
+                )
             )
 
     # The admin: index, then every changelist with its search, filters, sorts and last page.
