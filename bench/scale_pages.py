@@ -69,8 +69,12 @@ def _case_ids(status: str, count: int = 10) -> list[int]:
     return ids[:: max(1, len(ids) // count)][:count]
 
 
-def page_list(*, client_for: Any) -> list[Page]:
-    """Every page to time. `client_for(user_key)` gives a logged-in Client (used to read pagers)."""
+def page_list(*, client_for: Any, discover: bool = True) -> list[Page]:
+    """Every page to time. `client_for(user_key)` gives a logged-in Client (used to read pagers).
+
+    Without `discover`, no page is requested here: no deep pages, and of the admin only each
+    changelist and its search.
+    """
     from django.contrib import admin
     from django.urls import reverse
 
@@ -87,7 +91,7 @@ def page_list(*, client_for: Any) -> list[Page]:
     ]
     for label, url in queues:
         pages.append(Page(f"queue {label}", "intake", url))
-        deep = _deep_page(client_for("intake"), url)
+        deep = _deep_page(client_for("intake"), url) if discover else None
         if deep:
             pages.append(Page(f"queue {label} {deep[0]}", "intake", deep[1]))
 
@@ -138,7 +142,7 @@ def page_list(*, client_for: Any) -> list[Page]:
 
     # Clinical QA and the reviewer.
     pages.append(Page("QA queue", "qa", reverse("review:qa_queue")))
-    deep = _deep_page(client_for("qa"), reverse("review:qa_queue"))
+    deep = _deep_page(client_for("qa"), reverse("review:qa_queue")) if discover else None
     if deep:
         pages.append(Page(f"QA queue {deep[0]}", "qa", deep[1]))
     submitted = list(
@@ -179,7 +183,7 @@ def page_list(*, client_for: Any) -> list[Page]:
         name = f"admin {opts.model_name}"
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         pages.append(Page(name, "admin", url))
-        body = _get(client_for("admin"), url)
+        body = _get(client_for("admin"), url) if discover else ""
         if model_admin.search_fields:
             terms = search_terms if model is Case else {"case number": search_terms["case number"]}
             for label, term in terms.items():
@@ -239,12 +243,13 @@ def _filter_links(body: str) -> list[tuple[str, str]]:
 
 
 def _sort_links(body: str) -> list[tuple[str, str]]:
-    """Each sortable column's header link: (column, "?o=N")."""
+    """Each sortable column, sorted by it alone: (column, "?o=N")."""
     found = []
-    for number, label in re.findall(
-        r'<th[^>]*class="[^"]*sortable[^"]*"[^>]*>.*?<a href="\?o=(\d+)"[^>]*>(.*?)</a>', body, re.S
-    ):
-        found.append((re.sub(r"<[^>]+>", "", label).strip().lower() or number, f"?o={number}"))
+    for header in re.findall(r"<th[^>]*>.*?</th>", body, re.S):
+        column = re.search(r'class="sortable column-([\w-]+)', header)
+        link = re.search(r'<div class="text"><a href="\?o=-?(\d+)', header)
+        if column and link:
+            found.append((column.group(1), f"?o={link.group(1)}"))
     return found
 
 
@@ -254,8 +259,9 @@ def _admin_last_page(body: str) -> int | None:
 
 
 def count_rows(body: str) -> int:
-    """Rows shown: the table rows of the page's <tbody> sections."""
-    return sum(len(re.findall(r"<tr[\s>]", tbody)) for tbody in re.findall(r"<tbody.*?</tbody>", body, re.S))
+    """Rows shown: the table rows of the page's <tbody> sections, else its `data-case` blocks."""
+    rows = sum(len(re.findall(r"<tr[\s>]", tbody)) for tbody in re.findall(r"<tbody.*?</tbody>", body, re.S))
+    return rows or len(re.findall(r"<(?:li|div|article)[^>]* data-case=", body))
 
 
 def p95(values: list[float]) -> float:
@@ -263,7 +269,15 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def time_pages(*, requests: int = 20, only: str | None = None, echo: bool = True) -> dict[str, dict]:
+def time_pages(
+    *,
+    requests: int = 20,
+    warm_ups: int = WARM_UPS,
+    only: str | None = None,
+    discover: bool = True,
+    max_seconds: float | None = None,
+    echo: bool = True,
+) -> dict[str, dict]:
     """{page name: median_ms, p95_ms, queries, rows, status} for every page of `page_list`."""
     from django.db import connection
     from django.test import Client
@@ -280,18 +294,22 @@ def time_pages(*, requests: int = 20, only: str | None = None, echo: bool = True
         return clients[key]
 
     results: dict[str, dict] = {}
-    for page in page_list(client_for=client_for):
+    for page in page_list(client_for=client_for, discover=discover):
         if only and not re.search(only, page.name):
             continue
         client = client_for(page.user)
         urls = page.urls()
-        for n in range(WARM_UPS):
+        for n in range(warm_ups):
             client.get(urls[n % len(urls)], secure=True)
-        times = []
+        times: list[float] = []
+        page_started = time.perf_counter()
         for n in range(requests):
             started = time.perf_counter()
             client.get(urls[n % len(urls)], secure=True)
             times.append((time.perf_counter() - started) * 1000)
+            # A page taking seconds at baseline: stop at the time budget, with at least 5 samples.
+            if max_seconds and n >= 4 and time.perf_counter() - page_started > max_seconds:
+                break
         with CaptureQueriesContext(connection) as captured:
             response = client.get(urls[0], secure=True)
         body = response.content.decode("utf-8", "replace") if hasattr(response, "content") else ""
@@ -301,6 +319,7 @@ def time_pages(*, requests: int = 20, only: str | None = None, echo: bool = True
             "queries": len(captured.captured_queries),
             "rows": count_rows(body),
             "status": response.status_code,
+            "requests": len(times),
             "url": urls[0],
         }
         results[page.name] = figures
