@@ -244,6 +244,8 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.
         "overdue",
         ("received_on", admin.DateFieldListFilter),
     ]
+    # The columns an index sorts by (case_number, received_on, next_deadline).
+    sortable_by = ["case_number", "received_on", "next_deadline"]
     # Searched by get_search_results (cases.selectors.matching_case_ids).
     search_fields = ["case_number"]
     search_help_text = (
@@ -431,6 +433,7 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
 
     list_display = ["at", "user", "action", "case", "object_repr", "path"]
     list_filter = ["action", "user", ("at", admin.DateFieldListFilter)]
+    sortable_by = ["at"]
     search_fields = ["case__case_number__startswith"]
     search_help_text = "The case number or its start."
     list_select_related = ["case", "user"]

@@ -151,6 +151,7 @@ class AssignmentAdmin(LargeListAdmin, admin.ModelAdmin):
     list_filter = ["status", "active", ("assigned_at", admin.DateFieldListFilter)]
     search_fields = ["case__case_number__startswith", "reviewer__reviewer_number__iexact"]
     search_help_text = "The case number or its start, or a reviewer number."
+    sortable_by = ["assigned_at"]
     list_select_related = ["case", "reviewer", "assigned_by"]
     fields = [
         "case",
