@@ -182,7 +182,9 @@ def test_a_queue_page_costs_the_same_queries_for_3_or_30_cases(staff_client, mon
     assert small <= 8
 
 
-def test_the_next_page_after_a_cursor_costs_the_same(staff_client, django_assert_max_num_queries, monkeypatch):
+def test_the_next_page_after_a_cursor_costs_the_same(
+    staff_client, django_assert_max_num_queries, monkeypatch
+):
     monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 5)
     queue_cases_with_ties(CaseStatus.CLOSED, count=30)
     second = link(staff_client.get(URL, {"status": CaseStatus.CLOSED}).content.decode(), "next")

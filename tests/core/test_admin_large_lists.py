@@ -45,7 +45,9 @@ def add_rows(n: int, actor) -> None:
     reviewer = ReviewerFactory()
     for index in range(n):
         case = make_seed_like_case(received_on=date(2015, 2, 10) + timedelta(days=index % 20))
-        CaseEvent.objects.create(case=case, kind=CaseEventKind.EDITED_BY_STAFF, actor=actor, effective_on=case.received_on)
+        CaseEvent.objects.create(
+            case=case, kind=CaseEventKind.EDITED_BY_STAFF, actor=actor, effective_on=case.received_on
+        )
         AccessLogEntry.objects.create(user=actor, case=case, action=AccessAction.VIEW_CASE, object_repr="x")
         Assignment.objects.create(case=case, reviewer=reviewer, active=False, status="declined")
 
