@@ -67,6 +67,14 @@ class Determination(models.Model):
                 name="determination_one_current_per_case",
             ),
         ]
+        indexes = [
+            # The QA queue: the few determinations submitted or approved, out of one per case.
+            models.Index(
+                fields=["case"],
+                condition=Q(status__in=[DeterminationStatus.SUBMITTED, DeterminationStatus.APPROVED]),
+                name="determination_in_qa",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Determination for {self.case}"
@@ -201,6 +209,10 @@ class Delivery(models.Model):
                 condition=Q(resend_of__isnull=True),
                 name="delivery_one_first_send_per_recipient",
             ),
+        ]
+        indexes = [
+            # Letters to post: the few waiting, out of every delivery ever made.
+            models.Index(fields=["letter"], condition=Q(status="to_post"), name="delivery_to_post"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,11 @@
 """Deliveries, letters and determinations ordered by their parent's id (the parent's own
-ordering joined up to cases on every list); on PostgreSQL trigram indexes for the admin's
+ordering joined up to cases on every list); partial indexes for the QA queue and the letters
+to post; on PostgreSQL trigram indexes for the admin's
 search of deliveries by recipient name and address (on the UPPER() expression `icontains` uses,
 as in cases 0006).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 TRIGRAM_INDEXES = [
     (
@@ -53,6 +54,20 @@ class Migration(migrations.Migration):
         migrations.AlterModelOptions(
             name="letter",
             options={"ordering": ["determination_id", "-version"]},
+        ),
+        migrations.AddIndex(
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "to_post")), fields=["letter"], name="delivery_to_post"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="determination",
+            index=models.Index(
+                condition=models.Q(("status__in", ["submitted", "approved"])),
+                fields=["case"],
+                name="determination_in_qa",
+            ),
         ),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes),
     ]
