@@ -35,13 +35,13 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
     if status and status not in CaseStatus.values:
         status = ""
     counts = selectors.queue_counts(user=request.user)
-    paging = {
-        "after": request.GET.get("after") or None,
-        "before": request.GET.get("before") or None,
-        "last": request.GET.get("last") == "1",
-    }
+    after = request.GET.get("after") or None
+    before = request.GET.get("before") or None
+    last = request.GET.get("last") == "1"
     try:
-        page = selectors.queue_page(user=request.user, status=status or None, **paging)
+        page = selectors.queue_page(
+            user=request.user, status=status or None, after=after, before=before, last=last
+        )
     except InvalidCursor as error:
         messages.warning(request, error.message)
         page = selectors.queue_page(user=request.user, status=status or None)

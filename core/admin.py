@@ -41,6 +41,7 @@ class CappedCountPaginator(Paginator):
 
     cap = CAPPED_COUNT
     capped = False
+    object_list: QuerySet
 
     @cached_property
     def count(self) -> int:
@@ -56,7 +57,7 @@ class CappedCountPaginator(Paginator):
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)  # type: ignore[attr-defined]
 
 
 class SortableOnlyChangeList(ChangeList):
@@ -72,7 +73,9 @@ class LargeListAdmin(_Base):
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
-    sortable_by: tuple[str, ...] | list[str] = ()
+
+    def get_sortable_by(self, request):
+        return self.sortable_by if self.sortable_by is not None else ()
 
     def get_changelist(self, request, **kwargs):
         return SortableOnlyChangeList

@@ -23,7 +23,13 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Expression, F, Model, QuerySet
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
+# Django 5.2's row-value lookups (composite primary keys use them); no stubs ship for them.
+from django.db.models.fields.tuple_lookups import (  # type: ignore[import-untyped]
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
 
 from core.errors import DomainError
 

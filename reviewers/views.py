@@ -79,7 +79,7 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
                 return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
     screening = selectors.case_screening(case=case)
     candidates = selectors.CandidateList(screening=screening, on=today())
-    page_obj = Paginator(candidates, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = Paginator(candidates, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type, var-annotated]
     history = selectors.assignment_history(case=case)
     latest = history[0].assignment if history else None
     log_access(
