@@ -12,7 +12,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -58,6 +58,14 @@ OPEN_STATUSES = [
     S.QA_REVIEW,
 ]
 FINAL_STATUSES = [S.INELIGIBLE, S.CLOSED, S.WITHDRAWN, S.TERMINATED]
+
+
+# The queues' sort keys (cases.selectors.queue_page), written once: the indexes in Case.Meta are
+# on these very expressions, so PostgreSQL starts a keyset page inside them.
+QUEUE_DEADLINE = Coalesce(F("next_deadline"), Value(NO_DEADLINE), output_field=models.DateField())
+EXPEDITED_FIRST = models.Case(
+    When(priority=Priority.EXPEDITED, then=Value(0)), default=Value(1), output_field=models.IntegerField()
+)
 
 
 class ServiceMethod(models.TextChoices):
@@ -182,19 +190,21 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["status", "next_deadline"]),
             # The queues' keyset order (cases.selectors.queue_page): one state's queue, and
             # every open case; the expressions are the selectors' very sort keys.
+            models.Index(F("status"), QUEUE_DEADLINE, F("received_on"), F("id"), name="case_queue_order"),
             models.Index(
-                F("status"),
-                Coalesce(F("next_deadline"), Value(NO_DEADLINE), output_field=models.DateField()),
-                F("received_on"),
-                F("id"),
-                name="case_queue_order",
-            ),
-            models.Index(
-                Coalesce(F("next_deadline"), Value(NO_DEADLINE), output_field=models.DateField()),
+                QUEUE_DEADLINE,
                 F("received_on"),
                 F("id"),
                 name="case_open_queue_order",
                 condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                EXPEDITED_FIRST,
+                QUEUE_DEADLINE,
+                F("received_on"),
+                F("id"),
+                name="case_ready_queue_order",
+                condition=Q(status=S.READY_FOR_ASSIGNMENT),
             ),
             # Queue counts: the open states with their overdue cases, read from the index alone.
             models.Index(fields=["status", "overdue"], name="case_status_overdue"),

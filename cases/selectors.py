@@ -10,7 +10,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, models
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.timesince import timesince
 
@@ -22,8 +22,9 @@ from cases.eligibility import (
     ur_decision_key,
 )
 from cases.models import (
-    NO_DEADLINE,
+    EXPEDITED_FIRST,
     OPEN_STATUSES,
+    QUEUE_DEADLINE,
     Case,
     CaseEvent,
     CaseEventKind,
@@ -32,7 +33,6 @@ from cases.models import (
     Document,
     Party,
     PartyRole,
-    Priority,
 )
 from cases.steps import STEPS
 from core.keyset import KeysetPage, SortKey, seek
@@ -133,19 +133,12 @@ def queue_counts(*, user: User) -> dict[str, dict[str, int | bool]]:
 # The queues' order: nearest deadline first, cases without one last, then oldest first. The
 # nullable deadline is read through COALESCE so the key is total, and the indexes in
 # Case.Meta are on the very same expressions (keyset pages start inside them).
-DEADLINE_KEY = Coalesce(F("next_deadline"), Value(NO_DEADLINE), output_field=models.DateField())
 _QUEUE_KEYS = [
-    SortKey("deadline_key", DEADLINE_KEY, date),
+    SortKey("deadline_key", QUEUE_DEADLINE, date),
     SortKey("received_key", F("received_on"), date),
     SortKey("id_key", F("id"), int),
 ]
-_EXPEDITED_FIRST = SortKey(
-    "expedited_key",
-    models.Case(
-        When(priority=Priority.EXPEDITED, then=Value(0)), default=Value(1), output_field=models.IntegerField()
-    ),
-    int,
-)
+_EXPEDITED_FIRST = SortKey("expedited_key", EXPEDITED_FIRST, int)
 
 
 def queue_keys(*, status: str | None) -> list[SortKey]:

@@ -1,4 +1,4 @@
-"""Indexes for 200,000 cases a year (issue 11): the queues' keyset order, their capped counts,
+"""Indexes for 200,000 cases a year (issue 11): the queues' keyset order (expedited first in the ready queue), their capped counts,
 the newest-first order, the duplicate-IMR lookup by claim number; child rows ordered by the
 case's id (no join to cases); and on PostgreSQL the trigram indexes of the admin's searches of
 disputed items and documents (as in 0006, on the UPPER() expression `icontains` uses).
@@ -111,6 +111,25 @@ class Migration(migrations.Migration):
                 condition=models.Q(("role", "claims_administrator")),
                 fields=["claim_number", "case"],
                 name="party_claim_number",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                models.Case(
+                    models.When(priority="expedited", then=models.Value(0)),
+                    default=models.Value(1),
+                    output_field=models.IntegerField(),
+                ),
+                django.db.models.functions.comparison.Coalesce(
+                    models.F("next_deadline"),
+                    models.Value(datetime.date(9999, 12, 31)),
+                    output_field=models.DateField(),
+                ),
+                models.F("received_on"),
+                models.F("id"),
+                condition=models.Q(("status", "ready_for_assignment")),
+                name="case_ready_queue_order",
             ),
         ),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes),
