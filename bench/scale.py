@@ -139,6 +139,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260227)
     parser.add_argument("--jobs", type=int, default=2, help="processes writing the cases")
     parser.add_argument("--no-import", action="store_true", help="skip the import_cases timing")
+    parser.add_argument("--only", help="time only the pages whose name matches this regular expression")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="stop timing a page after this many seconds (at least 5 requests are timed)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "")
@@ -181,17 +188,13 @@ def main() -> None:
     from cases.models import Case
 
     total = Case.objects.count()
-    pages = time_pages(requests=args.requests)
+    pages = time_pages(requests=args.requests, only=args.only, max_seconds=args.max_seconds)
     loads.append(load_average())
-    import_rate = None
-    if not args.no_import:
-        import_rate = time_import(url=url, count=IMPORT_CASES, seed=args.seed)
-        loads.append(load_average())
     print_table(pages)
-    if import_rate is not None:
-        print(f"import_cases: {import_rate:,.0f} cases/s ({IMPORT_CASES:,} cases)")
-    print(f"cases: {total:,}; load average (1, 5, 15 min) during the run: {loads}")
-    if args.json:
+
+    def write(import_rate: float | None) -> None:
+        if not args.json:
+            return
         result = {
             "cases": total,
             "import_cases_per_s": round(import_rate, 1) if import_rate is not None else None,
@@ -201,7 +204,16 @@ def main() -> None:
             "pages": pages,
         }
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        print(f"wrote {args.json}", flush=True)
+
+    write(None)  # the pages' figures are kept even if the import is interrupted
+    import_rate = None
+    if not args.no_import:
+        import_rate = time_import(url=url, count=IMPORT_CASES, seed=args.seed)
+        loads.append(load_average())
+        print(f"import_cases: {import_rate:,.0f} cases/s ({IMPORT_CASES:,} cases)")
+        write(import_rate)
+    print(f"cases: {total:,}; load average (1, 5, 15 min) during the run: {loads}")
 
 
 def _django_ready() -> bool:
