@@ -260,6 +260,9 @@ def time_import(*, url: str, count: int, seed: int) -> float:
         path = Path(folder) / "scale-import.jsonl"
         path.write_text("\n".join(json.dumps(p) for p in payloads) + "\n", encoding="utf-8")
         env = {**os.environ, **_environment(url)}
+        import resource
+
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
@@ -269,8 +272,14 @@ def time_import(*, url: str, count: int, seed: int) -> float:
             check=False,
         )
         elapsed = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     imported = Case.objects.filter(case_number__in=numbers).count()
-    print(f"import_cases: {result.stdout.strip()} in {elapsed:.1f} s", flush=True)
+    print(
+        f"import_cases: {result.stdout.strip()} in {elapsed:.1f} s "
+        f"(the command's own CPU time {cpu:.1f} s; PostgreSQL's not counted)",
+        flush=True,
+    )
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
     _delete_cases(numbers)
