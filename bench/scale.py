@@ -112,7 +112,14 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
         rate = report.cases / report.seconds if report.seconds else 0
         print(f"  {report.cases:>8,} cases  {report.seconds:7.1f} s  {rate:,.0f} cases/s", flush=True)
 
+    import resource
+
     report = build_cases(count=cases, reviewers=reviewers, seed=seed, jobs=jobs, progress=progress)
+    cpu = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
+    print(f"CPU time of the builder's processes (PostgreSQL's not counted): {cpu:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     elapsed = time.perf_counter() - started
@@ -139,6 +146,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260227)
     parser.add_argument("--jobs", type=int, default=2, help="processes writing the cases")
     parser.add_argument("--no-import", action="store_true", help="skip the import_cases timing")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
+    parser.add_argument("--only", help="time only the pages whose name matches this regular expression")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="stop timing a page after this many seconds (at least 3 requests are timed)",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", "")
@@ -181,17 +196,15 @@ def main() -> None:
     from cases.models import Case
 
     total = Case.objects.count()
-    pages = time_pages(requests=args.requests)
-    loads.append(load_average())
-    import_rate = None
-    if not args.no_import:
-        import_rate = time_import(url=url, count=IMPORT_CASES, seed=args.seed)
+    pages = {}
+    if not args.no_pages:
+        pages = time_pages(requests=args.requests, only=args.only, max_seconds=args.max_seconds)
         loads.append(load_average())
-    print_table(pages)
-    if import_rate is not None:
-        print(f"import_cases: {import_rate:,.0f} cases/s ({IMPORT_CASES:,} cases)")
-    print(f"cases: {total:,}; load average (1, 5, 15 min) during the run: {loads}")
-    if args.json:
+        print_table(pages)
+
+    def write(import_rate: float | None) -> None:
+        if not args.json:
+            return
         result = {
             "cases": total,
             "import_cases_per_s": round(import_rate, 1) if import_rate is not None else None,
@@ -201,7 +214,16 @@ def main() -> None:
             "pages": pages,
         }
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        print(f"wrote {args.json}", flush=True)
+
+    write(None)  # the pages' figures are kept even if the import is interrupted
+    import_rate = None
+    if not args.no_import:
+        import_rate = time_import(url=url, count=IMPORT_CASES, seed=args.seed)
+        loads.append(load_average())
+        print(f"import_cases: {import_rate:,.0f} cases/s ({IMPORT_CASES:,} cases)")
+        write(import_rate)
+    print(f"cases: {total:,}; load average (1, 5, 15 min) during the run: {loads}")
 
 
 def _django_ready() -> bool:
@@ -238,6 +260,9 @@ def time_import(*, url: str, count: int, seed: int) -> float:
         path = Path(folder) / "scale-import.jsonl"
         path.write_text("\n".join(json.dumps(p) for p in payloads) + "\n", encoding="utf-8")
         env = {**os.environ, **_environment(url)}
+        import resource
+
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
@@ -247,8 +272,14 @@ def time_import(*, url: str, count: int, seed: int) -> float:
             check=False,
         )
         elapsed = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     imported = Case.objects.filter(case_number__in=numbers).count()
-    print(f"import_cases: {result.stdout.strip()} in {elapsed:.1f} s", flush=True)
+    print(
+        f"import_cases: {result.stdout.strip()} in {elapsed:.1f} s "
+        f"(the command's own CPU time {cpu:.1f} s; PostgreSQL's not counted)",
+        flush=True,
+    )
     if result.returncode != 0:
         print(result.stderr[-3000:], file=sys.stderr)
     _delete_cases(numbers)

@@ -307,8 +307,8 @@ def time_pages(
             started = time.perf_counter()
             client.get(urls[n % len(urls)], secure=True)
             times.append((time.perf_counter() - started) * 1000)
-            # A page taking seconds at baseline: stop at the time budget, with at least 5 samples.
-            if max_seconds and n >= 4 and time.perf_counter() - page_started > max_seconds:
+            # A page taking seconds at baseline: stop at the time budget, with at least 3 samples.
+            if max_seconds and n >= 2 and time.perf_counter() - page_started > max_seconds:
                 break
         with CaptureQueriesContext(connection) as captured:
             response = client.get(urls[0], secure=True)
