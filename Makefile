@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install install-dev migrate seed run test lint bench worker clean
+.PHONY: demo install install-dev migrate seed run test lint bench bench-scale worker clean
 
 $(PY):
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" || { echo "Python 3.11 is required"; exit 1; }
@@ -51,6 +51,10 @@ worker: install
 bench: install-dev
 	$(PY) bench/assignment.py
 	$(PY) bench/letters.py
+
+# California's volume (needs PostgreSQL): SCALE_ARGS="--cases 20000" for a quicker run.
+bench-scale: install-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(PY) bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -35,9 +35,11 @@ from cases.models import (
     Party,
     PartyRole,
 )
+from cases.selectors import matching_case_ids
 from cases.services.audit import log_access
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
+from core.admin import LargeListAdmin
 from core.errors import DomainError
 from core.form_tokens import submit_once
 
@@ -223,7 +225,7 @@ class SubmitOnceMixin(_ModelAdminBase):
 
 
 @admin.register(Case)
-class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
+class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = [
         "case_number",
         "employee_name",
@@ -234,12 +236,21 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
         "next_deadline",
         "overdue",
     ]
-    list_filter = ["status", "priority", DisputedCategoryFilter, "overdue"]
-    # Searched by get_search_results: case number, claim number and the employee's name.
+    # A date filter, not date_hierarchy: the hierarchy reads the distinct dates of every case.
+    list_filter = [
+        "status",
+        "priority",
+        DisputedCategoryFilter,
+        "overdue",
+        ("received_on", admin.DateFieldListFilter),
+    ]
+    # The columns an index sorts by (case_number, received_on, next_deadline).
+    sortable_by = ["case_number", "received_on", "next_deadline"]
+    # Searched by get_search_results (cases.selectors.matching_case_ids).
     search_fields = ["case_number"]
-    search_help_text = "Case number, claims administrator's claim number or employee name."
-    date_hierarchy = "received_on"
-    list_per_page = 50
+    search_help_text = (
+        "Case number or its start, claim number, employee or requesting provider name (part of it)."
+    )
     actions = CASE_ACTIONS  # a list higher apps add to (admin_actions.add_case_action)
     inlines = [PartyInline, DisputedItemInline, DocumentInline, DocumentUploadInline, CaseEventInline]
     fieldsets = [
@@ -284,23 +295,20 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
     def disputed_item_count(self, case: Case) -> int:
         return case.disputed_item_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
-    @admin.display(description="employee", ordering="employee_name")
+    # Not sortable: ordering 200,000 cases by a name read from another table computes it for
+    # every case (3 s); search by the name instead.
+    @admin.display(description="employee")
     def employee_name(self, case: Case) -> str:
         return getattr(case, "employee_name", None) or "—"
 
     def get_search_results(self, request, queryset, search_term):
-        """Each word must match the case number, the claim number or the employee's name."""
+        """Each word must match the staff search's fields (one index lookup each)."""
         if not search_term:
             return queryset, False
         for bit in smart_split(search_term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
-            parties = Party.objects.filter(case=OuterRef("pk"))
-            queryset = queryset.filter(
-                Q(case_number__icontains=bit)
-                | Exists(parties.filter(role=PartyRole.CLAIMS_ADMINISTRATOR, claim_number__icontains=bit))
-                | Exists(parties.filter(role=PartyRole.EMPLOYEE, name__icontains=bit))
-            )
+            queryset = queryset.filter(pk__in=matching_case_ids(query=bit))
         return queryset, False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -347,28 +355,31 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["name", "role", "case", "organization", "claim_number", "email"]
     list_filter = ["role"]
-    search_fields = ["name", "claim_number", "case__case_number"]
+    search_fields = ["name__icontains", "claim_number__icontains", "case__case_number__startswith"]
+    search_help_text = "Name or claim number (part of it), or the start of the case number."
     list_select_related = ["case"]
     autocomplete_fields = ["case"]
 
 
 @admin.register(DisputedItem)
-class DisputedItemAdmin(admin.ModelAdmin):
+class DisputedItemAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["description", "case", "position", "category", "formulary_drug", "ur_decision"]
     list_filter = ["category", "ur_decision", "formulary_drug"]
-    search_fields = ["description", "procedure_code", "case__case_number"]
+    search_fields = ["description__icontains", "procedure_code__icontains", "case__case_number__startswith"]
+    search_help_text = "Description or procedure code (part of it), or the start of the case number."
     list_select_related = ["case"]
     autocomplete_fields = ["case"]
 
 
 @admin.register(Document)
-class DocumentAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
+class DocumentAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
     list_filter = ["kind"]
-    search_fields = ["title", "case__case_number"]
+    search_fields = ["title__icontains", "case__case_number__startswith"]
+    search_help_text = "Title (part of it) or the start of the case number."
     list_select_related = ["case", "uploaded_by"]
     autocomplete_fields = ["case"]
     readonly_fields = ["case", "sha256", "size", "pages", "uploaded_by", "uploaded_at", "open"]
@@ -403,7 +414,7 @@ class DocumentAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
 
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, LargeListAdmin, admin.ModelAdmin):
     """An append-only log: readable in the admin, never edited there."""
 
 
@@ -411,9 +422,9 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "effective_on", "kind", "from_status", "to_status", "actor", "at"]
     list_filter = ["kind", "to_status"]
-    search_fields = ["case__case_number"]
+    search_fields = ["case__case_number__startswith"]
+    search_help_text = "The case number or its start."
     list_select_related = ["case", "actor"]
-    date_hierarchy = "effective_on"
 
 
 @admin.register(AccessLogEntry)
@@ -421,7 +432,9 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Visible only with `cases.view_accesslogentry`, which only administrators hold."""
 
     list_display = ["at", "user", "action", "case", "object_repr", "path"]
-    list_filter = ["action", "user"]
-    search_fields = ["case__case_number"]
+    # No filter by user: its panel would list every user (3,000 reviewers) on every page.
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    sortable_by = ["at"]
+    search_fields = ["case__case_number__startswith"]
+    search_help_text = "The case number or its start."
     list_select_related = ["case", "user"]
-    date_hierarchy = "at"

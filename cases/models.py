@@ -12,7 +12,8 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django_fsm import FSMField, FSMModelMixin, transition
 
 CASE_NUMBER_PATTERN = r"^CM[0-9]{2}-[0-9]{7}$"
@@ -21,6 +22,8 @@ case_number_validator = RegexValidator(
 )
 # No date of a case is before this one.
 EARLIEST_CASE_DATE = date(1900, 1, 1)
+# The queues sort a case without a next deadline after every case with one: through this date.
+NO_DEADLINE = date(9999, 12, 31)
 
 
 class Priority(models.TextChoices):
@@ -55,6 +58,14 @@ OPEN_STATUSES = [
     S.QA_REVIEW,
 ]
 FINAL_STATUSES = [S.INELIGIBLE, S.CLOSED, S.WITHDRAWN, S.TERMINATED]
+
+
+# The queues' sort keys (cases.selectors.queue_page), written once: the indexes in Case.Meta are
+# on these very expressions, so PostgreSQL starts a keyset page inside them.
+QUEUE_DEADLINE = Coalesce(F("next_deadline"), Value(NO_DEADLINE), output_field=models.DateField())
+EXPEDITED_FIRST = models.Case(
+    When(priority=Priority.EXPEDITED, then=Value(0)), default=Value(1), output_field=models.IntegerField()
+)
 
 
 class ServiceMethod(models.TextChoices):
@@ -175,7 +186,31 @@ class Case(FSMModelMixin, models.Model):
                 violation_error_message="The date of injury cannot be before 1900-01-01.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "next_deadline"])]
+        indexes = [
+            models.Index(fields=["status", "next_deadline"]),
+            # The queues' keyset order (cases.selectors.queue_page): one state's queue, and
+            # every open case; the expressions are the selectors' very sort keys.
+            models.Index(F("status"), QUEUE_DEADLINE, F("received_on"), F("id"), name="case_queue_order"),
+            models.Index(
+                QUEUE_DEADLINE,
+                F("received_on"),
+                F("id"),
+                name="case_open_queue_order",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                EXPEDITED_FIRST,
+                QUEUE_DEADLINE,
+                F("received_on"),
+                F("id"),
+                name="case_ready_queue_order",
+                condition=Q(status=S.READY_FOR_ASSIGNMENT),
+            ),
+            # Queue counts: the open states with their overdue cases, read from the index alone.
+            models.Index(fields=["status", "overdue"], name="case_status_overdue"),
+            # The admin's and the search's newest-first order.
+            models.Index(fields=["received_on", "id"], name="case_received_order"),
+        ]
 
     def __str__(self) -> str:
         return self.case_number
@@ -276,8 +311,19 @@ class Party(models.Model):
     sex = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        ordering = ["case", "id"]
+        # By the case's id, not the case: "case" would follow Case.Meta.ordering and join cases
+        # into every party query (the admin's employee-name sort subquery among them).
+        ordering = ["case_id", "id"]
         verbose_name_plural = "parties"
+        indexes = [
+            # The duplicate-IMR check and the earlier IMRs on the case page look up the claims
+            # administrator's party by claim number (cases.eligibility.prior_imr_items).
+            models.Index(
+                fields=["claim_number", "case"],
+                name="party_claim_number",
+                condition=Q(role="claims_administrator"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "role"], name="party_one_per_role"),
             models.CheckConstraint(condition=Q(role__in=PartyRole.values), name="party_role_valid"),
@@ -330,7 +376,7 @@ class DisputedItem(models.Model):
     claims_administrator_guideline = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["case", "position"]
+        ordering = ["case_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["case", "position"], name="disputed_item_unique_position"),
             models.CheckConstraint(condition=Q(position__gte=1), name="disputed_item_position_positive"),
@@ -381,7 +427,7 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["case", "received_on", "id"]
+        ordering = ["case_id", "received_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"),
@@ -431,7 +477,7 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["case", "effective_on", "id"]
+        ordering = ["case_id", "effective_on", "id"]
         indexes = [models.Index(fields=["case", "id"])]
 
     def __str__(self) -> str:

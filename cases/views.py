@@ -18,6 +18,7 @@ from core import clock
 from core.clock import today
 from core.errors import DomainError
 from core.http import require_POST
+from core.keyset import InvalidCursor
 from core.types import AuthenticatedHttpRequest
 
 # The case page's steps: one row each in the step table (form, service, done message).
@@ -26,14 +27,24 @@ STEPS = steps.STEPS
 
 @permission_required("cases.view_all_cases", raise_exception=True)
 def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A queue in pages of QUEUE_PAGE_SIZE by keyset: `?after=` / `?before=` a cursor, `?last=1`.
+
+    A cursor that does not parse (an old or edited link) shows the first page with a note.
+    """
     status = request.GET.get("status") or ""
     if status and status not in CaseStatus.values:
         status = ""
     counts = selectors.queue_counts(user=request.user)
-    page = Paginator(
-        selectors.queue_cases(user=request.user, status=status or None), selectors.QUEUE_PAGE_SIZE
-    )
-    page_obj = page.get_page(request.GET.get("page"))
+    after = request.GET.get("after") or None
+    before = request.GET.get("before") or None
+    last = request.GET.get("last") == "1"
+    try:
+        page = selectors.queue_page(
+            user=request.user, status=status or None, after=after, before=before, last=last
+        )
+    except InvalidCursor as error:
+        messages.warning(request, error.message)
+        page = selectors.queue_page(user=request.user, status=status or None)
     on = today()
     now = clock.now()
     rows = [
@@ -42,13 +53,13 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
             (case.next_deadline - on).days if case.next_deadline else None,
             selectors.assignment_wait(case=case, now=now),
         )
-        for case in page_obj
+        for case in page
     ]
     tabs = [(value, label, counts[value]) for value, label in CaseStatus.choices]
     return render(
         request,
         "cases/queues.html",
-        {"rows": rows, "page_obj": page_obj, "tabs": tabs, "status": status, "today": on},
+        {"rows": rows, "page": page, "tabs": tabs, "status": status, "today": on},
     )
 
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from cases.models import PartyRole
+from core.admin import LargeListAdmin
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from determinations.models import (
@@ -31,10 +32,11 @@ class ItemDecisionInline(admin.TabularInline):
 
 
 @admin.register(Determination)
-class DeterminationAdmin(admin.ModelAdmin):
+class DeterminationAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["case", "status", "issued_on", "mailed_on", "updated_at"]
     list_filter = ["status"]
-    search_fields = ["case__case_number"]
+    search_fields = ["case__case_number__startswith"]
+    search_help_text = "The case number or its start."
     list_select_related = ["case"]
     raw_id_fields = ["case", "reviewer", "approved_by"]
     readonly_fields = ["status", "issued_on", "mailed_on", "submitted_at", "approved_at", "approved_by"]
@@ -66,9 +68,10 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LetterAdmin(ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["determination", "version", "issued_on", "pages", "sha256"]
-    search_fields = ["determination__case__case_number", "sha256"]
+    search_fields = ["determination__case__case_number__startswith", "sha256"]
+    search_help_text = "The case number or its start, or the letter's whole SHA-256."
     list_select_related = ["determination__case"]
     # The file field is shown as its stored name only: downloads go through the logged view.
     fields = [
@@ -98,7 +101,7 @@ class RecipientRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = [
         "letter",
         "recipient_role_label",
@@ -110,7 +113,12 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "mailed_on",
     ]
     list_filter = ["status", "channel", RecipientRoleFilter]
-    search_fields = ["letter__determination__case__case_number", "recipient_name", "address"]
+    search_fields = [
+        "letter__determination__case__case_number__startswith",
+        "recipient_name__icontains",
+        "address__icontains",
+    ]
+    search_help_text = "The case number or its start; recipient name or address (part of it)."
     list_select_related = ["letter__determination__case"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["resend_selected"]

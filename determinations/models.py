@@ -55,7 +55,7 @@ class Determination(models.Model):
     objects = DeterminationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["case", "-created_at", "-id"]
+        ordering = ["case_id", "-created_at", "-id"]
         permissions = [("qa_determination", "Can approve or return a determination in QA")]
         constraints = [
             models.CheckConstraint(
@@ -65,6 +65,14 @@ class Determination(models.Model):
                 fields=["case"],
                 condition=~Q(status=DeterminationStatus.SUPERSEDED),
                 name="determination_one_current_per_case",
+            ),
+        ]
+        indexes = [
+            # The QA queue: the few determinations submitted or approved, out of one per case.
+            models.Index(
+                fields=["case"],
+                condition=Q(status__in=[DeterminationStatus.SUBMITTED, DeterminationStatus.APPROVED]),
+                name="determination_in_qa",
             ),
         ]
 
@@ -143,7 +151,7 @@ class Letter(models.Model):
     )
 
     class Meta:
-        ordering = ["determination", "-version"]
+        ordering = ["determination_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["determination", "version"], name="letter_unique_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="letter_version_positive"),
@@ -187,7 +195,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["letter", "id"]
+        ordering = ["letter_id", "id"]
         verbose_name_plural = "deliveries"
         constraints = [
             models.CheckConstraint(
@@ -201,6 +209,10 @@ class Delivery(models.Model):
                 condition=Q(resend_of__isnull=True),
                 name="delivery_one_first_send_per_recipient",
             ),
+        ]
+        indexes = [
+            # Letters to post: the few waiting, out of every delivery ever made.
+            models.Index(fields=["letter"], condition=Q(status="to_post"), name="delivery_to_post"),
         ]
 
     def __str__(self) -> str:

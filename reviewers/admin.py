@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from core.admin import LargeListAdmin
 from core.clock import today
 from reviewers import admin_actions as _case_admin_actions  # noqa: F401  (adds "Replace the reviewer" to Case)
 from reviewers import eligibility, selectors
@@ -145,12 +146,13 @@ class SpecialtyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["case", "reviewer", "status", "active", "assigned_at", "assigned_by", "notified_at"]
-    list_filter = ["status", "active"]
-    search_fields = ["case__case_number", "reviewer__reviewer_number"]
+    list_filter = ["status", "active", ("assigned_at", admin.DateFieldListFilter)]
+    search_fields = ["case__case_number__startswith", "reviewer__reviewer_number__iexact"]
+    search_help_text = "The case number or its start, or a reviewer number."
+    sortable_by = ["assigned_at"]
     list_select_related = ["case", "reviewer", "assigned_by"]
-    date_hierarchy = "assigned_at"
     fields = [
         "case",
         "reviewer",

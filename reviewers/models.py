@@ -89,7 +89,7 @@ class License(models.Model):
     unrestricted = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["reviewer", "position", "id"]
+        ordering = ["reviewer_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["reviewer", "state", "number"], name="license_unique_per_reviewer"
@@ -108,7 +108,7 @@ class BoardCertification(models.Model):
     board = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["reviewer", "position", "id"]
+        ordering = ["reviewer_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["reviewer", "specialty"], name="certification_unique_specialty"),
         ]
@@ -134,7 +134,7 @@ class Affiliation(models.Model):
     identifier = models.CharField("NPI or other identifier", max_length=40, blank=True)
 
     class Meta:
-        ordering = ["reviewer", "name"]
+        ordering = ["reviewer_id", "name"]
 
     def __str__(self) -> str:
         return self.name
@@ -225,6 +225,8 @@ class Assignment(models.Model):
         indexes = [
             # Open-case counts per reviewer read only active rows.
             models.Index(fields=["reviewer"], condition=Q(active=True), name="assignment_open_by_reviewer"),
+            # The admin's newest-first list.
+            models.Index(fields=["assigned_at", "id"], name="assignment_assigned_order"),
         ]
 
     def __str__(self) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.forms import ModelChoiceField
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +20,7 @@ from core.http import require_http_methods
 from core.types import AuthenticatedHttpRequest
 from reviewers import selectors
 from reviewers.forms import ManualAssignForm, ReassignForm, ReplaceReviewerForm
+from reviewers.models import Reviewer
 from reviewers.services.assignment import assign_case_manually, reassign_case, replace_reviewer
 
 # Rows per page on the reviewer list and the candidates page.
@@ -78,8 +82,19 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
                 messages.success(request, done)
                 return redirect(reverse("reviewers:case_candidates", args=[case.pk]))
     screening = selectors.case_screening(case=case)
-    reports = selectors.evaluate_reviewers(screening=screening, on=today())
-    page_obj = Paginator(reports, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
+    candidates = selectors.CandidateList(screening=screening, on=today())
+    page_obj = Paginator(candidates, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type, var-annotated]
+    if form is not None:
+        # The select offers the qualified reviewers of this page (a <select> of all 3,000
+        # reviewers cost seconds to render); the field still accepts any reviewer, whom the
+        # service checks again when the form is sent.
+        field = cast(ModelChoiceField, form.fields["reviewer"])
+        offered = [report.reviewer.pk for report in page_obj.object_list if report.eligible]
+        labelled = Reviewer.objects.filter(pk__in=offered).select_related("user").in_bulk()
+        field.widget.choices = [
+            ("", field.empty_label or "---------"),
+            *((pk, field.label_from_instance(labelled[pk])) for pk in offered if pk in labelled),
+        ]
     history = selectors.assignment_history(case=case)
     latest = history[0].assignment if history else None
     log_access(
@@ -98,8 +113,8 @@ def case_candidates(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
             # Qualified reviewers first, in picking order; the others after, with their reasons.
             "reports": page_obj.object_list,
             "page_obj": page_obj,
-            "reviewer_count": len(reports),
-            "eligible_count": sum(report.eligible for report in reports),
+            "reviewer_count": len(candidates),
+            "eligible_count": candidates.eligible_count,
             "active_assignment": screening.active_assignment,
             "latest_assignment": latest,
             "assignment_history": history,

@@ -189,9 +189,7 @@ def mark_records_complete(
         )
 
 
-def _end_case(
-    *, case_id: int, by: User, key: str, reason: str, expected_from: str | None
-) -> Case:
+def _end_case(*, case_id: int, by: User, key: str, reason: str, expected_from: str | None) -> Case:
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         step = ensure_step(case=case, key=key, expected_from=expected_from, on=today())
@@ -263,9 +261,7 @@ def close_case(*, case_id: int, by: User, reason: str = "", expected_from: str |
         )
 
 
-def remand_case(
-    *, case_id: int, by: User, order_reference: str, expected_from: str | None = None
-) -> Case:
+def remand_case(*, case_id: int, by: User, order_reference: str, expected_from: str | None = None) -> Case:
     """A WCAB order: a new review by a different reviewer; the earlier letter stays on file.
 
     The determinations app supersedes the issued determination and the reviewers app ends

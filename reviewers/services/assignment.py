@@ -196,9 +196,7 @@ def replace_reviewer(
             raise ReviewerError(
                 f"Reviewer {old_number} is the reviewer being replaced: choose another one.", field="reviewer"
             )
-        end_assignments(
-            case=case, assignments=[current], decline_reason=f"{REPLACED_PREFIX}{reason}"
-        )
+        end_assignments(case=case, assignments=[current], decline_reason=f"{REPLACED_PREFIX}{reason}")
         screening.previous_reviewer_ids.add(current.reviewer_id)
         screening.previous_outcomes[current.reviewer_id] = "Was replaced by staff"
         screening.active_assignment = None

@@ -1,0 +1,102 @@
+"""Admin changelists that cost the same at 200,000 cases as at 200 (issue 11).
+
+`LargeListAdmin` is mixed into every ModelAdmin over a table that grows with the cases:
+- no second, unfiltered COUNT(*) (`show_full_result_count = False`);
+- the paginator counts at most `CAPPED_COUNT` rows and says "10000+" beyond (the template
+  `admin/pagination.html`): an exact count of 1.3 million events reads them all on every page,
+  and the pages past the cap are reached by a filter, a search or the reversed sort;
+- only the columns an index can sort by are sortable (`sortable_by`, none unless the admin
+  names them): sorting 200,000 cases by a column no index holds sorts them all on every page;
+- the search runs each of `search_fields` (field lookups, e.g. `name__icontains`) as its own
+  query, joined by `pk IN (a UNION b ...)`, so each one can use its index (the trigram and
+  btree indexes in the apps' migrations); Django's own search ORs them in one WHERE over joins,
+  which no index serves. Each word of the search must match one of the lookups.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.text import smart_split, unescape_string_literal
+
+if TYPE_CHECKING:
+    from django.contrib import admin
+
+    _Base = admin.ModelAdmin
+else:
+    _Base = object
+
+CAPPED_COUNT = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """Counts up to `cap` rows (`capped` when there are more), and reads a page in two steps:
+    the page's ids in order (OFFSET over the ordering's index alone), then those rows with their
+    annotations. One SELECT with OFFSET would compute every annotation (the employee's name,
+    the item count) of every row it skips: 0.4 s for page 199 of the cases."""
+
+    cap = CAPPED_COUNT
+    capped = False
+    object_list: QuerySet
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.values("pk").order_by()[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)  # type: ignore[attr-defined]
+
+
+class SortableOnlyChangeList(ChangeList):
+    """Honours `?o=` only for the columns in `sortable_by`, so a typed URL cannot sort by others."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+
+class LargeListAdmin(_Base):
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+
+    def get_sortable_by(self, request):
+        return self.sortable_by if self.sortable_by is not None else ()
+
+    def get_changelist(self, request, **kwargs):
+        return SortableOnlyChangeList
+
+    def search_value(self, lookup: str, word: str) -> Any:
+        """Case numbers are stored upper-case: a prefix lookup on them is upper-cased, so the
+        column's btree serves it."""
+        if lookup.endswith("case_number__startswith"):
+            return word.upper()
+        return word
+
+    def get_search_results(self, request, queryset: QuerySet, search_term: str):
+        if not search_term or not self.search_fields:
+            return queryset, False
+        rows = self.model._default_manager.order_by()
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            branches = [
+                rows.filter(**{lookup: self.search_value(lookup, word)}).values("pk")
+                for lookup in self.search_fields
+            ]
+            queryset = queryset.filter(pk__in=branches[0].union(*branches[1:]))
+        return queryset, False
