@@ -8,7 +8,6 @@ and never overwritten.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from cases.models import (
 )
 from cases.services.workflow import record_case_event, record_entry_dates, refresh_deadlines
 from core.clock import today
+from exchange import json_files
 from exchange.validation import check_case_payload
 
 S = CaseStatus
@@ -397,28 +397,44 @@ def _case_label(payload: Any) -> str:
 
 
 def _read_payloads(*, path: Path) -> Iterator[tuple[str, Any, str | None]]:
-    """(where, payload, parse error) for each case of the file: `line 3` or `[2]`."""
+    """(where, payload, problem) for each case of the file: `line 3` or `[2]`.
+
+    Read through `exchange.json_files`: too deep a nesting or broken JSON refuses the file (a
+    .jsonl line: that line); a duplicate key, a lone surrogate or a NUL refuses its case.
+    """
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                yield f"line {number}", json.loads(line), None
-            except json.JSONDecodeError as error:
-                yield f"line {number}", None, f"not valid JSON ({error.msg} at column {error.colno})"
+                payload = json_files.loads(line)
+            except json_files.JSONInputError as error:
+                message = str(error).replace(" at line 1, column", " at column")
+                yield f"line {number}", None, message
+            else:
+                yield _with_problems(f"line {number}", payload)
         return
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-        ) from error
+    document = json_files.loads(text)
     if isinstance(document, list):
         for index, payload in enumerate(document):
-            yield f"[{index}]", payload, None
+            yield _with_problems(f"[{index}]", payload)
     else:
-        yield "", document, None
+        yield _with_problems("", document)
+
+
+def _with_problems(where: str, payload: Any) -> tuple[str, Any, str | None]:
+    """A payload with duplicate keys, lone surrogates or NULs is refused naming the case and field."""
+    found = json_files.problems(payload)
+    if not found:
+        return where, payload, None
+    number = payload.get("case_number") if isinstance(payload, dict) else None
+    if isinstance(number, str) and json_files.problems(number):
+        label = "(invalid case number)"
+    else:
+        label = _case_label(payload)
+    message = "; ".join(f"{path}: {problem}" if path else problem for path, problem in found)
+    return f"{where} {label}".strip(), None, message
 
 
 def import_cases_file(*, path: Path, by: User | None = None) -> ImportReport:
