@@ -105,6 +105,8 @@ def download_letter(request: AuthenticatedHttpRequest, letter_id: int) -> FileRe
         content_type="application/pdf",
     )
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -169,4 +171,6 @@ def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="letters-to-post.pdf"'
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
     return response
