@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cases.admin_audit import AccessLoggedAdminMixin
 from cases.models import PartyRole
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
@@ -31,7 +32,7 @@ class ItemDecisionInline(admin.TabularInline):
 
 
 @admin.register(Determination)
-class DeterminationAdmin(admin.ModelAdmin):
+class DeterminationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["case", "status", "issued_on", "mailed_on", "updated_at"]
     list_filter = ["status"]
     search_fields = ["case__case_number"]
@@ -66,7 +67,8 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LetterAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_log_case_path = "determination__case"
     list_display = ["determination", "version", "issued_on", "pages", "sha256"]
     search_fields = ["determination__case__case_number", "sha256"]
     list_select_related = ["determination__case"]
@@ -98,7 +100,8 @@ class RecipientRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeliveryAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_log_case_path = "letter__determination__case"
     list_display = [
         "letter",
         "recipient_role_label",
