@@ -139,9 +139,12 @@ def test_audit_rows_cannot_be_changed_or_deleted_in_the_database(postgres):
         ("DELETE FROM cases_accesslogentry WHERE id = %s", entry.pk),
     ]
     for sql, pk in statements:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [pk])
     event.refresh_from_db()
     entry.refresh_from_db()
     assert event.reason != "rewritten" and entry.object_repr == "x"
