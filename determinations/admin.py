@@ -14,9 +14,9 @@ from cases.models import PartyRole
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from determinations.models import (
+    LOCKED_STATUSES,
     Delivery,
     Determination,
-    DeterminationStatus,
     GuidelineEntry,
     ItemDecision,
     Letter,
@@ -30,6 +30,18 @@ class ItemDecisionInline(admin.TabularInline):
     fields = ["disputed_item", "decision", "reviewer_guideline", "rationale"]
     raw_id_fields = ["disputed_item"]
 
+    def _locked(self, obj: Determination | None) -> bool:
+        return obj is not None and obj.status in LOCKED_STATUSES
+
+    def has_add_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Determination)
 class DeterminationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
@@ -42,10 +54,16 @@ class DeterminationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     inlines = [ItemDecisionInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
-        # What an issued letter states must stay what the determination says.
-        if obj is not None and obj.status in (DeterminationStatus.ISSUED, DeterminationStatus.SUPERSEDED):
+        # Submitted, approved, issued or superseded: read-only here as everywhere (the models and
+        # a PostgreSQL trigger refuse it too). A correction is a corrected letter with a reason.
+        if obj is not None and obj.status in LOCKED_STATUSES:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        if obj is not None and obj.status in LOCKED_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(GuidelineEntry)
