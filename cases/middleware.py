@@ -60,7 +60,7 @@ class RefusedAccessLogMiddleware:
             try:
                 with transaction.atomic():
                     log_access(
-                        user=request.user,  # type: ignore[arg-type]  # authenticated above
+                        user=request.user,
                         case=_case_named_by(request),
                         action=AccessAction.REFUSED,
                         object_repr=f"{response.status_code} {request.method} {request.path_info}",

@@ -14,7 +14,7 @@ import shlex
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -144,6 +144,10 @@ def log_command_access(
     return len(entries)
 
 
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
 ACCESS_LOG_CSV_COLUMNS = [
     "at",
     "user",
@@ -159,7 +163,7 @@ ACCESS_LOG_CSV_COLUMNS = [
 ]
 
 
-def write_access_log_csv(*, entries: Iterable[AccessLogEntry], stream: IO[str]) -> int:
+def write_access_log_csv(*, entries: Iterable[AccessLogEntry], stream: _TextSink) -> int:
     """Write `entries` (with `user` and `case` selected) as CSV; returns the row count."""
     writer = csv.writer(stream)
     writer.writerow(ACCESS_LOG_CSV_COLUMNS)

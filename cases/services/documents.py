@@ -159,9 +159,8 @@ def find_active_content(*, reader: PdfReader) -> set[str]:
         except Exception as error:  # a damaged object is read no further; the rest still is
             logger.info("PDF object %s %s unreadable: %s", number, generation, error)
             continue
-        if hasattr(obj, "get_object"):
-            obj = obj.get_object()
-        _names_in(obj, found)
+        if obj is not None:
+            _names_in(obj.get_object(), found)
     return found
 
 

@@ -31,17 +31,17 @@ class Command(BaseCommand):
         for path in files:
             try:
                 report.merge(import_cases_file(path=path))
-            except Exception as error:  # one bad file never stops the others
+            except Exception as failure:  # one bad file never stops the others
                 # The importer reports what it knows about; anything else still names the file,
                 # and the remaining files are imported and counted.
                 logger.exception("import_cases: %s failed", printable(str(path)))
                 report.failed_files += 1
                 report.errors.append(
-                    f"{printable(path.name)}: could not be imported ({type(error).__name__}); "
+                    f"{printable(path.name)}: could not be imported ({type(failure).__name__}); "
                     "cases of this file written before the error stay imported"
                 )
-        for error in report.errors:
-            self.stderr.write(printable(error))
+        for message in report.errors:
+            self.stderr.write(printable(message))
         self.stdout.write(f"imported: {len(report.imported)}, refused: {report.refused}")
         if report.refused or report.failed_files:
             # A non-zero exit status tells a script that something was not imported.
