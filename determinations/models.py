@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from cases.models import Case, DisputedItem, Party, PartyRole
@@ -47,8 +51,39 @@ FROZEN_WHEN_ISSUED = ("issued_on", "licensure_states", "certifications")
 ITEM_FIELDS = ("determination_id", "disputed_item_id", "decision", "reviewer_guideline", "rationale")
 
 
+# A corrected letter (determinations.services.letters.correct_letter, with its reason) is the one
+# path that may change the wording of an issued determination: the summary, and each item's
+# rationale and guideline (never a decision). It opens the lock for one determination, inside its
+# transaction, in Python and in PostgreSQL (the `imr.correcting_determination` setting).
+CORRECTABLE_FIELDS = ("clinical_case_summary",)
+CORRECTABLE_ITEM_FIELDS = ("reviewer_guideline", "rationale")
+_correcting: ContextVar[int | None] = ContextVar("correcting_determination", default=None)
+
+
 class ReadOnlyRecordError(DomainError):
     """A submitted, approved or issued determination (or an issued letter) cannot be changed."""
+
+
+@contextmanager
+def correcting(*, determination_id: int) -> Iterator[None]:
+    """Let the correction service reword issued determination `determination_id` (only inside
+    a transaction that also writes the corrected letter and its event)."""
+    if not connection.in_atomic_block:
+        raise ReadOnlyRecordError("A correction is made inside the corrected letter's transaction.")
+    token = _correcting.set(determination_id)
+    postgres = connection.vendor == "postgresql"
+    try:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('imr.correcting_determination', %s, true)", [str(determination_id)]
+                )
+        yield
+    finally:
+        _correcting.reset(token)
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('imr.correcting_determination', '', true)")
 
 
 class DeterminationQuerySet(models.QuerySet["Determination"]):
@@ -143,6 +178,8 @@ def ensure_determination_change_allowed(*, loaded: dict, now: Determination) -> 
             f"This determination is {label}: it cannot go back to {now.get_status_display().lower()}."
         )
     frozen = FROZEN_FIELDS + (FROZEN_WHEN_ISSUED if old != DeterminationStatus.APPROVED else ())
+    if old == DeterminationStatus.ISSUED and _correcting.get() == now.pk:
+        frozen = tuple(name for name in frozen if name not in CORRECTABLE_FIELDS)
     changed = [name for name in frozen if name in loaded and getattr(now, name) != loaded[name]]
     if changed:
         raise ReadOnlyRecordError(
@@ -180,8 +217,11 @@ class ItemDecision(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         loaded = getattr(self, "_loaded", None)
-        changed = loaded is not None and any(getattr(self, name) != loaded[name] for name in loaded)
-        if changed and not self._state.adding:
+        changed = [name for name in (loaded or {}) if getattr(self, name) != loaded[name]]  # type: ignore[index]
+        correction = _correcting.get() == self.determination_id and set(changed) <= set(
+            CORRECTABLE_ITEM_FIELDS
+        )
+        if changed and not self._state.adding and not correction:
             self._ensure_editable()
         super().save(*args, **kwargs)
         self._loaded = {name: getattr(self, name) for name in ITEM_FIELDS}
@@ -203,10 +243,7 @@ class ItemDecision(models.Model):
             Determination.objects.filter(pk=self.determination_id).values_list("status", flat=True).first()
         )
         if status in LOCKED_STATUSES:
-            raise ReadOnlyRecordError(
-                f"The determination is {status}: its item decisions "
-                "cannot be changed."
-            )
+            raise ReadOnlyRecordError(f"The determination is {status}: its item decisions cannot be changed.")
 
 
 class GuidelineSource(models.TextChoices):

@@ -6,6 +6,9 @@
   date and the credentials its letter states are fixed. It is never deleted.
 - The item decisions of such a determination are never changed or deleted.
 - An issued letter is never changed or deleted (a correction is a new version).
+- The one exception: while the correction service writes a corrected letter (with its reason and
+  event, in one transaction) it may reword that issued determination's summary and its items'
+  rationales and guidelines, never a decision.
 
 The models refuse the same in Python (`determinations.models`), so SQLite (the demo) is guarded
 by the code path only.
@@ -14,6 +17,9 @@ by the code path only.
 from django.db import migrations
 
 LOCKED = "('submitted', 'approved', 'issued', 'superseded')"
+# Set (transaction-local) by determinations.models.correcting() for the one determination whose
+# wording a corrected letter changes.
+CORRECTING = "coalesce(current_setting('imr.correcting_determination', true), '')"
 
 # "%%" is a literal "%" once Django composes the statement.
 SQL = f"""
@@ -26,7 +32,8 @@ BEGIN
         END IF;
         IF NEW.case_id IS DISTINCT FROM OLD.case_id
            OR NEW.reviewer_id IS DISTINCT FROM OLD.reviewer_id
-           OR NEW.clinical_case_summary IS DISTINCT FROM OLD.clinical_case_summary
+           OR (NEW.clinical_case_summary IS DISTINCT FROM OLD.clinical_case_summary
+               AND NOT (OLD.status = 'issued' AND {CORRECTING} = OLD.id::text))
            OR NOT (
                 NEW.status = OLD.status
                 OR (OLD.status = 'submitted' AND NEW.status IN ('approved', 'returned', 'superseded'))
@@ -50,6 +57,16 @@ $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION imr_item_decision_read_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'UPDATE'
+       AND {CORRECTING} = OLD.determination_id::text
+       AND NEW.determination_id = OLD.determination_id
+       AND NEW.disputed_item_id = OLD.disputed_item_id
+       AND NEW.decision = OLD.decision
+       AND EXISTS (SELECT 1 FROM determinations_determination
+                   WHERE id = OLD.determination_id AND status = 'issued')
+    THEN
+        RETURN NEW;  -- a corrected letter rewords a rationale or guideline (never a decision)
+    END IF;
     IF EXISTS (SELECT 1 FROM determinations_determination
                WHERE id = OLD.determination_id AND status IN {LOCKED})
        OR (TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM determinations_determination
