@@ -2,7 +2,8 @@
 
 Status and deadlines are read-only here: a case changes state only through the workflow
 actions (`cases.admin_actions`), and deadlines are computed from the recorded dates.
-Opening a case's page is logged in the access log, since it shows PHI.
+Every page here that shows case data (lists, searches, change pages) is logged in the access
+log (`cases.admin_audit`), since it shows PHI.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
 from cases.admin_actions import CASE_ACTIONS
+from cases.admin_audit import AccessLoggedAdminMixin
 from cases.admin_forms import (
     DocumentChangeForm,
     DocumentInlineUploadForm,
@@ -25,7 +27,6 @@ from cases.admin_forms import (
     DocumentUploadFormSet,
 )
 from cases.models import (
-    AccessAction,
     AccessLogEntry,
     Case,
     CaseEvent,
@@ -36,7 +37,6 @@ from cases.models import (
     PartyRole,
 )
 from cases.selectors import matching_case_ids
-from cases.services.audit import log_access
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
 from core.admin import LargeListAdmin
@@ -225,7 +225,8 @@ class SubmitOnceMixin(_ModelAdminBase):
 
 
 @admin.register(Case)
-class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
+class CaseAdmin(AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
+    access_log_case_path = ""  # the row is the case
     list_display = [
         "case_number",
         "employee_name",
@@ -311,20 +312,6 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.
             queryset = queryset.filter(pk__in=matching_case_ids(query=bit))
         return queryset, False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            case = response.context_data.get("original") if hasattr(response, "context_data") else None
-            if case is not None:
-                log_access(
-                    user=request.user,
-                    case=case,
-                    action=AccessAction.VIEW_CASE,
-                    object_repr=f"admin: {case.case_number}",
-                    request=request,
-                )
-        return response
-
     def save_model(self, request, obj: Case, form, change: bool) -> None:
         if not change:
             super().save_model(request, obj, form, change)
@@ -355,7 +342,7 @@ class CaseAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.
 
 
 @admin.register(Party)
-class PartyAdmin(LargeListAdmin, admin.ModelAdmin):
+class PartyAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["name", "role", "case", "organization", "claim_number", "email"]
     list_filter = ["role"]
     search_fields = ["name__icontains", "claim_number__icontains", "case__case_number__startswith"]
@@ -365,7 +352,7 @@ class PartyAdmin(LargeListAdmin, admin.ModelAdmin):
 
 
 @admin.register(DisputedItem)
-class DisputedItemAdmin(LargeListAdmin, admin.ModelAdmin):
+class DisputedItemAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["description", "case", "position", "category", "formulary_drug", "ur_decision"]
     list_filter = ["category", "ur_decision", "formulary_drug"]
     search_fields = ["description__icontains", "procedure_code__icontains", "case__case_number__startswith"]
@@ -375,7 +362,7 @@ class DisputedItemAdmin(LargeListAdmin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
+class DocumentAdmin(AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
     list_filter = ["kind"]
     search_fields = ["title__icontains", "case__case_number__startswith"]
@@ -419,7 +406,7 @@ class ReadOnlyAdmin(ReadOnlyMixin, LargeListAdmin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
     list_display = ["case", "effective_on", "kind", "from_status", "to_status", "actor", "at"]
     list_filter = ["kind", "to_status"]
     search_fields = ["case__case_number__startswith"]
@@ -431,7 +418,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Visible only with `cases.view_accesslogentry`, which only administrators hold."""
 
-    list_display = ["at", "user", "action", "case", "object_repr", "path"]
+    list_display = ["at", "user", "os_user", "action", "case", "object_repr", "path", "ip_address"]
     # No filter by user: its panel would list every user (3,000 reviewers) on every page.
     list_filter = ["action", ("at", admin.DateFieldListFilter)]
     sortable_by = ["at"]

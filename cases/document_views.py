@@ -44,5 +44,8 @@ def document(request: AuthenticatedHttpRequest, document_id: int) -> FileRespons
         filename=f"{found.case.case_number}-document-{found.pk}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Opened in a sandbox: a script in the file (should one have slipped past the upload
+    # check) runs with no origin, no forms, no top navigation.
+    response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

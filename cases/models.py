@@ -463,7 +463,8 @@ class CaseEvent(models.Model):
 
     Kind = CaseEventKind
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: a case with a history cannot be deleted (the table is append-only in PostgreSQL too).
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -491,20 +492,37 @@ class AccessAction(models.TextChoices):
     CHANGE = "change", "Changed"
     EXPORT = "export", "Exported"
     SEARCH = "search", "Searched cases"
+    REFUSED = "refused", "Refused access"
 
 
 class AccessLogEntry(models.Model):
-    """Who viewed or changed which case's protected health information, and when."""
+    """Who viewed or changed which case's protected health information, and when.
+
+    Append-only: PostgreSQL refuses UPDATE and DELETE on the table (migration
+    0007_access_log_complete_and_append_only), and a case with entries cannot be deleted.
+    A web request records the client's address and user agent; a management command the
+    operating-system user and its command line (`user` is then empty).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="access_log")
+    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="access_log")
     action = models.CharField(max_length=20, choices=AccessAction.choices)
     object_repr = models.CharField(max_length=200, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    # The answer's status for a refused request (403, 404); empty otherwise.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    os_user = models.CharField("OS user", max_length=100, blank=True)
+    command = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "at"], name="accesslog_case_at"),
+            models.Index(fields=["user", "at"], name="accesslog_user_at"),
+        ]
         verbose_name = "access log entry"
         verbose_name_plural = "access log"
 

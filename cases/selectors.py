@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, models
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.timesince import timesince
 
 from cases.eligibility import (
@@ -25,6 +26,7 @@ from cases.models import (
     EXPEDITED_FIRST,
     OPEN_STATUSES,
     QUEUE_DEADLINE,
+    AccessLogEntry,
     Case,
     CaseEvent,
     CaseEventKind,
@@ -523,3 +525,19 @@ def search_cases(*, user: User, query: str) -> QuerySet[Case]:
         .only("pk", "case_number", "status", "received_on")
         .order_by("-received_on", "-id")
     )
+
+
+def access_log_entries(
+    *, start: date, end: date, case_number: str | None = None, username: str | None = None
+) -> QuerySet[AccessLogEntry]:
+    """The access log from `start` to `end` (whole days in TIME_ZONE, both included), oldest first,
+    for one case and/or one user (by username)."""
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    entries = AccessLogEntry.objects.select_related("user", "case").filter(at__gte=since, at__lt=until)
+    if case_number is not None:
+        entries = entries.filter(case__case_number=case_number)
+    if username is not None:
+        entries = entries.filter(user__username=username)
+    return entries.order_by("at", "id")

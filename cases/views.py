@@ -56,6 +56,14 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
         for case in page
     ]
     tabs = [(value, label, counts[value]) for value, label in CaseStatus.choices]
+    # The queue shows each case's employee and deadlines: one access-log row per case shown.
+    log_listed_cases(
+        user=request.user,
+        case_ids=[case.pk for case, _days, _wait in rows],
+        action=AccessAction.VIEW_CASE,
+        object_repr="listed in the staff queues",
+        request=request,
+    )
     return render(
         request,
         "cases/queues.html",

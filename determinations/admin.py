@@ -9,14 +9,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cases.admin_audit import AccessLoggedAdminMixin
 from cases.models import PartyRole
 from core.admin import LargeListAdmin
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from determinations.models import (
+    LOCKED_STATUSES,
     Delivery,
     Determination,
-    DeterminationStatus,
     GuidelineEntry,
     ItemDecision,
     Letter,
@@ -30,9 +31,21 @@ class ItemDecisionInline(admin.TabularInline):
     fields = ["disputed_item", "decision", "reviewer_guideline", "rationale"]
     raw_id_fields = ["disputed_item"]
 
+    def _locked(self, obj: Determination | None) -> bool:
+        return obj is not None and obj.status in LOCKED_STATUSES
+
+    def has_add_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Determination)
-class DeterminationAdmin(LargeListAdmin, admin.ModelAdmin):
+class DeterminationAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["case", "status", "issued_on", "mailed_on", "updated_at"]
     list_filter = ["status"]
     search_fields = ["case__case_number__startswith"]
@@ -43,10 +56,16 @@ class DeterminationAdmin(LargeListAdmin, admin.ModelAdmin):
     inlines = [ItemDecisionInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
-        # What an issued letter states must stay what the determination says.
-        if obj is not None and obj.status in (DeterminationStatus.ISSUED, DeterminationStatus.SUPERSEDED):
+        # Submitted, approved, issued or superseded: read-only here as everywhere (the models and
+        # a PostgreSQL trigger refuse it too). A correction is a corrected letter with a reason.
+        if obj is not None and obj.status in LOCKED_STATUSES:
             return False
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Determination | None = None) -> bool:
+        if obj is not None and obj.status in LOCKED_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(GuidelineEntry)
@@ -68,7 +87,8 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
+class LetterAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
+    access_log_case_path = "determination__case"
     list_display = ["determination", "version", "issued_on", "pages", "sha256"]
     search_fields = ["determination__case__case_number__startswith", "sha256"]
     search_help_text = "The case number or its start, or the letter's whole SHA-256."
@@ -101,7 +121,8 @@ class RecipientRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
+class DeliveryAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
+    access_log_case_path = "letter__determination__case"
     list_display = [
         "letter",
         "recipient_role_label",

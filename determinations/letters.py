@@ -11,6 +11,8 @@ for each document, which dominates the cost of a two-page letter.
 from __future__ import annotations
 
 import functools
+import logging
+import mimetypes
 import re
 from collections.abc import Callable
 from datetime import date
@@ -29,11 +31,76 @@ from core.dates import us_date
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.models import Decision, Determination
 
+logger = logging.getLogger(__name__)
+
 LETTER_TEMPLATE = "determinations/letters/final_determination.html"
 LETTER_DIR = Path(settings.BASE_DIR) / "templates" / "determinations" / "letters"
 LETTER_CSS_PATH = LETTER_DIR / "letter.css"
 # Relative URLs in the letter (none today) resolve inside the template folder, never the network.
 LETTER_BASE_URL = LETTER_DIR.as_uri() + "/"
+
+# What a letter may load: files the project ships under these folders, of these kinds (style
+# sheets, fonts, images). Nothing else: no other file, no network, no data: URL.
+LETTER_ASSET_DIRS = (LETTER_DIR, Path(settings.BASE_DIR) / "static")
+LETTER_ASSET_SUFFIXES = frozenset(
+    {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".gif", ".svg"}
+)
+
+
+class LetterAssetRefused(ValueError):
+    """The letter asked for something outside its own assets; nothing was fetched."""
+
+
+def _letter_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class LetterURLFetcher(URLFetcher):
+        """WeasyPrint's fetcher for letters: serves the project's own letter assets and refuses
+        every other URL (other files, http(s), data:, ...) without opening it.
+
+        `refused` lists the URLs turned down, for tests and the log."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            path = _allowed_asset(url)
+            if path is None:
+                self.refused.append(url)
+                logger.warning("letter rendering refused to fetch %.200s", url)
+                raise LetterAssetRefused(f"the letter may not load {url[:200]}")
+            mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime_type}
+            )
+
+    return LetterURLFetcher
+
+
+def _allowed_asset(url: str) -> Path | None:
+    """The file `url` names when it is one of the letter's assets, else None."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    try:
+        path = Path(unquote(parts.path)).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if path.suffix.lower() not in LETTER_ASSET_SUFFIXES or not path.is_file():
+        return None
+    for folder in LETTER_ASSET_DIRS:
+        if path.is_relative_to(folder.resolve()):
+            return path
+    return None
+
+
+def letter_url_fetcher():  # -> LetterURLFetcher (a weasyprint.urls.URLFetcher)
+    """A new fetcher restricted to the letter's own assets."""
+    return _letter_fetcher_class()()
+
 
 STATE_NAMES: dict[str, str] = {
     "AL": "Alabama",
@@ -281,7 +348,10 @@ def _letter_css():  # -> weasyprint.CSS
     import weasyprint
 
     return weasyprint.CSS(
-        string=_letter_css_text(), base_url=LETTER_BASE_URL, font_config=font_configuration()
+        string=_letter_css_text(),
+        base_url=LETTER_BASE_URL,
+        font_config=font_configuration(),
+        url_fetcher=letter_url_fetcher(),
     )
 
 
@@ -308,11 +378,16 @@ def render_context_pdf(*, context: dict[str, Any], draft: bool = False) -> bytes
     return html_to_pdf(html=_render_html(context=context, draft=draft, inline_css=False))
 
 
-def html_to_pdf(*, html: str) -> bytes:
-    """Lay out letter HTML (without inline CSS) with the cached stylesheet and fonts."""
+def html_to_pdf(*, html: str, url_fetcher=None) -> bytes:
+    """Lay out letter HTML (without inline CSS) with the cached stylesheet and fonts.
+
+    Whatever the HTML asks to load goes through `letter_url_fetcher()` (or the one given):
+    only the letter's own assets are served, so even HTML that escaped escaping can neither
+    read a local file nor reach a network service."""
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL)
+    fetcher = url_fetcher if url_fetcher is not None else letter_url_fetcher()
+    document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
 
 

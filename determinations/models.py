@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from cases.models import Case, DisputedItem, Party, PartyRole
+from core.errors import DomainError
 from reviewers.models import Reviewer
 
 
@@ -17,6 +22,68 @@ class DeterminationStatus(models.TextChoices):
     APPROVED = "approved", "Approved by QA"
     ISSUED = "issued", "Issued"
     SUPERSEDED = "superseded", "Superseded by a new review"
+
+
+# Once submitted to QA, what the determination says is fixed: QA approves or returns it (a
+# returned one is the reviewer's to edit again), and an issued one changes only by being
+# superseded (a remand: a new determination) or by a corrected letter (a new letter version
+# with a reason). PostgreSQL enforces the same (migration 0004_issued_and_approved_read_only).
+LOCKED_STATUSES = frozenset(
+    {
+        DeterminationStatus.SUBMITTED,
+        DeterminationStatus.APPROVED,
+        DeterminationStatus.ISSUED,
+        DeterminationStatus.SUPERSEDED,
+    }
+)
+# From a locked status, where the workflow services may take a determination.
+ALLOWED_NEXT_STATUS: dict[str, frozenset[str]] = {
+    DeterminationStatus.SUBMITTED: frozenset(
+        {DeterminationStatus.APPROVED, DeterminationStatus.RETURNED, DeterminationStatus.SUPERSEDED}
+    ),
+    DeterminationStatus.APPROVED: frozenset({DeterminationStatus.ISSUED, DeterminationStatus.SUPERSEDED}),
+    DeterminationStatus.ISSUED: frozenset({DeterminationStatus.SUPERSEDED}),
+    DeterminationStatus.SUPERSEDED: frozenset(),
+}
+# What a locked determination says; and, once issued, what its letter states besides.
+FROZEN_FIELDS = ("case_id", "reviewer_id", "clinical_case_summary")
+FROZEN_WHEN_ISSUED = ("issued_on", "licensure_states", "certifications")
+ITEM_FIELDS = ("determination_id", "disputed_item_id", "decision", "reviewer_guideline", "rationale")
+
+
+# A corrected letter (determinations.services.letters.correct_letter, with its reason) is the one
+# path that may change the wording of an issued determination: the summary, and each item's
+# rationale and guideline (never a decision). It opens the lock for one determination, inside its
+# transaction, in Python and in PostgreSQL (the `imr.correcting_determination` setting).
+CORRECTABLE_FIELDS = ("clinical_case_summary",)
+CORRECTABLE_ITEM_FIELDS = ("reviewer_guideline", "rationale")
+_correcting: ContextVar[int | None] = ContextVar("correcting_determination", default=None)
+
+
+class ReadOnlyRecordError(DomainError):
+    """A submitted, approved or issued determination (or an issued letter) cannot be changed."""
+
+
+@contextmanager
+def correcting(*, determination_id: int) -> Iterator[None]:
+    """Let the correction service reword issued determination `determination_id` (only inside
+    a transaction that also writes the corrected letter and its event)."""
+    if not connection.in_atomic_block:
+        raise ReadOnlyRecordError("A correction is made inside the corrected letter's transaction.")
+    token = _correcting.set(determination_id)
+    postgres = connection.vendor == "postgresql"
+    try:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('imr.correcting_determination', %s, true)", [str(determination_id)]
+                )
+        yield
+    finally:
+        _correcting.reset(token)
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('imr.correcting_determination', '', true)")
 
 
 class DeterminationQuerySet(models.QuerySet["Determination"]):
@@ -79,6 +146,55 @@ class Determination(models.Model):
     def __str__(self) -> str:
         return f"Determination for {self.case}"
 
+    def save(self, *args, **kwargs) -> None:
+        loaded = getattr(self, "_loaded", None)
+        if loaded and not self._state.adding:
+            ensure_determination_change_allowed(loaded=loaded, now=self)
+        super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in ("status", *FROZEN_FIELDS, *FROZEN_WHEN_ISSUED)}
+
+    def delete(self, *args, **kwargs):
+        if self.is_locked:
+            raise ReadOnlyRecordError("A submitted, approved or issued determination cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            name: getattr(instance, name)
+            for name in ("status", *FROZEN_FIELDS, *FROZEN_WHEN_ISSUED)
+            if name in instance.__dict__
+        }
+        return instance
+
+    @property
+    def is_locked(self) -> bool:
+        """Submitted, approved, issued or superseded as stored: its text can no longer change."""
+        return getattr(self, "_loaded", {}).get("status", self.status) in LOCKED_STATUSES
+
+
+def ensure_determination_change_allowed(*, loaded: dict, now: Determination) -> None:
+    """Raise ReadOnlyRecordError when saving `now` over the stored `loaded` values would change
+    a locked determination's text or take it where the workflow never does."""
+    old = loaded.get("status")
+    if old not in LOCKED_STATUSES:
+        return
+    label = str(old)  # submitted, approved, issued, superseded
+    if now.status != old and now.status not in ALLOWED_NEXT_STATUS[old]:
+        raise ReadOnlyRecordError(
+            f"This determination is {label}: it cannot go back to {now.get_status_display().lower()}."
+        )
+    frozen = FROZEN_FIELDS + (FROZEN_WHEN_ISSUED if old != DeterminationStatus.APPROVED else ())
+    if old == DeterminationStatus.ISSUED and _correcting.get() == now.pk:
+        frozen = tuple(name for name in frozen if name not in CORRECTABLE_FIELDS)
+    changed = [name for name in frozen if name in loaded and getattr(now, name) != loaded[name]]
+    if changed:
+        raise ReadOnlyRecordError(
+            f"This determination is {label} and cannot be changed ({', '.join(changed)}); a correction "
+            "is a corrected letter with a reason, or a new review after a remand."
+        )
+
 
 class Decision(models.TextChoices):
     UPHELD = "upheld", "Upheld"
@@ -106,6 +222,36 @@ class ItemDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.disputed_item}: {self.decision or 'undecided'}"
+
+    def save(self, *args, **kwargs) -> None:
+        loaded = getattr(self, "_loaded", None)
+        changed = [name for name in (loaded or {}) if getattr(self, name) != loaded[name]]  # type: ignore[index]
+        correction = _correcting.get() == self.determination_id and set(changed) <= set(
+            CORRECTABLE_ITEM_FIELDS
+        )
+        if changed and not self._state.adding and not correction:
+            self._ensure_editable()
+        super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in ITEM_FIELDS}
+
+    def delete(self, *args, **kwargs):
+        self._ensure_editable()
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            name: getattr(instance, name) for name in ITEM_FIELDS if name in instance.__dict__
+        }
+        return instance
+
+    def _ensure_editable(self) -> None:
+        status = (
+            Determination.objects.filter(pk=self.determination_id).values_list("status", flat=True).first()
+        )
+        if status in LOCKED_STATUSES:
+            raise ReadOnlyRecordError(f"The determination is {status}: its item decisions cannot be changed.")
 
 
 class GuidelineSource(models.TextChoices):
@@ -162,6 +308,14 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"Letter v{self.version} for {self.determination.case}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ReadOnlyRecordError("An issued letter never changes; a correction is a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyRecordError("An issued letter is never deleted.")
 
 
 class DeliveryChannel(models.TextChoices):

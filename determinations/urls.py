@@ -1,13 +1,16 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from cases.converters import CaseNumberConverter
 from determinations import views
 
 app_name = "letters"
 
+register_converter(CaseNumberConverter, "case_number")
+
 urlpatterns = [
     path("to-post/", views.to_post, name="to_post"),
     path("to-post/batch.pdf", views.to_post_batch, name="to_post_batch"),
-    path("cases/<str:case_number>/deliveries/", views.case_deliveries, name="case_deliveries"),
+    path("cases/<case_number:case_number>/deliveries/", views.case_deliveries, name="case_deliveries"),
     path("deliveries/<int:delivery_id>/resend/", views.resend, name="resend"),
     path("letters/<int:letter_id>/download/", views.download_letter, name="download"),
 ]

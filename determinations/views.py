@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from cases.models import AccessAction
-from cases.services.audit import log_access
+from cases.services.audit import log_access, log_listed_cases
 from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_http_methods
@@ -44,6 +44,13 @@ def case_deliveries(request: AuthenticatedHttpRequest, case_number: str) -> Http
     case, letters = case_deliveries_for(user=request.user, case_number=case_number)
     if case is None:
         raise Http404("No such case.")
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"deliveries of {case.case_number}",
+        request=request,
+    )
     return render(
         request,
         "determinations/staff/case_deliveries.html",
@@ -65,6 +72,13 @@ def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     if delivery is None:
         raise Http404("No such delivery.")
     case = delivery.letter.determination.case
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"resend page of delivery {delivery.pk}",
+        request=request,
+    )
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,6 +88,13 @@ def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
+            log_access(
+                user=request.user,
+                case=case,
+                action=AccessAction.CHANGE,
+                object_repr=f"resent delivery {delivery.pk} as {new.pk}",
+                request=request,
+            )
             how = "queued for email" if new.channel == "email" else "added to the post tray"
             messages.success(request, f"The letter to {new.recipient_name} is {how}.")
             return redirect("letters:case_deliveries", case_number=case.case_number)
@@ -105,6 +126,8 @@ def download_letter(request: AuthenticatedHttpRequest, letter_id: int) -> FileRe
         content_type="application/pdf",
     )
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -133,6 +156,14 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     page_obj = Paginator(queryset, TO_POST_PAGE_SIZE).get_page(request.GET.get("page"))
     # The checkboxes offer this page's letters; a post is validated against every letter waiting.
     form.show_only(queryset.filter(pk__in=[delivery.pk for delivery in page_obj]))
+    # The tray shows each letter's recipient and address: one access-log row per case shown.
+    log_listed_cases(
+        user=request.user,
+        case_ids=sorted({delivery.letter.determination.case_id for delivery in page_obj}),
+        action=AccessAction.VIEW_CASE,
+        object_repr="listed on the post tray",
+        request=request,
+    )
     return render(
         request,
         "determinations/staff/to_post.html",
@@ -169,4 +200,6 @@ def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="letters-to-post.pdf"'
     response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
     return response

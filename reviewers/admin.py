@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from cases.admin_audit import AccessLoggedAdminMixin
 from core.admin import LargeListAdmin
 from core.clock import today
 from reviewers import admin_actions as _case_admin_actions  # noqa: F401  (adds "Replace the reviewer" to Case)
@@ -146,7 +147,7 @@ class SpecialtyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(LargeListAdmin, admin.ModelAdmin):
+class AssignmentAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["case", "reviewer", "status", "active", "assigned_at", "assigned_by", "notified_at"]
     list_filter = ["status", "active", ("assigned_at", admin.DateFieldListFilter)]
     search_fields = ["case__case_number__startswith", "reviewer__reviewer_number__iexact"]

@@ -1,11 +1,91 @@
-"""Who viewed or changed which case's protected health information."""
+"""Who viewed or changed which case's protected health information.
+
+Every read of case data writes an access-log row: in a web request with the user, the
+client's address and user agent; in a management command with the operating-system user and
+the command line. The rows are append-only (a PostgreSQL trigger refuses UPDATE and DELETE).
+"""
 
 from __future__ import annotations
 
+import csv
+import getpass
+import os
+import shlex
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from cases.models import AccessAction, AccessLogEntry, Case
+
+# Rows per INSERT when a command logs many cases at once.
+BULK_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Where a read came from: filled from a request, or from the running command."""
+
+    path: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+    os_user: str = ""
+    command: str = ""
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the header named by AUDIT_CLIENT_IP_HEADER (e.g.
+    `HTTP_X_REAL_IP`) when a proxy in front of the site sets it; the first of a list."""
+    header = getattr(settings, "AUDIT_CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
+    value = request.META.get(header) or request.META.get("REMOTE_ADDR") or ""
+    value = value.split(",")[0].strip()
+    return value[:45] or None
+
+
+def request_context(request: HttpRequest | None) -> AccessContext:
+    if request is None:
+        return AccessContext()
+    return AccessContext(
+        path=request.get_full_path()[:300],
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+
+
+def command_context() -> AccessContext:
+    """The operating-system user and the command line of the running process."""
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (e.g. in a container)
+        os_user = f"uid {os.getuid()}"
+    return AccessContext(os_user=os_user[:100], command=shlex.join(sys.argv)[:500])
+
+
+def _entry(
+    *,
+    user: User | None,
+    case_id: int | None,
+    action: AccessAction | str,
+    object_repr: str,
+    context: AccessContext,
+    status_code: int | None = None,
+) -> AccessLogEntry:
+    return AccessLogEntry(
+        user=user if user is not None and user.is_authenticated else None,
+        case_id=case_id,
+        action=action,
+        object_repr=object_repr[:200],
+        path=context.path,
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        os_user=context.os_user,
+        command=context.command,
+        status_code=status_code,
+    )
 
 
 def log_access(
@@ -15,14 +95,18 @@ def log_access(
     action: AccessAction | str,
     object_repr: str = "",
     request: HttpRequest | None = None,
+    status_code: int | None = None,
 ) -> AccessLogEntry:
-    return AccessLogEntry.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
-        case=case,
+    entry = _entry(
+        user=user,
+        case_id=case.pk if case is not None else None,
         action=action,
-        object_repr=object_repr[:200],
-        path=(request.get_full_path()[:300] if request is not None else ""),
+        object_repr=object_repr,
+        context=request_context(request),
+        status_code=status_code,
     )
+    entry.save()
+    return entry
 
 
 def log_listed_cases(
@@ -36,15 +120,74 @@ def log_listed_cases(
     """One entry per case whose data another page showed (e.g. earlier IMRs of a claim); one query."""
     if not case_ids:
         return
+    context = request_context(request)
     AccessLogEntry.objects.bulk_create(
         [
-            AccessLogEntry(
-                user=user if user is not None and user.is_authenticated else None,
-                case_id=case_id,
-                action=action,
-                object_repr=object_repr[:200],
-                path=(request.get_full_path()[:300] if request is not None else ""),
-            )
+            _entry(user=user, case_id=case_id, action=action, object_repr=object_repr, context=context)
             for case_id in case_ids
         ]
     )
+
+
+def log_command_access(
+    *, case_ids: Iterable[int | None], action: AccessAction | str, object_repr: str
+) -> int:
+    """One entry per case a management command read, with the OS user and command line.
+
+    `None` among `case_ids` writes one entry about no particular case (e.g. a log export)."""
+    context = command_context()
+    entries = [
+        _entry(user=None, case_id=case_id, action=action, object_repr=object_repr, context=context)
+        for case_id in case_ids
+    ]
+    AccessLogEntry.objects.bulk_create(entries, batch_size=BULK_BATCH)
+    return len(entries)
+
+
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+ACCESS_LOG_CSV_COLUMNS = [
+    "at",
+    "user",
+    "os_user",
+    "action",
+    "case_number",
+    "object",
+    "path",
+    "status_code",
+    "ip_address",
+    "user_agent",
+    "command",
+]
+
+
+def write_access_log_csv(*, entries: Iterable[AccessLogEntry], stream: _TextSink) -> int:
+    """Write `entries` (with `user` and `case` selected) as CSV; returns the row count."""
+    writer = csv.writer(stream)
+    writer.writerow(ACCESS_LOG_CSV_COLUMNS)
+    count = 0
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.at.isoformat(),
+                entry.user.get_username() if entry.user is not None else "",
+                entry.os_user,
+                entry.action,
+                entry.case.case_number if entry.case is not None else "",
+                _csv_safe(entry.object_repr),
+                _csv_safe(entry.path),
+                entry.status_code or "",
+                entry.ip_address or "",
+                _csv_safe(entry.user_agent),
+                _csv_safe(entry.command),
+            ]
+        )
+        count += 1
+    return count
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet never runs as a formula (search texts are typed by people)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Case, CaseEventKind, Document, DocumentKind, document_upload_to
@@ -32,6 +33,17 @@ PDF_MAGIC = b"%PDF-"
 PDF_EOF_MARKER = b"%%EOF"
 PDF_TAIL_BYTES = 1024
 _CHUNK = 1024 * 1024
+
+
+# Names that make a PDF act rather than show: scripts, launching programs, carried files.
+# pypdf decodes escaped names (`/J#61vaScript` is `/JavaScript`), so each is matched as decoded.
+ACTIVE_CONTENT_NAMES: dict[str, str] = {
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/Launch": "a launch action (it starts a program)",
+    "/EmbeddedFile": "an embedded file",
+    "/EmbeddedFiles": "embedded files",
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,7 @@ def inspect_pdf(*, uploaded_file: File) -> PdfInspection:
         if reader.is_encrypted and not reader.decrypt(""):
             raise CaseError("This PDF is password-protected; upload a copy without a password.", field="file")
         pages = len(reader.pages)
+        active = find_active_content(reader=reader)
     except CaseError:
         raise
     except Exception as error:
@@ -99,7 +112,56 @@ def inspect_pdf(*, uploaded_file: File) -> PdfInspection:
         uploaded_file.seek(0)
     if pages < 1:
         raise CaseError("This PDF has no pages.", field="file")
+    if active:
+        logger.warning("refused a PDF with active content: %s", ", ".join(sorted(active)))
+        what = " and ".join(sorted({ACTIVE_CONTENT_NAMES[name] for name in active}))
+        raise CaseError(
+            f"This PDF contains {what} ({', '.join(sorted(active))}), which a PDF viewer may run or "
+            "open; such files are refused. Print it to a new PDF (or scan the paper) and upload that copy.",
+            field="file",
+        )
     return PdfInspection(sha256=digest.hexdigest(), size=size, pages=pages)
+
+
+def _names_in(value: object, found: set[str], depth: int = 0) -> None:
+    """Collect the active-content names among the keys and name values of one object.
+
+    Indirect references are not followed: every indirect object is visited on its own.
+    """
+    if depth > 64:  # direct objects nest a few levels; pypdf refuses far deeper ones on reading
+        return
+    if isinstance(value, DictionaryObject):
+        for key, item in value.items():
+            if key in ACTIVE_CONTENT_NAMES:
+                found.add(str(key))
+            _names_in(item, found, depth + 1)
+    elif isinstance(value, ArrayObject):
+        for item in value:
+            _names_in(item, found, depth + 1)
+    elif isinstance(value, NameObject) and value in ACTIVE_CONTENT_NAMES:
+        found.add(str(value))
+
+
+def find_active_content(*, reader: PdfReader) -> set[str]:
+    """The active-content names anywhere in the file: every object of the cross-reference
+    tables (those in object streams included) and the trailer, reachable or not."""
+    found: set[str] = set()
+    numbers: set[tuple[int, int]] = {
+        (number, generation) for generation, table in reader.xref.items() for number in table
+    }
+    numbers.update((number, 0) for number in reader.xref_objStm)
+    _names_in(reader.trailer, found)
+    for number, generation in sorted(numbers):
+        if number == 0:
+            continue
+        try:
+            obj = reader.get_object(IndirectObject(number, generation, reader))
+        except Exception as error:  # a damaged object is read no further; the rest still is
+            logger.info("PDF object %s %s unreadable: %s", number, generation, error)
+            continue
+        if obj is not None:
+            _names_in(obj.get_object(), found)
+    return found
 
 
 def _check_fields(*, kind: str, title: str, received_on: date | None) -> str:

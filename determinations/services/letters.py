@@ -22,12 +22,14 @@ from core.clock import today
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.letters import letter_credentials, render_letter_pdf
 from determinations.models import (
+    CORRECTABLE_ITEM_FIELDS,
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
     Determination,
     DeterminationStatus,
     Letter,
+    correcting,
 )
 from reviewers.services.assignment import end_assignments
 
@@ -198,8 +200,49 @@ def _release_reviewer(*, case: Case) -> None:
     end_assignments(case=case, status=None)
 
 
-def correct_letter(*, determination_id: int, by: User | None, reason: str) -> Letter:
-    """Issue a corrected version of an issued letter; earlier versions are kept unchanged."""
+def _reword(
+    *, determination: Determination, summary: str | None, items: dict[int, dict[str, str]] | None
+) -> list[str]:
+    """Apply a correction's new wording; returns what changed (for the event)."""
+    changed: list[str] = []
+    with correcting(determination_id=determination.pk):
+        if summary is not None and summary != determination.clinical_case_summary:
+            determination.clinical_case_summary = summary
+            determination.save(update_fields=["clinical_case_summary", "updated_at"])
+            changed.append("clinical_case_summary")
+        by_id = {item.pk: item for item in determination.items.all()}
+        for item_id, fields in (items or {}).items():
+            item = by_id.get(item_id)
+            if item is None:
+                raise LetterError(f"Item decision {item_id} is not part of this determination.")
+            unknown = set(fields) - set(CORRECTABLE_ITEM_FIELDS)
+            if unknown:
+                raise LetterError(
+                    f"A correction rewords rationales and guidelines only, not {', '.join(sorted(unknown))}."
+                )
+            updated = [name for name, value in fields.items() if getattr(item, name) != value]
+            for name in updated:
+                setattr(item, name, fields[name])
+            if updated:
+                item.save(update_fields=updated)
+                changed.extend(f"item {item_id} {name}" for name in updated)
+    return changed
+
+
+def correct_letter(
+    *,
+    determination_id: int,
+    by: User | None,
+    reason: str,
+    summary: str | None = None,
+    items: dict[int, dict[str, str]] | None = None,
+) -> Letter:
+    """Issue a corrected version of an issued letter; earlier versions are kept unchanged.
+
+    The only way to change the wording of an issued determination: `summary` and `items`
+    ({item decision id: {"rationale": ..., "reviewer_guideline": ...}}) are written in the
+    same transaction as the new letter version and its event, which records the reason and
+    what changed. A decision never changes here (that is a new review after a remand)."""
     reason = reason.strip()
     if not reason:
         raise LetterError("A corrected letter needs a reason.", field="reason")
@@ -207,6 +250,7 @@ def correct_letter(*, determination_id: int, by: User | None, reason: str) -> Le
         determination = _lock_determination(determination_id=determination_id)
         if determination.status != DeterminationStatus.ISSUED or not determination.letters.exists():
             raise LetterError(f"Case {determination.case.case_number} has no issued letter to correct.")
+        reworded = _reword(determination=determination, summary=summary, items=items)
         version = (determination.letters.aggregate(v=Max("version"))["v"] or 0) + 1
         recipients = letter_recipients(case=determination.case)
         letter = _store_letter(
@@ -222,7 +266,12 @@ def correct_letter(*, determination_id: int, by: User | None, reason: str) -> Le
                 by=by,
                 kind=CaseEventKind.LETTER_CORRECTED,
                 reason=reason,
-                data={"letter_id": letter.pk, "version": version, "sha256": letter.sha256},
+                data={
+                    "letter_id": letter.pk,
+                    "version": version,
+                    "sha256": letter.sha256,
+                    "reworded": reworded,
+                },
             )
             _create_deliveries(letter=letter, recipients=recipients)
         except Exception:

@@ -9,7 +9,6 @@ and never overwritten.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time as time_module
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +35,7 @@ from cases.models import (
 )
 from cases.services.workflow import record_entry_dates, refresh_deadlines
 from core.clock import today
+from exchange import json_files
 from exchange.validation import check_case_payload
 
 S = CaseStatus
@@ -479,12 +479,14 @@ def _case_label(payload: Any) -> str:
     return f"({number})" if isinstance(number, str) and number.strip() else "(no case number)"
 
 
-_Entry = tuple[str, Any, str | None]  # (where in the file, payload, parse error)
+_Entry = tuple[str, Any, str | None]  # (where in the file, payload, problem)
 
 
 def _open_payloads(*, path: Path) -> Iterator[_Entry]:
-    """(where, payload, parse error) for each case of the file: `line 3` or `[2]`.
+    """(where, payload, problem) for each case of the file: `line 3` or `[2]`.
 
+    Read through `exchange.json_files`: too deep a nesting or broken JSON refuses the file (a
+    .jsonl line: that line); a duplicate key, a lone surrogate or a NUL refuses its case.
     Raises OSError, UnicodeDecodeError or ValueError before yielding anything when the file
     cannot be read as a whole; a .jsonl file is then read line by line, so memory stays flat.
     """
@@ -493,19 +495,10 @@ def _open_payloads(*, path: Path) -> Iterator[_Entry]:
             while stream.read(1 << 20):
                 pass
         return _jsonl_payloads(path=path)
-    document = _json_document(path.read_text(encoding="utf-8"))
+    document = json_files.loads(path.read_text(encoding="utf-8"))
     if isinstance(document, list):
-        return ((f"[{index}]", payload, None) for index, payload in enumerate(document))
-    return iter([("", document, None)])
-
-
-def _json_document(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-        ) from error
+        return (_with_problems(f"[{index}]", payload) for index, payload in enumerate(document))
+    return iter([_with_problems("", document)])
 
 
 def _jsonl_payloads(*, path: Path) -> Iterator[_Entry]:
@@ -514,9 +507,26 @@ def _jsonl_payloads(*, path: Path) -> Iterator[_Entry]:
             if not line.strip():
                 continue
             try:
-                yield f"line {number}", json.loads(line), None
-            except json.JSONDecodeError as error:
-                yield f"line {number}", None, f"not valid JSON ({error.msg} at column {error.colno})"
+                payload = json_files.loads(line)
+            except json_files.JSONInputError as error:
+                message = str(error).replace(" at line 1, column", " at column")
+                yield f"line {number}", None, message
+            else:
+                yield _with_problems(f"line {number}", payload)
+
+
+def _with_problems(where: str, payload: Any) -> _Entry:
+    """A payload with duplicate keys, lone surrogates or NULs is refused naming the case and field."""
+    found = json_files.problems(payload)
+    if not found:
+        return where, payload, None
+    number = payload.get("case_number") if isinstance(payload, dict) else None
+    if isinstance(number, str) and json_files.problems(number):
+        label = "(invalid case number)"
+    else:
+        label = _case_label(payload)
+    message = "; ".join(f"{path}: {problem}" if path else problem for path, problem in found)
+    return f"{where} {label}".strip(), None, message
 
 
 @dataclass

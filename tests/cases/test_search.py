@@ -53,7 +53,10 @@ def test_reviewer_is_refused(client):
     reviewer = ReviewerFactory()
     client.force_login(reviewer.user)
     assert client.get(URL, {"q": "Lopez"}).status_code == 403
-    assert not AccessLogEntry.objects.exists()
+    # No search ran: the only row is the refusal itself (issue 13: refused attempts are logged).
+    assert list(AccessLogEntry.objects.values_list("action", "status_code", "user")) == [
+        ("refused", 403, reviewer.user.pk)
+    ]
 
 
 def test_search_box_in_navigation_only_for_staff(client, staff_client):

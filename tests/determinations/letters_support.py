@@ -37,10 +37,14 @@ def import_seed_case(**overrides) -> Case:
     return import_case(payload=payload)
 
 
-def approved_seed_determination(*, case_status: str = CaseStatus.QA_REVIEW, **case_fields) -> Determination:
+def approved_seed_determination(
+    *, case_status: str = CaseStatus.QA_REVIEW, status: str = DeterminationStatus.APPROVED, **case_fields
+) -> Determination:
     """A seed-like case waiting in QA with a QA-approved determination by a named reviewer.
 
-    Credentials come from the reviewer's License/BoardCertification rows (GA, CA, TX).
+    Credentials come from the reviewer's License/BoardCertification rows (GA, CA, TX). A test
+    that changes the wording first asks for `status=DeterminationStatus.DRAFT`, edits, then
+    calls `approve()`: an approved determination's text is read-only (issue 13).
     """
     payload = seed_payload()
     case = make_seed_like_case(status=case_status, **case_fields)
@@ -49,13 +53,20 @@ def approved_seed_determination(*, case_status: str = CaseStatus.QA_REVIEW, **ca
     determination = Determination.objects.create(
         case=case,
         reviewer=reviewer,
-        status=DeterminationStatus.APPROVED,
+        status=status,
         clinical_case_summary=payload["determination"]["clinical_case_summary"],
     )
     for item, decision in zip(
         case.disputed_items.order_by("position"), payload["determination"]["items"], strict=True
     ):
         ItemDecision.objects.create(determination=determination, disputed_item=item, **decision)
+    return determination
+
+
+def approve(determination: Determination, *, status: str = DeterminationStatus.APPROVED) -> Determination:
+    """Move a draft built by `approved_seed_determination(status=DRAFT)` on, once edited."""
+    determination.status = status
+    determination.save()
     return determination
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cases.models import CaseStatus
 from determinations.models import DeterminationStatus
-from tests.determinations.letters_support import approved_seed_determination
+from tests.determinations.letters_support import approve, approved_seed_determination
 from tests.determinations.review_support import qa_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,13 +31,15 @@ def _log_in(page, user) -> None:
 
 
 def test_qa_page_with_a_400_character_url_stays_within_the_window(page, output_dir):
-    determination = approved_seed_determination(case_status=CaseStatus.QA_REVIEW)
-    determination.status = DeterminationStatus.SUBMITTED
+    determination = approved_seed_determination(
+        case_status=CaseStatus.QA_REVIEW, status=DeterminationStatus.DRAFT
+    )
     determination.clinical_case_summary += f"\n\nSee {URL} for the imaging report."
     determination.save()
     item = determination.items.order_by("disputed_item__position").first()
     item.rationale = f"The guideline at {URL} supports the decision."
     item.save()
+    approve(determination, status=DeterminationStatus.SUBMITTED)  # edited first: submitted text is read-only
     disputed = item.disputed_item
     disputed.description = f"Brace {TOKEN}"
     disputed.claims_administrator_guideline = TOKEN

@@ -26,6 +26,7 @@ from determinations.services.letters import LetterError, correct_letter, issue_l
 from determinations.tasks import issue_letter_task
 from tests.determinations.letters_support import (
     REVIEWER_LAST_NAME,
+    approve,
     approved_seed_determination,
     body_text,
 )
@@ -120,19 +121,18 @@ def test_issue_twice_returns_the_same_letter_and_never_rewrites_the_file(django_
 
 
 def test_issue_refuses_a_determination_not_approved():
-    determination = approved_seed_determination()
-    determination.status = DeterminationStatus.SUBMITTED
-    determination.save()
+    determination = approved_seed_determination(status=DeterminationStatus.SUBMITTED)
     with pytest.raises(LetterError, match="only a determination approved by QA"):
         issue_letter(determination_id=determination.pk)
     assert not Letter.objects.exists()
 
 
 def test_issue_refuses_an_item_without_rationale():
-    determination = approved_seed_determination()
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     item = determination.items.first()
     item.rationale = "   "
     item.save()
+    approve(determination)
     with pytest.raises(GuardError, match="every item needs a decision"):
         issue_letter(determination_id=determination.pk)
     determination.refresh_from_db()
@@ -162,10 +162,14 @@ def test_correction_makes_version_two_and_keeps_version_one(django_capture_on_co
         with pytest.raises(LetterError, match="needs a reason"):
             correct_letter(determination_id=determination.pk, by=staff, reason=blank)
     item = determination.items.first()
-    item.rationale = item.rationale + " Corrected wording."
-    item.save()
+    # The corrected wording goes through the versioned path with its reason (issue 13).
     with django_capture_on_commit_callbacks(execute=True):
-        second = correct_letter(determination_id=determination.pk, by=staff, reason="Typo in rationale")
+        second = correct_letter(
+            determination_id=determination.pk,
+            by=staff,
+            reason="Typo in rationale",
+            items={item.pk: {"rationale": item.rationale + " Corrected wording."}},
+        )
     assert second.version == 2 and second.correction_reason == "Typo in rationale"
     first.refresh_from_db()
     assert first.pdf.read() == first_bytes
@@ -173,8 +177,8 @@ def test_correction_makes_version_two_and_keeps_version_one(django_capture_on_co
     assert second.sha256 != first.sha256
     assert "Corrected wording." in body_text(second.pdf.read())
     assert second.deliveries.count() == 4
-    assert (
-        CaseEvent.objects.filter(case=determination.case, kind=CaseEvent.Kind.LETTER_CORRECTED).count() == 1
-    )
+    (corrected,) = CaseEvent.objects.filter(case=determination.case, kind=CaseEvent.Kind.LETTER_CORRECTED)
+    assert corrected.reason == "Typo in rationale"
+    assert corrected.data["reworded"] == [f"item {item.pk} rationale"]
     # The idempotent issue returns the newest version.
     assert issue_letter(determination_id=determination.pk).pk == second.pk

@@ -11,7 +11,13 @@ from __future__ import annotations
 import pytest
 
 from determinations.letters import KEEP_WHOLE_MAX_CHARS, keep_words_whole, render_letter_pdf
-from tests.determinations.letters_support import approved_seed_determination, body_text, pdf_pages_text
+from determinations.models import DeterminationStatus
+from tests.determinations.letters_support import (
+    approve,
+    approved_seed_determination,
+    body_text,
+    pdf_pages_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +47,20 @@ def _assert_wrapped_whole(pdf: bytes, token: str) -> None:
 
 
 def test_a_400_character_url_in_a_rationale_wraps_inside_the_margins():
-    determination = approved_seed_determination()
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     url = _token("https://guidelines.example.org/mtus/chronic-pain/")
     item = determination.items.first()
     item.rationale = f"The guideline is at {url} and supports the decision."
     item.save()
+    approve(determination)
     _assert_wrapped_whole(render_letter_pdf(determination=determination, draft=False), url)
 
 
 def test_a_400_character_token_without_any_break_in_the_summary_and_item_wraps():
-    determination = approved_seed_determination()
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     summary_token = _token("S")
     determination.clinical_case_summary = f"The records cite {summary_token} twice.\n\nSecond paragraph."
-    determination.save()
+    approve(determination)
     disputed = determination.case.disputed_items.order_by("position").first()
     item_token = _token("T", 300)
     disputed.description = f"Brace {item_token}"

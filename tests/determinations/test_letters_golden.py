@@ -11,7 +11,7 @@ import pytest
 
 from cases.models import Case
 from determinations.letters import render_letter_pdf
-from determinations.models import Determination
+from determinations.models import Determination, DeterminationStatus
 from tests.determinations.letters_support import (
     SEED_LETTER_PATH,
     approved_seed_determination,
@@ -64,9 +64,9 @@ def test_letter_built_from_reviewer_records_holds_the_reference_wording():
 
 
 def test_reference_is_not_matched_when_wording_changes():
-    """The check can fail: a changed rationale word breaks the passage."""
-    case = import_seed_case()
-    determination = Determination.objects.get(case=case)
+    """The check can fail: a changed rationale word breaks the passage (on a draft: an issued
+    determination's wording changes only through a corrected letter)."""
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     item = determination.items.first()
     item.rationale = item.rationale.replace("10 physical therapy", "12 physical therapy")
     item.save()

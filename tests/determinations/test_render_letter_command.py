@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from determinations.models import ItemDecision
+from determinations.models import DeterminationStatus, ItemDecision
 from determinations.services.letters import issue_letter
 from tests.determinations.letters_support import (
     approved_seed_determination,
@@ -44,7 +44,8 @@ def test_unknown_undecided_and_unwritable_are_clear_errors(tmp_path):
     bare = make_seed_like_case()
     with pytest.raises(CommandError, match="has no determination"):
         call_command("render_letter", bare.case_number, "--output", str(tmp_path / "x.pdf"))
-    determination = approved_seed_determination()
+    # Undecided items exist only before QA (an approved determination's items are read-only).
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     ItemDecision.objects.filter(determination=determination).update(decision="")
     with pytest.raises(CommandError, match="not decided yet"):
         call_command("render_letter", determination.case.case_number, "--output", str(tmp_path / "x.pdf"))

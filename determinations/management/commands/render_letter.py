@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.models import AccessAction
+from cases.services.audit import log_command_access
 from determinations.letter_selectors import letter_source_for_case
 from determinations.letters import render_letter_pdf
 
@@ -32,6 +34,11 @@ class Command(BaseCommand):
         else:
             data = render_letter_pdf(determination=determination, draft=True)
             what = "DRAFT letter"
+        log_command_access(
+            case_ids=[determination.case_id],
+            action=AccessAction.VIEW_LETTER,
+            object_repr=f"render_letter: {what} to {output}"[:200],
+        )
         path = Path(output)
         try:
             path.write_bytes(data)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.models import Case
+from cases.models import AccessAction, Case
+from cases.services.audit import log_command_access
 from exchange.export import export_cases
 
 
@@ -33,6 +34,16 @@ class Command(BaseCommand):
             unknown = [number for number in case_numbers if number not in known]
             if unknown:
                 raise CommandError(f"unknown case number(s): {', '.join(unknown)}")
+        exported = Case.objects.all()
+        if case_numbers:
+            exported = exported.filter(case_number__in=case_numbers)
+        # Every exported case is a read of its PHI: one access-log row each, with the OS user
+        # and the command line, written before any data leaves.
+        log_command_access(
+            case_ids=exported.values_list("pk", flat=True).iterator(),
+            action=AccessAction.EXPORT,
+            object_repr=f"export_cases to {output or 'stdout'}"[:200],
+        )
         lines = (json.dumps(data, ensure_ascii=False) for data in export_cases(case_numbers=case_numbers))
         if output is None:
             for line in lines:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exchange.services.intake import IMPORT_BATCH_SIZE, ImportReport, import_cases_file
+
+logger = logging.getLogger(__name__)
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: a lone surrogate (e.g. from a file name) is shown escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class Command(BaseCommand):
@@ -30,9 +38,19 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1")
         report = ImportReport()
         for path in files:
-            report.merge(import_cases_file(path=path, batch_size=batch_size))
-        for error in report.errors:
-            self.stderr.write(error)
+            try:
+                report.merge(import_cases_file(path=path, batch_size=batch_size))
+            except Exception as failure:  # one bad file never stops the others
+                # The importer reports what it knows about; anything else still names the file,
+                # and the remaining files are imported and counted.
+                logger.exception("import_cases: %s failed", printable(str(path)))
+                report.failed_files += 1
+                report.errors.append(
+                    f"{printable(path.name)}: could not be imported ({type(failure).__name__}); "
+                    "cases of this file written before the error stay imported"
+                )
+        for message in report.errors:
+            self.stderr.write(printable(message))
         self.stdout.write(f"imported: {len(report.imported)}, refused: {report.refused}")
         if report.refused or report.failed_files:
             # A non-zero exit status tells a script that something was not imported.
