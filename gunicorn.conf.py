@@ -20,7 +20,8 @@ max_requests = 1000
 max_requests_jitter = 100
 proc_name = "imr-web"
 # Workers' liveness files on tmpfs where there is one: a slow disk never looks like a hung worker.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+SHM = "/dev/shm"  # noqa: S108 (gunicorn makes its files there with mkstemp; tmpfs is the point)
+worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 
 accesslog = "-"
 errorlog = "-"
