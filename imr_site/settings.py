@@ -181,6 +181,9 @@ CELERY_TASK_DEFAULT_QUEUE = queues.queue_name(queues.DEFAULT, prefix=CELERY_QUEU
 CELERY_TASK_ROUTES = queues.task_routes(prefix=CELERY_QUEUE_PREFIX)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis as long as it takes (its heartbeat stops; /healthz says so) instead of
+# exiting after 100 tries, which would take the whole `make prod` set down with it.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Beat writes its heartbeat on every tick (core.heartbeat); it ticks at least this often.
 CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("HEARTBEAT_SECONDS", default=10)
