@@ -124,6 +124,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# whitenoise reads STATIC_ROOT once at start-up in production; with DEBUG on (runserver, the
+# tests, where nothing was collected) it looks files up per request instead of warning.
+WHITENOISE_AUTOREFRESH = DEBUG
 if not DEBUG:
     # Production (`make prod` runs collectstatic first): hashed names cached forever by browsers,
     # gzip and brotli copies served by whitenoise. With DEBUG on (runserver, the test suite)
