@@ -57,6 +57,8 @@ class Command(BaseCommand):
             self.stdout.write(f"static files in {root} are up to date")
             return
         stamp.unlink(missing_ok=True)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # clear: collectstatic alone skips a file whose copy is not older to the second (an edit in
+        # the same second, a source restored with an older time); what changed must be copied.
+        call_command("collectstatic", interactive=False, verbosity=0, clear=True)
         stamp.write_text(fingerprint + "\n")
         self.stdout.write(f"static files collected into {root}")
