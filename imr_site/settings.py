@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from imr_site import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database, media and mail here
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.InvalidPathMiddleware",  # a NUL or control character in the path: 404
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files under gunicorn (`make prod`); runserver serves them itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -92,6 +96,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # compile time alone was half of a search (issue 11), so the app's connections turn it off.
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = (_pg_options.get("options", "") + " -c jit=off").strip()
+    # An unreachable server fails a request (and /healthz) in seconds, not after the OS's
+    # TCP timeout; DATABASE_URL's own ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -124,6 +131,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# whitenoise reads STATIC_ROOT once at start-up in production; with DEBUG on (runserver, the
+# tests, where nothing was collected) it looks files up per request instead of warning.
+WHITENOISE_AUTOREFRESH = DEBUG
+if not DEBUG:
+    # Production (`make prod` runs collectstatic first): hashed names cached forever by browsers,
+    # gzip and brotli copies served by whitenoise. With DEBUG on (runserver, the test suite)
+    # files are served from the apps' folders under their plain names, no collectstatic needed.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    # Only the hashed names are kept (and compressed): every page asks for them through
+    # {% static %}; it halves collectstatic's time and the files on disk.
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 FILE_UPLOAD_PERMISSIONS = 0o600
 # The access log records the client's address from REMOTE_ADDR, or from this request header
 # (e.g. HTTP_X_REAL_IP) when a trusted proxy in front of the site sets it.
@@ -178,8 +196,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Every retry delay stays below this, so Redis never redelivers a task still waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Three queues, each with its own worker (imr_site/queues.py, Procfile): letters, email, default.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_DEFAULT_QUEUE = queues.queue_name(queues.DEFAULT, prefix=CELERY_QUEUE_PREFIX)
+CELERY_TASK_ROUTES = queues.task_routes(prefix=CELERY_QUEUE_PREFIX)
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis as long as it takes (its heartbeat stops; /healthz says so) instead of
+# exiting after 100 tries, which would take the whole `make prod` set down with it.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Beat writes its heartbeat on every tick (core.heartbeat); it ticks at least this often.
+CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("HEARTBEAT_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE_FILENAME = str(env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=VAR_DIR / "celerybeat"))
 CELERY_BEAT_SCHEDULE = {
     "mark-overdue-cases": {
         "task": "cases.tasks.mark_overdue_cases",
@@ -190,6 +219,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
     },
 }
+
+# /healthz (core.health): each worker writes a heartbeat for its queues into Redis every
+# HEARTBEAT_SECONDS, kept for three periods; a queue with no fresh heartbeat fails the check.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_QUEUES = queues.queue_names(prefix=CELERY_QUEUE_PREFIX)
+# How long /healthz waits for Redis (connect and each reply) before calling it down.
+HEALTH_REDIS_TIMEOUT_SECONDS = env.float("HEALTH_REDIS_TIMEOUT_SECONDS", default=1.0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

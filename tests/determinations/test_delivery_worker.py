@@ -17,7 +17,7 @@ import pytest
 from determinations.models import Delivery, DeliveryStatus, Letter
 from determinations.tasks import issue_letter_task, send_delivery_task
 from imr_site.celery import app as celery_app
-from tests.conftest import wait_for
+from tests.conftest import wait_for, worker_queues
 from tests.determinations.letters_support import approved_seed_determination
 
 
@@ -30,7 +30,7 @@ def _worker_idle(queue: str) -> bool:
     if active is None or reserved is None or scheduled is None:
         return False
     with celery_app.connection_for_write() as connection:
-        waiting = connection.default_channel.client.llen(queue)
+        waiting = sum(connection.default_channel.client.llen(name) for name in worker_queues(queue))
     return not active and not reserved and not scheduled and waiting == 0
 
 
