@@ -20,9 +20,7 @@ S = CaseStatus
 def supersede_on_remand(*, case: Case, source: str, by: AbstractBaseUser | None) -> dict[str, Any]:
     """A remand starts a new review: the issued determination (and its letter) stays on file,
     superseded, and its reviewer may not review the case again."""
-    current = (
-        Determination.objects.current().select_for_update().filter(case=case).first()
-    )
+    current = Determination.objects.current().select_for_update().filter(case=case).first()
     if current is None:
         return {"superseded_determination_id": None, "excluded_reviewer_id": None}
     current.status = DeterminationStatus.SUPERSEDED

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases import urls as case_urls
+from core import jobs_views
 from exchange import urls as exchange_urls
 from imr_site import views
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("reviewers/", include("reviewers.urls")),
     path("letters/", include("determinations.urls")),
     path("documents/", include("cases.document_urls")),
+    path("jobs/", jobs_views.jobs, name="jobs"),
+    path("jobs/<int:job_id>/", jobs_views.job_action, name="job_action"),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.
