@@ -57,7 +57,9 @@ def job_action(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     form = JobActionForm(request.POST)
     back = reverse("jobs") + "?" + urlencode({"view": request.POST.get("view") or "stuck"})
     if not form.is_valid():
-        messages.error(request, f"Job #{job.pk}: {' '.join(e for errs in form.errors.values() for e in errs)}")
+        messages.error(
+            request, f"Job #{job.pk}: {' '.join(str(e) for errs in form.errors.values() for e in errs)}"
+        )
         return redirect(back)
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     try:

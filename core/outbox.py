@@ -395,7 +395,9 @@ def cancel_job(*, job_id: int, by: AbstractBaseUser | None, reason: str) -> Outb
 
 
 def _log_action(*, job: OutboxJob, by: AbstractBaseUser | None, action: str, reason: str) -> None:
-    OutboxJobEvent.objects.create(job=job, by=by, action=action, reason=reason)
+    OutboxJobEvent.objects.create(
+        job=job, by_id=by.pk if by is not None else None, action=action, reason=reason
+    )
     log.warning("outbox job %s (%s) %s by %s: %s", job.pk, job.kind, action, by, reason)
 
 

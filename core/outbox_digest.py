@@ -42,6 +42,10 @@ def digest_recipients() -> list[str]:
     return sorted(admins.values_list("email", flat=True))
 
 
+def _first_line(text: str) -> str:
+    return text.splitlines()[0][:200] if text else ""
+
+
 def send_failing_jobs_digest() -> int:
     """Email (and log) the jobs failing for more than an hour; returns how many."""
     now = clock.now()
@@ -50,7 +54,7 @@ def send_failing_jobs_digest() -> int:
         return 0
     lines = [
         f"#{job.pk} {job.kind} [{job.get_state_display()}] {job.attempts} attempt(s), failing since "
-        f"{job.failing_since:%Y-%m-%d %H:%M} UTC: {job.last_error.splitlines()[0][:200] if job.last_error else ''}"
+        f"{job.failing_since:%Y-%m-%d %H:%M} UTC: {_first_line(job.last_error)}"
         for job in jobs
     ]
     summary = f"{len(jobs)} background job(s) failing for more than an hour"

@@ -52,12 +52,17 @@ def jobs_in_view(view: str, *, now: datetime | None = None) -> QuerySet[OutboxJo
         return rows.filter(pk__in=_stuck_ids(now)).order_by("next_attempt_at", "pk")
     stuck = Q(pk__in=_stuck_ids(now))
     if view == "failing":
-        return rows.filter(state=OutboxState.PENDING).exclude(last_error="").exclude(stuck).order_by(
-            "failing_since", "pk"
+        return (
+            rows.filter(state=OutboxState.PENDING)
+            .exclude(last_error="")
+            .exclude(stuck)
+            .order_by("failing_since", "pk")
         )
     if view == "waiting":
-        return rows.filter(state__in=outbox.OPEN_STATES, last_error="").exclude(stuck).order_by(
-            "next_attempt_at", "pk"
+        return (
+            rows.filter(state__in=outbox.OPEN_STATES, last_error="")
+            .exclude(stuck)
+            .order_by("next_attempt_at", "pk")
         )
     if view == "failed":
         return rows.filter(state=OutboxState.FAILED).order_by("failing_since", "pk")

@@ -11,12 +11,12 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from determinations.jobs import SEND_DELIVERY
 from django.conf import settings
 
 from cases.models import CaseEvent
 from core import clock, outbox
 from core.models import OutboxJob, OutboxState
+from determinations.jobs import SEND_DELIVERY
 from determinations.models import Delivery, DeliveryChannel, DeliveryStatus
 from determinations.services.delivery import DeliveryError, resend_delivery, send_delivery
 from determinations.services.letters import issue_letter
@@ -178,7 +178,7 @@ def test_resend_is_refused_while_an_automatic_try_is_pending_then_is_a_new_logge
     original.refresh_from_db()
     assert original.status == DeliveryStatus.FAILED
     # Failed, but an automatic retry is scheduled: a resend now would send it twice.
-    with pytest.raises(DeliveryError, match="scheduled .next try"):
+    with pytest.raises(DeliveryError, match=r"scheduled \(next try"):
         resend_delivery(delivery_id=original.pk, by=staff, reason="try")
     outbox.cancel_job(job_id=job.pk, by=staff, reason="Provider's server is down for the week")
     with pytest.raises(DeliveryError, match="why"):

@@ -14,13 +14,13 @@ import socket
 from collections import Counter
 
 import pytest
-from determinations.jobs import ISSUE_LETTER, SEND_DELIVERY
 
+from determinations.jobs import ISSUE_LETTER, SEND_DELIVERY
 from determinations.models import Delivery, DeliveryStatus, Letter
 from imr_site.celery import app as celery_app
 from tests.conftest import wait_for
-from tests.outbox_support import enqueue_twice
 from tests.determinations.letters_support import approved_seed_determination
+from tests.outbox_support import enqueue_twice
 
 
 def _worker_idle(queue: str) -> bool:

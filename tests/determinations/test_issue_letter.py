@@ -12,11 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
-from determinations.jobs import ISSUE_LETTER
-from tests.outbox_support import run_job_now
 
 from cases.errors import GuardError
 from cases.models import CaseEvent, CaseStatus, PartyRole
+from determinations.jobs import ISSUE_LETTER
 from determinations.models import (
     Delivery,
     DeliveryChannel,
@@ -31,6 +30,7 @@ from tests.determinations.letters_support import (
     body_text,
 )
 from tests.factories import PartyFactory, UserFactory
+from tests.outbox_support import run_job_now
 
 pytestmark = pytest.mark.django_db
 

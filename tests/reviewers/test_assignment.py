@@ -16,6 +16,7 @@ from django.core import mail
 
 from cases.models import CaseEvent, CaseStatus
 from reviewers.errors import ReviewerError
+from reviewers.jobs import ASSIGN_REVIEWER
 from reviewers.models import Assignment, AssignmentStatus, Reviewer, ReviewerStatus
 from reviewers.services.assignment import (
     MANUAL_ASSIGNMENT_EVENT,
@@ -23,9 +24,8 @@ from reviewers.services.assignment import (
     assign_case_manually,
     reassign_case,
 )
-from reviewers.jobs import ASSIGN_REVIEWER
-from tests.outbox_support import run_job_now
 from tests.factories import UserFactory, make_seed_reviewer
+from tests.outbox_support import run_job_now
 from tests.reviewers.helpers import affiliate, qualified_reviewer, ready_case
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The assignment job run twice at once, through a real Celery worker and Redis on PostgreSQL.
 
-Bad inputs tried: two job rows for the same case, each handed to the workers twice, back to back, and from two threads at
+Bad inputs tried: two job rows for the same case, each handed to the workers twice,
+back to back, and from two threads at
 once, for several cases; each case must end with exactly one assignment and one email.
 """
 
@@ -12,8 +13,8 @@ import time
 import pytest
 
 from cases.models import CaseStatus
-from reviewers.models import Assignment
 from reviewers.jobs import ASSIGN_REVIEWER
+from reviewers.models import Assignment
 from tests.conftest import wait_for
 from tests.outbox_support import enqueue_twice
 from tests.reviewers.helpers import qualified_reviewer, ready_case
