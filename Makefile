@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install install-dev migrate seed run test lint bench worker clean
+.PHONY: demo prod install install-dev migrate seed run test lint bench worker clean
 
 $(PY):
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" || { echo "Python 3.11 is required"; exit 1; }
@@ -35,6 +35,11 @@ demo: seed
 	@$(PY) manage.py demo_logins
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
+# Production: gunicorn, a Celery worker per queue and beat on PostgreSQL and Redis from the
+# environment (bin/prod, Procfile; README "Production"). exec: make's child is honcho itself.
+prod: install
+	@exec env HOST=$(HOST) PORT=$(PORT) bin/prod
+
 test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -45,7 +50,7 @@ lint: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker: install
-	$(VENV)/bin/celery -A imr_site worker --loglevel=info
+	$(VENV)/bin/celery -A imr_site worker --queues letters,email,default --loglevel=info
 
 bench: install-dev
 	$(PY) bench/assignment.py

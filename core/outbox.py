@@ -41,13 +41,14 @@ from django.db.models import Q
 from core import clock
 from core.errors import DomainError
 from core.models import OutboxJob, OutboxJobEvent, OutboxState
+from imr_site import queues
 
 log = logging.getLogger(__name__)
 
 # The first number of the two-number advisory lock key: "outbox rows" (other locks use others).
 ADVISORY_NAMESPACE = 0x0B0C
 OPEN_STATES = (OutboxState.PENDING, OutboxState.RUNNING)
-QUEUES = ("letters", "email", "default")
+QUEUES = queues.KINDS  # letters, email, default (imr_site/queues.py)
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,15 @@ def _eager() -> bool:
 
 
 def celery_queue(kind: str) -> str:
-    """The Celery queue a kind's rows go to: its class's queue when queues are split, else the default."""
+    """The Celery queue a kind's rows go to: its class's queue (letters, email, default), under
+    the prefix of the configured default queue (tests give their worker queues of its own)."""
     from imr_site.celery import app
 
-    queue = _kinds[kind].queue if kind in _kinds else "default"
-    mapping: dict[str, str] = getattr(settings, "OUTBOX_QUEUES", {}) or {}
-    return mapping.get(queue) or app.conf.task_default_queue
+    default_queue = app.conf.task_default_queue
+    if not default_queue.endswith(queues.DEFAULT):
+        return default_queue
+    prefix = default_queue.removesuffix(queues.DEFAULT)
+    return queues.queue_name(_kinds[kind].queue if kind in _kinds else queues.DEFAULT, prefix=prefix)
 
 
 def dispatch(job_ids: list[int]) -> None:

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from imr_site import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database, media and mail here
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files under gunicorn (`make prod`); runserver serves them itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,6 +88,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once ("database is locked").
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request (and /healthz) in seconds, not after the OS's
+    # TCP timeout; DATABASE_URL's own ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -116,6 +124,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if not DEBUG:
+    # Production (`make prod` runs collectstatic first): hashed names cached forever by browsers,
+    # gzip and brotli copies served by whitenoise. With DEBUG on (runserver, the test suite)
+    # files are served from the apps' folders under their plain names, no collectstatic needed.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    # Only the hashed names are kept (and compressed): every page asks for them through
+    # {% static %}; it halves collectstatic's time and the files on disk.
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 FILE_UPLOAD_PERMISSIONS = 0o600
 DOCUMENT_MAX_UPLOAD_MB = env.int("DOCUMENT_MAX_UPLOAD_MB", default=50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -171,8 +187,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Three queues, each with its own worker (imr_site/queues.py, Procfile): letters, email, default.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_DEFAULT_QUEUE = queues.queue_name(queues.DEFAULT, prefix=CELERY_QUEUE_PREFIX)
+CELERY_TASK_ROUTES = queues.task_routes(prefix=CELERY_QUEUE_PREFIX)
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat writes its heartbeat on every tick (core.heartbeat); it ticks at least this often.
+CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("HEARTBEAT_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE_FILENAME = str(env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=VAR_DIR / "celerybeat"))
 # The outbox (core.outbox): how often the sweeper runs, when a row handed to the broker but not
 # claimed is handed over again, when a claim counts as abandoned, and the retry schedule
 # (doubling from the base, capped): 30 s, 1, 2, 4, 8, 15, 15 min, then the row fails (8 tries).
@@ -183,13 +207,8 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=900)
 # A waiting row due longer ago than this is overdue: shown as stuck, and its email may be sent by hand.
 OUTBOX_OVERDUE_SECONDS = env.float("OUTBOX_OVERDUE_SECONDS", default=600)
-# Which Celery queue each class of outbox job goes to; empty: all to the default queue. With
-# CELERY_SPLIT_QUEUES=true letters (PDF) and email get their own queues and workers.
-OUTBOX_QUEUES = (
-    {"letters": "letters", "email": "email", "default": CELERY_TASK_DEFAULT_QUEUE}
-    if env.bool("CELERY_SPLIT_QUEUES", default=False)
-    else {}
-)
+# /healthz fails when the oldest due row has waited longer than this.
+OUTBOX_HEALTH_MAX_AGE_SECONDS = env.float("OUTBOX_HEALTH_MAX_AGE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "core.sweep_outbox",
@@ -208,6 +227,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
     },
 }
+
+# /healthz (core.health): each worker writes a heartbeat for its queues into Redis every
+# HEARTBEAT_SECONDS, kept for three periods; a queue with no fresh heartbeat fails the check.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_QUEUES = queues.queue_names(prefix=CELERY_QUEUE_PREFIX)
+# How long /healthz waits for Redis (connect and each reply) before calling it down.
+HEALTH_REDIS_TIMEOUT_SECONDS = env.float("HEALTH_REDIS_TIMEOUT_SECONDS", default=1.0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from cases import urls as case_urls
 from core import jobs_views
+from core.health_views import healthz
 from exchange import urls as exchange_urls
 from imr_site import views
 
@@ -13,6 +14,7 @@ admin.site.index_title = "Intake and administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
+from imr_site import queues
 from imr_site.celery import app as celery_app
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -163,12 +164,15 @@ def _celery_worker_process(django_db_setup, _session_smtp) -> Iterator[str | Non
         f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
     )
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    # The worker serves the three queues (imr_site/queues.py) under a prefix of its own, so
+    # tasks travel by their real routes and a shared Redis never mixes runs.
+    prefix = f"test-{uuid.uuid4().hex[:8]}-"
+    queue = queues.queue_name(queues.DEFAULT, prefix=prefix)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": prefix,
         "DJANGO_SETTINGS_MODULE": "imr_site.settings",
         "MEDIA_ROOT": str(PROJECT_DIR / "var" / "test-worker-media"),
         "EMAIL_URL": f"smtp://127.0.0.1:{_session_smtp.port}",
@@ -185,7 +189,7 @@ def _celery_worker_process(django_db_setup, _session_smtp) -> Iterator[str | Non
             "imr_site",
             "worker",
             "-Q",
-            queue,
+            ",".join(queues.queue_names(prefix=prefix)),
             "-n",
             node,
             "--pool=threads",
@@ -222,7 +226,9 @@ def _celery_worker_process(django_db_setup, _session_smtp) -> Iterator[str | Non
 
 @pytest.fixture
 def celery_worker(_celery_worker_process, settings) -> Iterator[str]:
-    """Route tasks to the real worker through Redis for this test; yields the queue name.
+    """Route tasks to the real worker through Redis for this test; yields its default queue's name.
+
+    Tasks travel by their real routes (letters, email, default) to the worker's prefixed queues.
 
     Use with `@pytest.mark.django_db(transaction=True)` so the worker sees committed rows.
     """
@@ -231,12 +237,28 @@ def celery_worker(_celery_worker_process, settings) -> Iterator[str]:
         "needs Redis and a Celery worker: set CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...",
     )
     celery_app.conf.task_always_eager = False
-    previous_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = _celery_worker_process
+    previous = {
+        "task_default_queue": celery_app.conf.task_default_queue,
+        "task_routes": celery_app.conf.task_routes,
+    }
+    prefix = worker_queue_prefix(_celery_worker_process)
+    celery_app.conf.update(
+        task_default_queue=_celery_worker_process, task_routes=queues.task_routes(prefix=prefix)
+    )
     settings.CELERY_TASK_ALWAYS_EAGER = False
     yield _celery_worker_process
-    celery_app.conf.task_default_queue = previous_queue
+    celery_app.conf.update(**previous)
     celery_app.conf.task_always_eager = True
+
+
+def worker_queue_prefix(default_queue: str) -> str:
+    """The prefix of the test worker's queues, from the name of its default queue."""
+    return default_queue.removesuffix(queues.DEFAULT)
+
+
+def worker_queues(default_queue: str) -> list[str]:
+    """Every queue the test worker (`celery_worker`, named by its default queue) consumes."""
+    return queues.queue_names(prefix=worker_queue_prefix(default_queue))
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):

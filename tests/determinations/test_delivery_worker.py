@@ -18,7 +18,7 @@ import pytest
 from determinations.jobs import ISSUE_LETTER, SEND_DELIVERY
 from determinations.models import Delivery, DeliveryStatus, Letter
 from imr_site.celery import app as celery_app
-from tests.conftest import wait_for
+from tests.conftest import wait_for, worker_queues
 from tests.determinations.letters_support import approved_seed_determination
 from tests.outbox_support import enqueue_twice
 
@@ -32,7 +32,7 @@ def _worker_idle(queue: str) -> bool:
     if active is None or reserved is None or scheduled is None:
         return False
     with celery_app.connection_for_write() as connection:
-        waiting = connection.default_channel.client.llen(queue)
+        waiting = sum(connection.default_channel.client.llen(name) for name in worker_queues(queue))
     return not active and not reserved and not scheduled and waiting == 0
 
 
