@@ -121,33 +121,45 @@ def send_delivery(*, delivery_id: int) -> Delivery:
     """Email the letter to one recipient, at most once; SMTP errors are recorded then re-raised."""
     attempt_id = _claim(delivery_id=delivery_id)
     if attempt_id is None:
-        return Delivery.objects.get(pk=delivery_id)
-    failure: BaseException | None = None
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("letter__determination__case")
-            .get(pk=delivery_id)
-        )
-        if delivery.status == DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
-            return delivery  # sent, or a later attempt holds the claim
-        try:
-            connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
-            _message_for(delivery=delivery, connection=connection).send(fail_silently=False)
-        except (smtplib.SMTPException, OSError) as error:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delivery.save(update_fields=["status", "last_error"])
-            failure = error
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = clock.now()
-            delivery.last_error = ""
-            delivery.save(update_fields=["status", "sent_at", "last_error"])
+        delivery = Delivery.objects.get(pk=delivery_id)
+        # A crash may have come between marking it sent and recording the letter mailed.
+        with transaction.atomic():
             _record_mailed_if_complete(letter_id=delivery.letter_id)
+        return delivery
+    failure: BaseException | None = None
+    connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        with transaction.atomic():
+            delivery = (
+                Delivery.objects.select_for_update()
+                .select_related("letter__determination__case")
+                .get(pk=delivery_id)
+            )
+            if delivery.status == DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
+                return delivery  # sent, or a later attempt holds the claim
+            message = _message_for(delivery=delivery, connection=connection)
+            try:
+                connection.open()
+                message.send(fail_silently=False)
+            except (smtplib.SMTPException, OSError) as error:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+                delivery.save(update_fields=["status", "last_error"])
+                failure = error
+            else:
+                # The crash window is from the server's "250 OK" to this commit: one UPDATE.
+                delivery.status = DeliveryStatus.SENT
+                delivery.sent_at = clock.now()
+                delivery.last_error = ""
+                delivery.save(update_fields=["status", "sent_at", "last_error"])
+    finally:
+        # QUIT after the commit, outside the window.
+        connection.close()
     if failure is not None:
-        # Raised after the commit, so the failure is recorded and the task retries.
+        # Raised after the commit, so the failure is recorded and the job is retried.
         raise failure
+    with transaction.atomic():
+        _record_mailed_if_complete(letter_id=delivery.letter_id)
     return delivery
 
 

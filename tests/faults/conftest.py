@@ -36,15 +36,20 @@ ROWS: list[FaultRow] = []
 def pytest_terminal_summary(terminalreporter) -> None:
     if not ROWS:
         return
-    lines = [
-        "| fault | letters expected / issued | emails expected | delivered | lost | duplicates | seconds | note |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    header = ("fault", "letters expected / issued", "emails expected", "delivered", "lost", "duplicates")
+    lines = ["| " + " | ".join((*header, "seconds", "note")) + " |", "|---" * (len(header) + 2) + "|"]
     for row in ROWS:
-        lines.append(
-            f"| {row.fault} | {row.letters_expected} / {row.letters_issued} | {row.emails_expected} | "
-            f"{row.delivered} | {row.emails_expected - row.delivered} | {row.duplicates} | {row.seconds:.0f} | {row.note} |"
+        cells = (
+            row.fault,
+            f"{row.letters_expected} / {row.letters_issued}",
+            row.emails_expected,
+            row.delivered,
+            row.emails_expected - row.delivered,
+            row.duplicates,
+            f"{row.seconds:.0f}",
+            row.note,
         )
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     terminalreporter.write_sep("=", "fault table")
     for line in lines:
         terminalreporter.write_line(line)

@@ -8,6 +8,7 @@ as a crashed machine or container would. Everything listens on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import shlex
@@ -177,10 +178,8 @@ class Stack:
     def kill(self, name: str) -> None:
         """`kill -9` the process and its pool children (its whole session)."""
         process = self.processes.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(10)
         self.kills[name] += 1
 
@@ -191,10 +190,8 @@ class Stack:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(10)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait(5)
 
     def run_driver(self, *args: str, timeout: float = 120) -> str:
