@@ -130,6 +130,8 @@ class Stack:
     prefix: str = field(default_factory=lambda: f"fault-{uuid.uuid4().hex[:6]}-")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     kills: Counter[str] = field(default_factory=Counter)
+    # Processes that exited by themselves and were started again (as systemd's Restart= would).
+    restarts: Counter[str] = field(default_factory=Counter)
 
     def env(self) -> dict[str, str]:
         return {
@@ -174,6 +176,15 @@ class Stack:
     def start_all(self) -> None:
         for name in (*WORKERS, "beat"):
             self.start(name)
+
+    def revive(self) -> None:
+        """Start again any process that exited by itself: a Celery worker may exit with
+        "Unrecoverable error" when the broker vanishes under it (kombu's Redis transport, while
+        restoring unacknowledged messages), so production runs each under a supervisor."""
+        for name, process in list(self.processes.items()):
+            if process.poll() is not None:
+                self.restarts[name] += 1
+                self.start(name)
 
     def kill(self, name: str) -> None:
         """`kill -9` the process and its pool children (its whole session)."""

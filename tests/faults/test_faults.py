@@ -60,13 +60,19 @@ def _finish_and_measure(
 ) -> FaultRow:
     expected = len(ids) * EMAILS_PER_LETTER
 
+    restarts_before = sum(stack.restarts.values())
+
     def done() -> bool:
+        stack.revive()
         return (
             _sent(ids) == expected and not OutboxJob.objects.filter(state__in=["pending", "running"]).exists()
         )
 
     wait_for(done, timeout=FINISH_TIMEOUT, interval=0.5, what=f"{fault}: every delivery sent")
     seconds = time.monotonic() - started
+    restarted = sum(stack.restarts.values()) - restarts_before
+    if restarted:
+        note = f"{note}; {restarted} process(es) exited by themselves and were restarted".lstrip("; ")
     time.sleep(1.5)  # a straggling duplicate would arrive now
     per_determination = Counter(
         Letter.objects.filter(determination_id__in=ids).values_list("determination_id", flat=True)
