@@ -141,7 +141,7 @@ def run_checks() -> Report:
     return Report(results=results, milliseconds=milliseconds)
 
 
-def _age_seconds(raw: bytes | None) -> float | None:
+def _age_seconds(raw: bytes | str | None) -> float | None:
     """How long ago a heartbeat value was written (for people; freshness is the key's TTL)."""
     if raw is None:
         return None
