@@ -126,6 +126,11 @@ def send_delivery(*, delivery_id: int) -> Delivery:
         with transaction.atomic():
             _record_mailed_if_complete(letter_id=delivery.letter_id)
         return delivery
+    return _send_claimed(delivery_id=delivery_id, attempt_id=attempt_id)
+
+
+def _send_claimed(*, delivery_id: int, attempt_id: str) -> Delivery:
+    """Transaction 2: send under the claim `attempt_id`, unless it was sent or taken over since."""
     failure: BaseException | None = None
     connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
     try:

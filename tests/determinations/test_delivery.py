@@ -218,3 +218,36 @@ def test_an_overdue_pending_delivery_is_sent_now_as_itself(
     assert Delivery.objects.filter(letter=letter).count() == 4
     assert outbox.run_job(job.pk) is None  # the cancelled job never runs
     assert len(smtp_server.messages) == 1
+
+
+def test_a_claim_left_by_a_crash_is_taken_over_with_the_same_message_id(smtp_server):
+    """A worker died after claiming (`sending`): the next attempt sends, once, with the same
+    Message-ID; the dead attempt, were it to wake, finds its claim taken and sends nothing."""
+    from determinations.services.delivery import _claim, _send_claimed
+
+    determination = approved_seed_determination()
+    letter = issue_letter(determination_id=determination.pk)
+    delivery = letter.deliveries.get(recipient_role="employee")
+    dead_attempt = _claim(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING and delivery.attempt_id == dead_attempt
+    first_message_id = delivery.message_id
+    send_delivery(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+    assert delivery.message_id == first_message_id
+    assert _send_claimed(delivery_id=delivery.pk, attempt_id=dead_attempt).status == DeliveryStatus.SENT
+    assert [m["message"]["Message-ID"] for m in smtp_server.messages] == [first_message_id]
+
+
+def test_a_claim_taken_over_before_it_sent_sends_nothing(smtp_server):
+    from determinations.services.delivery import _claim, _send_claimed
+
+    determination = approved_seed_determination()
+    letter = issue_letter(determination_id=determination.pk)
+    delivery = letter.deliveries.get(recipient_role="employer")
+    slow_attempt = _claim(delivery_id=delivery.pk)
+    _claim(delivery_id=delivery.pk)  # the sweeper's attempt took the claim over
+    _send_claimed(delivery_id=delivery.pk, attempt_id=slow_attempt)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING and smtp_server.messages == []
