@@ -37,8 +37,9 @@ demo: seed
 
 # Production: gunicorn, a Celery worker per queue and beat on PostgreSQL and Redis from the
 # environment (bin/prod, Procfile; README "Production"). exec: make's child is honcho itself.
+# PROCESSES="web email" runs only those Procfile lines (one machine of several).
 prod: install
-	@exec env HOST=$(HOST) PORT=$(PORT) bin/prod
+	@exec env HOST=$(HOST) PORT=$(PORT) bin/prod $(PROCESSES)
 
 test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -124,6 +124,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# whitenoise reads STATIC_ROOT once at start-up in production; with DEBUG on (runserver, the
+# tests, where nothing was collected) it looks files up per request instead of warning.
+WHITENOISE_AUTOREFRESH = DEBUG
 if not DEBUG:
     # Production (`make prod` runs collectstatic first): hashed names cached forever by browsers,
     # gzip and brotli copies served by whitenoise. With DEBUG on (runserver, the test suite)
@@ -193,6 +196,9 @@ CELERY_TASK_DEFAULT_QUEUE = queues.queue_name(queues.DEFAULT, prefix=CELERY_QUEU
 CELERY_TASK_ROUTES = queues.task_routes(prefix=CELERY_QUEUE_PREFIX)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis as long as it takes (its heartbeat stops; /healthz says so) instead of
+# exiting after 100 tries, which would take the whole `make prod` set down with it.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Beat writes its heartbeat on every tick (core.heartbeat); it ticks at least this often.
 CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("HEARTBEAT_SECONDS", default=10)

@@ -67,6 +67,30 @@ def _processes_marked(marker: str) -> list[int]:
     return found
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _worker_main(marker: str, process_name: str) -> int | None:
+    """The celery main process of a Procfile line (its parent is bin/respawn)."""
+    wanted = f"HONCHO_PROCESS_NAME={process_name}".encode()
+    for pid in _processes_marked(marker):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            parent_cmdline = Path(f"/proc/{parent}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        is_celery = b"celery" in cmdline and b"bin/respawn" not in cmdline
+        if wanted in environ and is_celery and b"bin/respawn" in parent_cmdline:
+            return pid
+    return None
+
+
 def _get(url: str, *, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (http://127.0.0.1 only)
     try:
@@ -167,6 +191,10 @@ def test_make_prod_serves_checks_health_and_stops_every_process(django_db_setup,
                 return False
 
         wait_for(healthy, timeout=45, interval=0.5, what="/healthz to answer 200")
+        # A worker killed outright is started again by bin/respawn; the set stays up.
+        killed = _worker_main(marker, "email.1")
+        assert killed, "no celery worker found for the Procfile's email line"
+        os.kill(killed, signal.SIGKILL)
 
         status, _, body = _get(f"{base}/accounts/login/")
         assert status == 200
@@ -184,6 +212,14 @@ def test_make_prod_serves_checks_health_and_stops_every_process(django_db_setup,
         status, _, body = _get(f"{base}/no-such-page/")
         assert status == 404
         assert b"URLconf" not in body  # no debug page
+
+        restarted = wait_for(
+            lambda: (pid := _worker_main(marker, "email.1")) not in (None, killed) and pid,
+            timeout=15,
+            what="the killed email worker to be started again",
+        )
+        assert make.poll() is None
+        assert _get(f"{base}/accounts/login/")[0] == 200
 
         redis_process.kill()
         redis_process.wait(timeout=10)
@@ -211,6 +247,8 @@ def test_make_prod_serves_checks_health_and_stops_every_process(django_db_setup,
                 os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left after SIGTERM: {left}\n{log_path.read_text()[-3000:]}"
     log = log_path.read_text()
+    assert "respawn: celery was killed by signal 9; starting it again" in log
+    assert restarted != killed
     for name in ("web.1", "letters.1", "email.1", "default.1", "beat.1"):
         assert re.search(rf"{re.escape(name)} stopped", log), f"{name} did not stop:\n{log[-3000:]}"
 
@@ -241,3 +279,56 @@ def test_make_prod_refuses_without_its_configuration(tmp_path, change, message):
     assert result.returncode == 2
     assert f"make prod: {message}" in result.stderr
     assert not (tmp_path / "static").exists()  # refused before collectstatic, migrate or any process
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _sleeping_child(pid: int) -> int | None:
+    """respawn's `sleep 300` (not its own `sleep 1` between two starts)."""
+    for child in _children(pid):
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == b"sleep\x00300\x00":
+                return child
+        except OSError:
+            continue
+    return None
+
+
+def test_respawn_starts_a_killed_process_again_and_stops_on_sigterm(tmp_path):
+    respawn = subprocess.Popen(
+        [str(PROJECT_DIR / "bin" / "respawn"), "sleep", "300"],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        first = wait_for(lambda: _sleeping_child(respawn.pid), timeout=10, what="respawn's child")
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(
+            lambda: (pid := _sleeping_child(respawn.pid)) not in (None, first) and pid,
+            timeout=10,
+            what="a new child",
+        )
+        respawn.send_signal(signal.SIGTERM)
+        assert respawn.wait(timeout=10) == 128 + signal.SIGTERM
+        assert "respawn: sleep was killed by signal 9; starting it again" in respawn.stderr.read()
+        assert _sleeping_child(respawn.pid) is None
+        assert not Path(f"/proc/{second}").exists() or _state(second) == "Z"
+    finally:
+        if respawn.poll() is None:
+            os.killpg(respawn.pid, signal.SIGKILL)
+            respawn.wait()
+
+
+@pytest.mark.parametrize(("command", "status"), [("exit 0", 0), ("exit 3", 3), ("kill -TERM $$", 143)])
+def test_respawn_does_not_restart_a_process_that_stopped_by_itself(command, status):
+    # A clean exit, an error (a port already taken) or a stop asked of the process alone.
+    respawn = str(PROJECT_DIR / "bin" / "respawn")
+    result = subprocess.run([respawn, "sh", "-c", command], capture_output=True, text=True, timeout=20)
+    assert result.returncode == status
+    assert "starting it again" not in result.stderr

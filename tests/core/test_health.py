@@ -245,6 +245,27 @@ def test_a_check_that_raises_fails_by_its_type_not_its_text(client, settings, ex
 
 
 @pytest.mark.django_db
+def test_healthz_runs_only_the_checks_asked_for(client, dead_redis_url):
+    # A load balancer asks about the web process only: a dead broker does not take it out.
+    response = client.get("/healthz?check=database")
+    assert response.status_code == 200
+    assert list(response.json()["checks"]) == ["database"]
+    response = client.get("/healthz?check=database,broker")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["broker"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("asked", ["databse", "", ",", "database,nope"])
+def test_healthz_refuses_an_unknown_check_naming_the_known_ones(client, asked):
+    response = client.get("/healthz", {"check": asked})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"].startswith("unknown check: ")
+    assert body["checks"][:4] == ["database", "broker", "workers", "beat"]
+
+
+@pytest.mark.django_db
 def test_healthz_takes_only_get(client, settings):
     settings.CELERY_BROKER_URL = ""
     assert client.head("/healthz").status_code == 200
