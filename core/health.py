@@ -189,12 +189,8 @@ def check_workers(context: HealthContext) -> CheckResult:
     ages = [age for age in map(_age_seconds, values) if age is not None]
     oldest = max(ages) if ages else None
     if missing:
-        return CheckResult(
-            ok=False, detail=f"no live worker for queue {', '.join(missing)}", value=oldest
-        )
-    return CheckResult(
-        ok=True, detail=f"a live worker on each queue: {', '.join(queues)}", value=oldest
-    )
+        return CheckResult(ok=False, detail=f"no live worker for queue {', '.join(missing)}", value=oldest)
+    return CheckResult(ok=True, detail=f"a live worker on each queue: {', '.join(queues)}", value=oldest)
 
 
 @register("beat")

@@ -1,24 +1,30 @@
-"""What every Celery task of the project shares: enqueue with `task.delay_on_commit(...)`.
+"""Celery doors into the outbox (`core.outbox`): work one row, sweep, the daily digest.
 
-Celery's `DjangoTask.delay_on_commit` cannot say `robust=True` (its keyword arguments go to
-the task). A task whose enqueue must never fail the request that committed (the broker may be
-down; the work can be run later) uses `base=RobustOnCommitTask`, and its callers still write
-`task.delay_on_commit(...)`: one idiom at every call site.
+Side effects are not enqueued as Celery tasks any more: a service writes an outbox row in its
+transaction (`core.outbox.enqueue`) and the row's id travels through `run_outbox_job`. That
+task acknowledges on receipt (acks_late off): the row, not the broker message, is the durable
+record, and the sweeper hands over again whatever a lost message or a dead worker left.
 """
 
 from __future__ import annotations
 
-from celery.contrib.django.task import DjangoTask
-from django.db import transaction
+from celery import shared_task
+
+from core import outbox
 
 
-class RobustOnCommitTask(DjangoTask):
-    """A task enqueued after commit whose enqueue failing is logged, not raised to the caller."""
+@shared_task(name="core.run_outbox_job", acks_late=False, ignore_result=True)
+def run_outbox_job(job_id: int) -> str | None:
+    return outbox.run_job(job_id)
 
-    def delay_on_commit(self, *args, **kwargs) -> None:
-        def enqueue() -> None:
-            self.delay(*args, **kwargs)
 
-        # Django names the failed hook by its __qualname__ when logging (a functools.partial has none).
-        enqueue.__qualname__ = f"{self.name}.delay"
-        transaction.on_commit(enqueue, robust=True)
+@shared_task(name="core.sweep_outbox", acks_late=False, ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    return outbox.sweep()
+
+
+@shared_task(name="core.outbox_digest", ignore_result=True)
+def outbox_digest() -> int:
+    from core.outbox_digest import send_failing_jobs_digest
+
+    return send_failing_jobs_digest()

@@ -8,4 +8,4 @@ class DeterminationsConfig(AppConfig):
     def ready(self) -> None:
         # Registers what happens when a case enters a state (cases.hooks): supersede the
         # determination on a remand. Runs after the reviewers app's hooks (INSTALLED_APPS order).
-        from determinations import hooks  # noqa: F401
+        from determinations import hooks, jobs  # noqa: F401

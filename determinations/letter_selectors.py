@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from cases.models import Case, Party, PartyRole
 from cases.selectors import cases_visible_to
+from core.models import OutboxJob
+from core.outbox import OPEN_STATES
+from determinations.jobs import SEND_DELIVERY
 from determinations.models import (
     Delivery,
     DeliveryChannel,
@@ -100,6 +104,19 @@ def letter_source_for_case(*, case_number: str) -> tuple[Determination | None, L
     return determination, None, ""
 
 
+def _next_automatic_try() -> Subquery:
+    """When the open outbox job sending a delivery is next due (None when no job is open)."""
+    return Subquery(
+        OutboxJob.objects.filter(
+            kind=SEND_DELIVERY,
+            key=Concat(Value("delivery:"), Cast(OuterRef("pk"), CharField())),
+            state__in=OPEN_STATES,
+        )
+        .order_by("next_attempt_at")
+        .values("next_attempt_at")[:1]
+    )
+
+
 def case_deliveries_for(*, user: User, case_number: str) -> tuple[Case | None, list[Letter]]:
     """The case (None when unknown or not visible to `user`) and its letters with their deliveries."""
     case = cases_visible_to(user=user).filter(case_number=case_number).first()
@@ -111,7 +128,9 @@ def case_deliveries_for(*, user: User, case_number: str) -> tuple[Case | None, l
         .prefetch_related(
             Prefetch(
                 "deliveries",
-                queryset=Delivery.objects.select_related("resend_of", "party").order_by("id"),
+                queryset=Delivery.objects.select_related("resend_of", "party")
+                .annotate(next_try_at=_next_automatic_try())
+                .order_by("id"),
             )
         )
         .order_by("-version", "-id")

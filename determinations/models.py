@@ -325,6 +325,8 @@ class DeliveryChannel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Claimed by one attempt (attempt_id) that is handing it to SMTP right now, or died doing so.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     TO_POST = "to_post", "To post"
@@ -340,6 +342,8 @@ class Delivery(models.Model):
     address = models.TextField(help_text="Email or postal address used.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The attempt that holds the `sending` claim; only it may mark the delivery sent.
+    attempt_id = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=300, blank=True)

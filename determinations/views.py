@@ -6,6 +6,9 @@ service, and turns domain errors into a message or a 4xx.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -16,6 +19,7 @@ from django.utils.http import urlencode
 
 from cases.models import AccessAction
 from cases.services.audit import log_access, log_listed_cases
+from core import clock
 from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_http_methods
@@ -28,6 +32,7 @@ from determinations.letter_selectors import (
     letter_visible_to,
 )
 from determinations.services.delivery import (
+    AUTOMATIC_STATUSES,
     RESENDABLE_STATUSES,
     build_post_batch_pdf,
     letter_filename,
@@ -58,6 +63,9 @@ def case_deliveries(request: AuthenticatedHttpRequest, case_number: str) -> Http
             "case": case,
             "letters": letters,
             "resendable": RESENDABLE_STATUSES,
+            "automatic": AUTOMATIC_STATUSES,
+            # A delivery whose automatic try fell due before this is overdue: it may be sent by hand.
+            "overdue_before": clock.now() - timedelta(seconds=settings.OUTBOX_OVERDUE_SECONDS),
             "can_resend": request.user.has_perm("determinations.change_delivery"),
             "can_download": request.user.has_perm("determinations.view_letter"),
         },
@@ -96,6 +104,8 @@ def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
                 request=request,
             )
             how = "queued for email" if new.channel == "email" else "added to the post tray"
+            if new.pk == delivery.pk:
+                how = "being sent now"
             messages.success(request, f"The letter to {new.recipient_name} is {how}.")
             return redirect("letters:case_deliveries", case_number=case.case_number)
     status = 400 if request.method == "POST" else 200

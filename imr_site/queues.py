@@ -16,15 +16,16 @@ EMAIL = "email"
 DEFAULT = "default"
 KINDS = (LETTERS, EMAIL, DEFAULT)
 
-# Task name -> queue kind. Tasks not listed go to DEFAULT.
+# Task name -> queue kind. Tasks not listed go to DEFAULT. The side effects of a step are
+# outbox jobs (core.outbox): their one task, `core.run_outbox_job`, is sent to the queue of the
+# job's kind each time (letters: issue a letter; email: deliveries and notices; default: the
+# rest); its route here only names the queue of a hand-off that says none.
 TASK_QUEUES: dict[str, str] = {
-    "determinations.tasks.issue_letter_task": LETTERS,
-    "determinations.tasks.send_delivery_task": EMAIL,
-    "reviewers.tasks.notify_assigned_reviewer_task": EMAIL,
+    "core.run_outbox_job": DEFAULT,
     "cases.tasks.send_deadline_digest": EMAIL,
-    "cases.tasks.notify_parties_expedited_task": EMAIL,
-    "reviewers.tasks.assign_reviewer_task": DEFAULT,
+    "core.outbox_digest": EMAIL,
     "cases.tasks.mark_overdue_cases": DEFAULT,
+    "core.sweep_outbox": DEFAULT,
 }
 
 

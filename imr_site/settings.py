@@ -194,8 +194,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Every retry delay stays below this, so Redis never redelivers a task still waiting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Tasks are short (a letter renders in seconds; SMTP gives up after 60 s): a task a killed
+# worker held is redelivered after this many seconds, not an hour. No task waits in the broker
+# for a retry (the outbox schedules retries in the database), and the few plain tasks cap their
+# backoff below half of it, so Redis never hands a task still waiting to a second worker.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+# A broker that is down fails the hand-off within about a second (the outbox row waits).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # Three queues, each with its own worker (imr_site/queues.py, Procfile): letters, email, default.
 CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
 CELERY_TASK_DEFAULT_QUEUE = queues.queue_name(queues.DEFAULT, prefix=CELERY_QUEUE_PREFIX)
@@ -209,7 +221,27 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULER = "core.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("HEARTBEAT_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE_FILENAME = str(env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=VAR_DIR / "celerybeat"))
+# The outbox (core.outbox): how often the sweeper runs, when a row handed to the broker but not
+# claimed is handed over again, when a claim counts as abandoned, and the retry schedule
+# (doubling from the base, capped): 30 s, 1, 2, 4, 8, 15, 15 min, then the row fails (8 tries).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=15)
+OUTBOX_REQUEUE_SECONDS = env.float("OUTBOX_REQUEUE_SECONDS", default=60)
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.float("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=240)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=900)
+# A waiting row due longer ago than this is overdue: shown as stuck, and its email may be sent by hand.
+OUTBOX_OVERDUE_SECONDS = env.float("OUTBOX_OVERDUE_SECONDS", default=600)
+# /healthz fails when the oldest due row has waited longer than this.
+OUTBOX_HEALTH_MAX_AGE_SECONDS = env.float("OUTBOX_HEALTH_MAX_AGE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "core.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "daily-failing-jobs-digest": {
+        "task": "core.outbox_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "mark-overdue-cases": {
         "task": "cases.tasks.mark_overdue_cases",
         "schedule": crontab(minute=15),

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases import urls as case_urls
+from core import jobs_views
 from core.health_views import healthz
 from exchange import urls as exchange_urls
 from imr_site import views
@@ -24,6 +25,8 @@ urlpatterns = [
     path("reviewers/", include("reviewers.urls")),
     path("letters/", include("determinations.urls")),
     path("documents/", include("cases.document_urls")),
+    path("jobs/", jobs_views.jobs, name="jobs"),
+    path("jobs/<int:job_id>/", jobs_views.job_action, name="job_action"),
     # The public decision library: no login (the only such pages besides the login page).
     path("decisions/", include("library.urls")),
 ]

@@ -10,4 +10,4 @@ class LibraryConfig(AppConfig):
         # - cases.hooks: publish a determination when its case enters determination_issued,
         #   withdraw it from the library when an issued case is remanded;
         # - determinations.panels: the precedent panel beside each item of the decision form.
-        from library import hooks, panels  # noqa: F401
+        from library import hooks, jobs, panels  # noqa: F401

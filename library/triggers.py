@@ -1,16 +1,22 @@
 """The one place that asks for a determination to be published.
 
 `schedule_publication` is called inside the transaction that issues the letter (from the
-`determination_issued` on-enter hook). It enqueues the publication task on commit, so a
-rolled-back issue publishes nothing and the PDF rendering runs outside the issuing request.
-When task enqueueing moves to a transactional outbox, only this function changes: replace
-the `delay_on_commit` line with the outbox's enqueue call (same task, same argument).
+`determination_issued` on-enter hook). It writes an outbox row (`core.outbox`) in that
+transaction, so a rolled-back issue publishes nothing, a lost broker message only delays the
+publication, and the PDF rendering runs outside the issuing request.
 """
 
 from __future__ import annotations
 
+from core import outbox
+
 
 def schedule_publication(*, determination_id: int) -> None:
-    from library.tasks import publish_determination_task
+    from library.jobs import PUBLISH_DETERMINATION
 
-    publish_determination_task.delay_on_commit(determination_id)
+    outbox.enqueue(
+        PUBLISH_DETERMINATION,
+        payload={"determination_id": determination_id},
+        key=f"determination:{determination_id}",
+        cause="letter issued",
+    )

@@ -8,4 +8,4 @@ class ReviewersConfig(AppConfig):
     def ready(self) -> None:
         # Registers what happens when a case enters a state (cases.hooks): enqueue the
         # assignment, end assignments. Runs before the determinations app's hooks.
-        from reviewers import hooks  # noqa: F401
+        from reviewers import hooks, jobs  # noqa: F401

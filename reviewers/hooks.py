@@ -12,16 +12,23 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from cases.hooks import on_enter
 from cases.models import Case, CaseStatus
+from core import outbox
+from reviewers.jobs import ASSIGN_REVIEWER
 from reviewers.services.assignment import end_assignments
-from reviewers.tasks import assign_reviewer_task
 
 S = CaseStatus
 
 
 @on_enter(S.READY_FOR_ASSIGNMENT)
 def enqueue_assignment(*, case: Case, source: str, by: AbstractBaseUser | None) -> None:
-    """Pick a reviewer once the step is committed (the task finds an assigned case and stops)."""
-    assign_reviewer_task.delay_on_commit(case.pk)
+    """Pick a reviewer once the step is committed (the job finds an assigned case and stops)."""
+    outbox.enqueue(
+        ASSIGN_REVIEWER,
+        payload={"case_id": case.pk},
+        key=f"case:{case.pk}",
+        by=by,
+        cause=f"case {case.case_number} ready for assignment",
+    )
 
 
 def _end_review(*, case: Case, source: str, by: AbstractBaseUser | None) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from django.db import transaction
 
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
 from cases.errors import GuardError
+from cases.jobs import NOTIFY_PARTIES_EXPEDITED
 from cases.models import Case, CaseEventKind, CaseStatus, NoticeMethod, Priority
 from cases.services.workflow import (
     lock_case,
@@ -39,7 +40,7 @@ from cases.services.workflow import (
     transition_case,
 )
 from cases.steps import ensure_permitted, ensure_step
-from core import clock
+from core import clock, outbox
 from core.clock import today
 
 S = CaseStatus
@@ -238,9 +239,13 @@ def convert_to_expedited(
                 "determination_due": _iso(case.determination_due),
             },
         )
-        from cases.tasks import notify_parties_expedited_task
-
-        notify_parties_expedited_task.delay_on_commit(case.pk)
+        outbox.enqueue(
+            NOTIFY_PARTIES_EXPEDITED,
+            payload={"case_id": case.pk},
+            key=f"case:{case.pk}",
+            by=by,
+            cause=f"case {case.case_number} converted to expedited",
+        )
     return case
 
 

@@ -6,7 +6,7 @@ records the dates the deadlines count from, recomputes the stored deadlines, run
 hooks higher apps registered for the state entered (`cases.hooks`) and writes an
 append-only CaseEvent, all in one transaction. Callers that need guards (records
 complete, every item decided, ...) check them inside the same transaction first (the staff
-steps' guards are in `cases.steps`), and enqueue side effects with `delay_on_commit`.
+steps' guards are in `cases.steps`), and write side effects as outbox rows (`core.outbox.enqueue`).
 """
 
 from __future__ import annotations

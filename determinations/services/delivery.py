@@ -3,14 +3,17 @@
 Sending an email is the one step a database transaction cannot undo, so `send_delivery`
 works in two transactions:
 
-1. A short one that locks the Delivery, returns at once when it was already sent, and
-   commits a stable Message-ID and the attempt count ("sending").
-2. One that locks the row again, re-checks it, hands the message to SMTP and records
-   the outcome. A duplicate task waits on the row lock and then finds it sent.
+1. The claim: a short one that locks the Delivery, returns at once when it was already sent,
+   and commits `sending`, a new attempt id, a stable Message-ID and the attempt count.
+2. One that locks the row again, checks the claim is still this attempt's, hands the message
+   to SMTP and records the outcome (`sent`, or `failed` with the error). A duplicate run waits
+   on the row lock and then finds it sent, or claimed by a later attempt, and sends nothing.
 
-If the process dies after the SMTP server accepted the message but before (2) commits,
-the retry sends it again with the SAME Message-ID, which mail systems use to discard the
-duplicate. That window is one commit long; every other repeat is a no-op.
+The send is an outbox job (`determinations.jobs.SEND_DELIVERY`): its retries are scheduled in
+the database and a job whose worker died is handed over again by the sweeper. A `sending`
+claim left by a crash is taken over by the next attempt, which sends with the SAME
+Message-ID, so mail systems discard the copy. Only a crash after the SMTP server accepted the
+message and before (2) commits can send twice: that window is one commit long.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import io
 import secrets
 import smtplib
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -31,16 +34,27 @@ from pypdf import PdfReader, PdfWriter
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind
 from cases.services.workflow import record_case_event, refresh_deadlines
-from core import clock
+from core import clock, outbox
+from core.models import OutboxJob
+from determinations.jobs import SEND_DELIVERY
 from determinations.letter_selectors import letter_recipient
 from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
-from determinations.services.letters import delivery_for
+from determinations.services.letters import delivery_for, enqueue_send
 
 SMTP_TIMEOUT_SECONDS = 60
 # Deliveries whose letter counts as mailed once they are done (the first sends, not resends).
 DONE_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.POSTED)
-# A deliberate resend repeats a failed send, or one the party says never arrived.
-RESENDABLE_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.SENT, DeliveryStatus.POSTED)
+# A deliberate resend repeats a failed send, or one the party says never arrived; a pending
+# (or stuck `sending`) email is sent now when no automatic try is due soon (`resend_refusal`).
+RESENDABLE_STATUSES = (
+    DeliveryStatus.FAILED,
+    DeliveryStatus.SENT,
+    DeliveryStatus.POSTED,
+    DeliveryStatus.PENDING,
+    DeliveryStatus.SENDING,
+)
+# Statuses an automatic send still works on: a resend waits for it unless it is overdue.
+AUTOMATIC_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
 
 
 class DeliveryError(GuardError):
@@ -80,8 +94,9 @@ def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
     return message
 
 
-def _claim(*, delivery_id: int) -> Delivery | None:
-    """Transaction 1: the Delivery to send, with its Message-ID committed; None when done already."""
+def _claim(*, delivery_id: int) -> str | None:
+    """Transaction 1: claim the Delivery for one attempt (`sending`); its attempt id, or None
+    when it was sent already."""
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.status == DeliveryStatus.SENT:
@@ -92,41 +107,64 @@ def _claim(*, delivery_id: int) -> Delivery | None:
             domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "imro.invalid"
             # Short on purpose: a header line over 78 characters may be re-encoded in transit.
             delivery.message_id = f"<imr.{delivery.pk}.{secrets.token_hex(6)}@{domain}>"
+        # A `sending` claim found here was left by an attempt that died (or is still inside
+        # SMTP, holding the row lock transaction 2 waits for): this attempt takes it over and
+        # keeps the Message-ID.
+        delivery.status = DeliveryStatus.SENDING
+        delivery.attempt_id = secrets.token_hex(8)
         delivery.attempts += 1
-        delivery.save(update_fields=["message_id", "attempts"])
-        return delivery
+        delivery.save(update_fields=["message_id", "status", "attempt_id", "attempts"])
+        return delivery.attempt_id
 
 
 def send_delivery(*, delivery_id: int) -> Delivery:
     """Email the letter to one recipient, at most once; SMTP errors are recorded then re-raised."""
-    if _claim(delivery_id=delivery_id) is None:
-        return Delivery.objects.get(pk=delivery_id)
-    failure: BaseException | None = None
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("letter__determination__case")
-            .get(pk=delivery_id)
-        )
-        if delivery.status == DeliveryStatus.SENT:
-            return delivery
-        try:
-            connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
-            _message_for(delivery=delivery, connection=connection).send(fail_silently=False)
-        except (smtplib.SMTPException, OSError) as error:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delivery.save(update_fields=["status", "last_error"])
-            failure = error
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = clock.now()
-            delivery.last_error = ""
-            delivery.save(update_fields=["status", "sent_at", "last_error"])
+    attempt_id = _claim(delivery_id=delivery_id)
+    if attempt_id is None:
+        delivery = Delivery.objects.get(pk=delivery_id)
+        # A crash may have come between marking it sent and recording the letter mailed.
+        with transaction.atomic():
             _record_mailed_if_complete(letter_id=delivery.letter_id)
+        return delivery
+    return _send_claimed(delivery_id=delivery_id, attempt_id=attempt_id)
+
+
+def _send_claimed(*, delivery_id: int, attempt_id: str) -> Delivery:
+    """Transaction 2: send under the claim `attempt_id`, unless it was sent or taken over since."""
+    failure: BaseException | None = None
+    connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        with transaction.atomic():
+            delivery = (
+                Delivery.objects.select_for_update()
+                .select_related("letter__determination__case")
+                .get(pk=delivery_id)
+            )
+            if delivery.status == DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
+                return delivery  # sent, or a later attempt holds the claim
+            message = _message_for(delivery=delivery, connection=connection)
+            try:
+                connection.open()
+                message.send(fail_silently=False)
+            except (smtplib.SMTPException, OSError) as error:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+                delivery.save(update_fields=["status", "last_error"])
+                failure = error
+            else:
+                # The crash window is from the server's "250 OK" to this commit: one UPDATE.
+                delivery.status = DeliveryStatus.SENT
+                delivery.sent_at = clock.now()
+                delivery.last_error = ""
+                delivery.save(update_fields=["status", "sent_at", "last_error"])
+    finally:
+        # QUIT after the commit, outside the window.
+        connection.close()
     if failure is not None:
-        # Raised after the commit, so the failure is recorded and the task retries.
+        # Raised after the commit, so the failure is recorded and the job is retried.
         raise failure
+    with transaction.atomic():
+        _record_mailed_if_complete(letter_id=delivery.letter_id)
     return delivery
 
 
@@ -214,8 +252,31 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: User | None) ->
         return deliveries
 
 
+def automatic_send(*, delivery: Delivery) -> OutboxJob | None:
+    """The open outbox job that still sends `delivery` by itself, if any."""
+    return outbox.open_job(kind=SEND_DELIVERY, key=f"delivery:{delivery.pk}")
+
+
+def resend_refusal(*, delivery: Delivery, job: OutboxJob | None, now: datetime | None = None) -> str:
+    """Why `delivery` may not be sent again by hand now ("" when it may)."""
+    if delivery.status not in RESENDABLE_STATUSES:
+        return (
+            f"This delivery is {delivery.get_status_display().lower()}; only a failed, pending or "
+            "sent (or mailed) one that did not arrive can be sent again."
+        )
+    if delivery.status in AUTOMATIC_STATUSES and job is not None and not outbox.is_overdue(job, now=now):
+        when = timezone.localtime(job.next_attempt_at).strftime("%m/%d/%Y %I:%M %p")
+        return (
+            f"An automatic try is still {'running' if job.state == 'running' else 'scheduled'} "
+            f"(next try {when}); sending it again now could send it twice. Wait for it, or cancel the "
+            "job on the jobs page first."
+        )
+    return ""
+
+
 def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delivery:
-    """A deliberate new send of a failed or returned delivery, to the party's current address."""
+    """A deliberate send again: of a failed or returned delivery as a new one, to the party's
+    current address; of a pending one overdue, as the same delivery (same Message-ID) now."""
     reason = reason.strip()
     if not reason:
         raise DeliveryError("Say why the letter is sent again.", field="reason")
@@ -225,11 +286,23 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
             .select_related("letter__determination__case", "party")
             .get(pk=delivery_id)
         )
-        if original.status not in RESENDABLE_STATUSES:
-            raise DeliveryError(
-                f"This delivery is {original.get_status_display().lower()}; only a failed, or a sent "
-                "or mailed one that did not arrive, can be sent again."
+        job = automatic_send(delivery=original)
+        refusal = resend_refusal(delivery=original, job=job)
+        if refusal:
+            raise DeliveryError(refusal)
+        if job is not None:
+            outbox.cancel_job(job_id=job.pk, by=by, reason=f"Superseded by a send by hand: {reason}")
+        if original.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            # Never went out (as far as we know): send the same delivery now, same Message-ID.
+            record_case_event(
+                case=original.letter.determination.case,
+                by=by,
+                kind=CaseEventKind.LETTER_RESENT,
+                reason=reason,
+                data={"delivery_id": original.pk, "resend_of": None, "channel": original.channel},
             )
+            enqueue_send(delivery=original, by=by, cause=f"sent by hand: {reason}")
+            return original
         if original.party is None:
             raise DeliveryError("The recipient of this delivery no longer exists on the case.")
         resend = delivery_for(
@@ -244,9 +317,7 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
             data={"delivery_id": resend.pk, "resend_of": original.pk, "channel": resend.channel},
         )
         if resend.channel == DeliveryChannel.EMAIL:
-            from determinations.tasks import send_delivery_task
-
-            send_delivery_task.delay_on_commit(resend.pk)
+            enqueue_send(delivery=resend, by=by, cause=f"resent by hand: {reason}")
         return resend
 
 

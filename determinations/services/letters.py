@@ -18,7 +18,9 @@ from pypdf import PdfReader
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import record_case_event, transition_case
+from core import outbox
 from core.clock import today
+from determinations.jobs import SEND_DELIVERY
 from determinations.letter_selectors import LetterRecipient, letter_recipients
 from determinations.letters import letter_credentials, render_letter_pdf
 from determinations.models import (
@@ -131,17 +133,21 @@ def delivery_for(
     )
 
 
+def enqueue_send(*, delivery: Delivery, cause: str, by: User | None = None) -> None:
+    """An outbox row that emails `delivery`, written in the caller's transaction."""
+    outbox.enqueue(
+        SEND_DELIVERY, payload={"delivery_id": delivery.pk}, key=f"delivery:{delivery.pk}", by=by, cause=cause
+    )
+
+
 def _create_deliveries(*, letter: Letter, recipients: list[LetterRecipient]) -> list[Delivery]:
     """One Delivery per recipient the letter names in its copies list: the same list."""
     deliveries = Delivery.objects.bulk_create(
         [delivery_for(letter=letter, recipient=recipient) for recipient in recipients]
     )
-    # Imported here: the tasks module imports the services.
-    from determinations.tasks import send_delivery_task
-
     for delivery in deliveries:
         if delivery.channel == DeliveryChannel.EMAIL:
-            send_delivery_task.delay_on_commit(delivery.pk)
+            enqueue_send(delivery=delivery, cause=f"letter {letter.pk} issued")
     return deliveries
 
 

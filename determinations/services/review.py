@@ -17,7 +17,8 @@ from django.utils import timezone
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, transition_case
-from core import clock
+from core import clock, outbox
+from determinations.jobs import ISSUE_LETTER
 from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
 from reviewers.models import Assignment, AssignmentStatus
 
@@ -327,12 +328,15 @@ def qa_approve(*, determination_id: int, by: User) -> Determination:
             reason="Determination approved by clinical QA",
             data={"determination_id": determination.pk},
         )
-        # Imported here: the tasks module imports the services.
-        from determinations.tasks import issue_letter_task
-
-        # Enqueued robustly (the task's base class): the approval stands even if the broker is
-        # down; the letter can be issued later.
-        issue_letter_task.delay_on_commit(determination_id)
+        # An outbox row in this transaction: the approval and the letter's issue stand or fall
+        # together, whatever the broker does after the commit.
+        outbox.enqueue(
+            ISSUE_LETTER,
+            payload={"determination_id": determination_id},
+            key=f"determination:{determination_id}",
+            by=by,
+            cause=f"QA approved the determination of case {determination.case.case_number}",
+        )
     return determination
 
 

@@ -22,10 +22,11 @@ from django.db.models.functions import Coalesce
 
 from cases.models import Case, CaseEventKind, CaseStatus
 from cases.services.workflow import lock_case, record_case_event, transition_case
-from core import clock
+from core import clock, outbox
 from reviewers import picking, selectors
 from reviewers.conflicts import screen_conflicts
 from reviewers.errors import ReviewerError
+from reviewers.jobs import NOTIFY_ASSIGNED_REVIEWER
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
 from reviewers.outcomes import REPLACED_PREFIX
 from reviewers.selectors import CandidateReport, CaseScreening
@@ -458,9 +459,13 @@ def _offer(
         locked_case=case,
         formulary_only=formulary_only,
     )
-    from reviewers.tasks import notify_assigned_reviewer_task
-
-    notify_assigned_reviewer_task.delay_on_commit(assignment.pk)
+    outbox.enqueue(
+        NOTIFY_ASSIGNED_REVIEWER,
+        payload={"assignment_id": assignment.pk},
+        key=f"assignment:{assignment.pk}",
+        by=by,
+        cause=f"case {case.case_number} offered to reviewer {reviewer.reviewer_number}",
+    )
     return assignment
 
 

@@ -90,9 +90,9 @@ def case_with_events():
 
 @pytest.mark.django_db
 def test_staff_case_page_shows_labels_not_codes(client, case_with_events, monkeypatch):
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: None)
     case, staff = case_with_events
     transition_case(case_id=case.pk, to=CaseStatus.READY_FOR_ASSIGNMENT, by=staff, reason="Records complete")
     assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.DOCUMENT_ADDED).exists()

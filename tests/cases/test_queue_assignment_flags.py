@@ -33,9 +33,9 @@ READY_QUEUE = reverse("cases:queues") + "?status=ready_for_assignment"
 
 @pytest.fixture(autouse=True)
 def _no_assignment(monkeypatch):
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: None)
 
 
 @pytest.fixture

@@ -73,9 +73,9 @@ ILLEGAL = sorted(
 def _no_assignment(monkeypatch):
     """Record the assignment task instead of running it (no reviewer exists in these tests)."""
     calls: list[int] = []
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: calls.append(case_id))
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: calls.append(case_id))
     return calls
 
 

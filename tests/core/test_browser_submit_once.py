@@ -24,9 +24,9 @@ CASE_PAGE = re.compile(r".*/cases/\d+/$")
 
 @pytest.fixture(autouse=True)
 def _no_assignment(monkeypatch):
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: None)
 
 
 def _log_in(page, user) -> None:

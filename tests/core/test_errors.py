@@ -47,4 +47,3 @@ def test_the_message_and_the_field_are_what_the_user_reads():
     assert (plain.message, plain.field) == ("This case is closed.", None)
     intake = IntakeError(errors=[("claim_number", "Required.")])
     assert intake.message == "claim_number: Required." and intake.field is None
-

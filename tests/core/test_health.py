@@ -30,7 +30,9 @@ BROKER = os.environ.get("CELERY_BROKER_URL", "")
 @pytest.fixture
 def real_redis(settings) -> redis.Redis:
     """The suite's Redis; heartbeats are looked for under queue names of this test's own."""
-    require_service(bool(BROKER) and _redis_reachable(BROKER), "needs Redis: set CELERY_BROKER_URL=redis://...")
+    require_service(
+        bool(BROKER) and _redis_reachable(BROKER), "needs Redis: set CELERY_BROKER_URL=redis://..."
+    )
     settings.CELERY_BROKER_URL = BROKER
     prefix = f"health-{uuid.uuid4().hex[:8]}-"
     settings.CELERY_QUEUE_PREFIX = prefix
@@ -193,6 +195,7 @@ def test_healthz_answers_200_without_login_when_every_check_passes(client, setti
     body = response.json()
     assert body["status"] == "ok" and body["failing"] == []
     assert list(body["checks"])[:4] == ["database", "broker", "workers", "beat"]
+    assert body["checks"]["outbox"]["ok"] is True and body["checks"]["outbox"]["value"] == 0
 
 
 @pytest.mark.django_db
@@ -212,18 +215,18 @@ def test_healthz_answers_503_naming_what_failed(client, dead_redis_url):
 def test_a_registered_check_is_run_and_its_failure_fails_healthz(client, settings, extra_check):
     settings.CELERY_BROKER_URL = ""
 
-    @health.register("outbox")
-    def oldest_due_row(context: health.HealthContext) -> health.CheckResult:
-        return health.CheckResult(ok=False, detail="oldest due row 900 s old", value=900.0)
+    @health.register("probe")
+    def probe_check(context: health.HealthContext) -> health.CheckResult:
+        return health.CheckResult(ok=False, detail="probe 900 s old", value=900.0)
 
-    extra_check.append("outbox")
-    assert health.registered()[-1] == "outbox"
+    extra_check.append("probe")
+    assert health.registered()[-1] == "probe"
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
-    assert body["failing"] == ["outbox"]
-    assert body["checks"]["outbox"]["value"] == 900.0
-    assert body["checks"]["outbox"]["detail"] == "oldest due row 900 s old"
+    assert body["failing"] == ["probe"]
+    assert body["checks"]["probe"]["value"] == 900.0
+    assert body["checks"]["probe"]["detail"] == "probe 900 s old"
 
 
 @pytest.mark.django_db
@@ -287,12 +290,10 @@ def test_every_project_task_is_given_a_queue_on_purpose():
 @pytest.mark.parametrize(
     ("task", "queue"),
     [
-        ("determinations.tasks.issue_letter_task", "letters"),
-        ("determinations.tasks.send_delivery_task", "email"),
-        ("reviewers.tasks.notify_assigned_reviewer_task", "email"),
         ("cases.tasks.send_deadline_digest", "email"),
-        ("reviewers.tasks.assign_reviewer_task", "default"),
+        ("core.outbox_digest", "email"),
         ("cases.tasks.mark_overdue_cases", "default"),
+        ("core.sweep_outbox", "default"),
     ],
 )
 def test_tasks_travel_to_their_queue(task, queue):
@@ -300,6 +301,47 @@ def test_tasks_travel_to_their_queue(task, queue):
     assert route["queue"].name == queue
 
 
+@pytest.mark.parametrize(
+    ("kind", "queue"),
+    [
+        ("determinations.issue_letter", "letters"),
+        ("determinations.send_delivery", "email"),
+        ("reviewers.notify_assigned_reviewer", "email"),
+        ("cases.notify_parties_expedited", "email"),
+        ("reviewers.assign_reviewer", "default"),
+    ],
+)
+def test_outbox_jobs_travel_to_the_queue_of_their_kind(kind, queue):
+    from core import outbox
+
+    assert outbox.celery_queue(kind) == queue
+    route = celery_app.amqp.router.route({"queue": outbox.celery_queue(kind)}, "core.run_outbox_job")
+    assert route["queue"].name == queue
+
+
 def test_an_unknown_queue_kind_is_refused():
     with pytest.raises(ValueError, match="unknown queue kind 'pdf'"):
         queues.queue_name("pdf")
+
+
+@pytest.mark.django_db
+def test_an_outbox_row_due_too_long_fails_healthz(client, settings):
+    """The outbox's own check (core.outbox_health): the oldest due row's age, against its limit."""
+    from datetime import timedelta
+
+    from core import clock
+    from core.models import OutboxJob
+
+    settings.CELERY_BROKER_URL = ""
+    settings.OUTBOX_HEALTH_MAX_AGE_SECONDS = 300
+    OutboxJob.objects.create(
+        kind="determinations.send_delivery", next_attempt_at=clock.now() - timedelta(seconds=60)
+    )
+    assert client.get("/healthz").status_code == 200
+    OutboxJob.objects.create(
+        kind="determinations.send_delivery", next_attempt_at=clock.now() - timedelta(seconds=400)
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["outbox"] and body["checks"]["outbox"]["value"] >= 400

@@ -1,8 +1,9 @@
 """End to end through the REAL Celery worker, Redis and PostgreSQL, to a REAL SMTP server.
 
-QA approval enqueues `issue_letter_task`; here it is enqueued twice, as a redelivered or
-double-clicked task would be. Bad inputs tried: the duplicate issue task, and a duplicate
-send task for every delivery after they were sent. Exactly one letter and one email per
+QA approval writes an issue-letter outbox job; here two such jobs are written and each is
+handed to the workers twice, as a redelivered message or a double click would be. Bad inputs
+tried: the duplicate issue jobs, and a duplicate send job for every delivery after they
+were sent. Exactly one letter and one email per
 recipient must result.
 """
 
@@ -14,11 +15,12 @@ from collections import Counter
 
 import pytest
 
+from determinations.jobs import ISSUE_LETTER, SEND_DELIVERY
 from determinations.models import Delivery, DeliveryStatus, Letter
-from determinations.tasks import issue_letter_task, send_delivery_task
 from imr_site.celery import app as celery_app
 from tests.conftest import wait_for, worker_queues
 from tests.determinations.letters_support import approved_seed_determination
+from tests.outbox_support import enqueue_twice
 
 
 def _worker_idle(queue: str) -> bool:
@@ -38,8 +40,8 @@ def _worker_idle(queue: str) -> bool:
 def test_issue_and_deliver_through_the_worker_exactly_once(postgres, celery_worker, smtp_server):
     determination = approved_seed_determination()
     case_number = determination.case.case_number
-    issue_letter_task.delay(determination.pk)
-    issue_letter_task.delay(determination.pk)
+    enqueue_twice(ISSUE_LETTER, determination_id=determination.pk)
+    enqueue_twice(ISSUE_LETTER, determination_id=determination.pk)
 
     wait_for(lambda: len(smtp_server.messages) >= 4, timeout=60, what="four emails")
     wait_for(
@@ -51,7 +53,7 @@ def test_issue_and_deliver_through_the_worker_exactly_once(postgres, celery_work
         what="four deliveries marked sent",
     )
     for delivery in Delivery.objects.filter(letter__determination=determination):
-        send_delivery_task.delay(delivery.pk)
+        enqueue_twice(SEND_DELIVERY, delivery_id=delivery.pk)
     wait_for(lambda: _worker_idle(celery_worker), timeout=30, what="the worker to finish every task")
 
     letter = Letter.objects.get(determination=determination)

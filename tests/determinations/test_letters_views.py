@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from cases.deadlines import compute_appeal_due, roll_to_business_day
 from cases.models import AccessAction, AccessLogEntry, CaseEvent
+from core.models import OutboxJob, OutboxState
 from determinations.models import Delivery, DeliveryStatus
 from determinations.services.letters import issue_letter
 from imr_site import roles
@@ -98,8 +99,13 @@ def test_resend_page(client, staff, mailoutbox, django_capture_on_commit_callbac
     url = reverse("letters:resend", args=[pending.pk])
     assert client.get(url).status_code == 200
     response = post_form(client, url, {"reason": "bounced"})
-    assert response.status_code == 400 and "only a failed" in response.content.decode()
+    # Pending, its automatic send due now: refused, and the page says when the next try is.
+    assert response.status_code == 400 and "next try" in response.content.decode()
+    deliveries_page = client.get(reverse("letters:case_deliveries", args=[determination.case.case_number]))
+    assert "Next automatic try" in deliveries_page.content.decode()
+    # The automatic tries gave up: now it may be sent again.
     Delivery.objects.filter(pk=pending.pk).update(status=DeliveryStatus.FAILED, last_error="550 no such user")
+    OutboxJob.objects.filter(key=f"delivery:{pending.pk}").update(state=OutboxState.FAILED)
     response = post_form(client, url, {"reason": "   "})
     assert response.status_code == 400
     with django_capture_on_commit_callbacks(execute=True):

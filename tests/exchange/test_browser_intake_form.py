@@ -22,9 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _no_assignment(monkeypatch):
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: None)
 
 
 def _fill_item(slot, item: dict[str, str]) -> None:

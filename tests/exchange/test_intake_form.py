@@ -38,9 +38,9 @@ URL = reverse("cases:intake")
 
 @pytest.fixture(autouse=True)
 def _no_assignment(monkeypatch):
-    from reviewers import tasks
+    from tests.outbox_support import stub_job
 
-    monkeypatch.setattr(tasks.assign_reviewer_task, "delay", lambda case_id: None)
+    stub_job(monkeypatch, "reviewers.assign_reviewer", lambda case_id: None)
 
 
 @pytest.fixture

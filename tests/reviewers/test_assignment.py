@@ -16,6 +16,7 @@ from django.core import mail
 
 from cases.models import CaseEvent, CaseStatus
 from reviewers.errors import ReviewerError
+from reviewers.jobs import ASSIGN_REVIEWER
 from reviewers.models import Assignment, AssignmentStatus, Reviewer, ReviewerStatus
 from reviewers.services.assignment import (
     MANUAL_ASSIGNMENT_EVENT,
@@ -23,8 +24,8 @@ from reviewers.services.assignment import (
     assign_case_manually,
     reassign_case,
 )
-from reviewers.tasks import assign_reviewer_task
 from tests.factories import UserFactory, make_seed_reviewer
+from tests.outbox_support import run_job_now
 from tests.reviewers.helpers import affiliate, qualified_reviewer, ready_case
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +47,9 @@ def test_seed_case_goes_to_the_only_matching_reviewer(django_capture_on_commit_c
     qualified_reviewer(weekly_practice_hours=20)  # too few hours
     case = ready_case()
     with django_capture_on_commit_callbacks(execute=True):
-        assignment = assign_reviewer_task.delay(case.pk).get()
-    assignment = Assignment.objects.get(pk=assignment)
+        job = run_job_now(ASSIGN_REVIEWER, case_id=case.pk)
+    assert job.state == "done"
+    assignment = Assignment.objects.get(case=case)
     assert assignment.reviewer == seed
     assert assignment.status == AssignmentStatus.OFFERED and assignment.active
     assert assignment.assigned_by is None

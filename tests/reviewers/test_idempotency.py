@@ -1,6 +1,7 @@
-"""The assignment task run twice at once, through a real Celery worker and Redis on PostgreSQL.
+"""The assignment job run twice at once, through a real Celery worker and Redis on PostgreSQL.
 
-Bad inputs tried: the same task enqueued twice back to back, and from two threads at
+Bad inputs tried: two job rows for the same case, each handed to the workers twice,
+back to back, and from two threads at
 once, for several cases; each case must end with exactly one assignment and one email.
 """
 
@@ -12,9 +13,10 @@ import time
 import pytest
 
 from cases.models import CaseStatus
+from reviewers.jobs import ASSIGN_REVIEWER
 from reviewers.models import Assignment
-from reviewers.tasks import assign_reviewer_task
 from tests.conftest import wait_for
+from tests.outbox_support import enqueue_twice
 from tests.reviewers.helpers import qualified_reviewer, ready_case
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -25,10 +27,9 @@ def test_duplicate_tasks_assign_once(celery_worker, smtp_server):
     reviewers = [qualified_reviewer() for _ in range(3)]
     cases = [ready_case() for _ in range(4)]
     for case in cases:
-        assign_reviewer_task.delay(case.pk)
-        assign_reviewer_task.delay(case.pk)
+        enqueue_twice(ASSIGN_REVIEWER, case_id=case.pk)
     threads = [
-        threading.Thread(target=assign_reviewer_task.delay, args=(case.pk,))
+        threading.Thread(target=enqueue_twice, args=(ASSIGN_REVIEWER,), kwargs={"case_id": case.pk})
         for case in cases
         for _ in range(2)
     ]
