@@ -225,7 +225,9 @@ class SubmitOnceMixin(_ModelAdminBase):
 
 
 @admin.register(Case)
-class CaseAdmin(AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
+class CaseAdmin(
+    AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin
+):
     access_log_case_path = ""  # the row is the case
     list_display = [
         "case_number",
@@ -362,7 +364,9 @@ class DisputedItemAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin
 
 
 @admin.register(Document)
-class DocumentAdmin(AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin):
+class DocumentAdmin(
+    AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin
+):
     list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
     list_filter = ["kind"]
     search_fields = ["title__icontains", "case__case_number__startswith"]

@@ -10,7 +10,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, models
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.timesince import timesince

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0006_search_trigram'),
-        ('determinations', '0003_forms_draft_version'),
+        ('determinations', '0005_issued_and_approved_read_only'),
     ]
 
     operations = [
