@@ -194,12 +194,14 @@ def test_hooks_run_in_registration_order_and_their_data_is_recorded(staff):
 
 def test_registered_hooks_come_from_the_higher_apps_in_app_order():
     from determinations import hooks as determination_hooks
+    from library import hooks as library_hooks
     from reviewers import hooks as reviewer_hooks
 
     assert hooks.registered_hooks(S.READY_FOR_ASSIGNMENT) == [
         reviewer_hooks.enqueue_assignment,
         reviewer_hooks._end_review,
         determination_hooks.supersede_on_remand,
+        library_hooks.unpublish_on_remand,
     ]
     assert hooks.registered_hooks(S.WITHDRAWN) == [reviewer_hooks._end_review]
     assert hooks.registered_hooks(S.TERMINATED) == [reviewer_hooks._end_review]

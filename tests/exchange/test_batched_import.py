@@ -236,8 +236,15 @@ def test_the_command_imports_in_batches_with_the_same_report(reviewer, tmp_path)
 
 def test_a_batch_the_database_refuses_is_imported_case_by_case(postgres, reviewer, tmp_path):
     cases = _generated(6)
-    # Valid to the checks, but PostgreSQL stores no NUL character: the batch's INSERT fails.
-    cases[3]["injury"]["mechanism"] = "Lifting\x00boxes"
+    # Valid to the checks, but a constraint of the database (added for this test, rolled back
+    # with it) refuses it: the batch's INSERT fails. (A NUL, which PostgreSQL never stores, is
+    # now refused already when the file is read: exchange/json_files.py.)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE cases_case ADD CONSTRAINT test_refused_mechanism"
+            " CHECK (mechanism IS NULL OR mechanism <> 'Refused by the database')"
+        )
+    cases[3]["injury"]["mechanism"] = "Refused by the database"
     path = tmp_path / "nul.jsonl"
     path.write_text("".join(json.dumps(case) + "\n" for case in cases))
 
