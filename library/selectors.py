@@ -126,7 +126,7 @@ class CappedPaginator(Paginator):
             # Broad (the candidate set is full): walk the date index newest first; else the
             # full-text index finds the few matches. The same rows either way.
             candidates = self.walk if self.capped and self.walk is not None else self.keys
-            rows = self.ranked(candidates.values("id")[: self.cap])[bottom:top]
+            rows = self.ranked(candidates, bottom, top)
         else:
             page_ids = self.keys.values("id")[bottom:top]
             rows = cast(QuerySet[PublishedItem], self.object_list).filter(id__in=page_ids)
@@ -259,26 +259,30 @@ def public_search(*, filters: PublicFilters) -> CappedPaginator:
         )
     ).order_by("-decided_on", "-id")
 
-    def ranked(candidates: QuerySet[Any]) -> QuerySet[PublishedItem]:
-        # Compiled on its own, so that its table keeps its name (the RawSQL column references
-        # above name it) rather than a subquery alias.
-        sql, params = candidates.query.sql_with_params()
+    cap = TEXT_CANDIDATES
+    rank = SearchRank(document, query)
+
+    def ranked(candidates: QuerySet[Any], bottom: int = 0, top: int | None = None) -> QuerySet[PublishedItem]:
+        """The rows bottom..top of the first `cap` candidates (newest first) by rank: ranked in
+        the one pass that finds them, so that only a page's rows are then read by id.
+        Compiled on its own, so that its table keeps its name (the RawSQL column references
+        above name it) rather than a subquery alias."""
+        inner = candidates.annotate(rank=rank).values("id", "decided_on", "rank")[:cap]
+        sql, params = inner.query.sql_with_params()
+        page_sql = f"SELECT c.id FROM ({sql}) c ORDER BY c.rank DESC, c.decided_on DESC, c.id DESC"  # noqa: S608 (Django-compiled SQL)
+        if top is not None:
+            page_sql += " LIMIT %s OFFSET %s"
+            params = (*params, top - bottom, bottom)
         return (
             PublishedItem.objects.defer(*wide)
-            .filter(id__in=RawSQL(sql, params))  # noqa: S611 (Django-compiled SQL, bound params)
+            .filter(id__in=RawSQL(page_sql, params))  # noqa: S611 (Django-compiled SQL, bound params)
             .annotate(document=document)
-            .annotate(rank=SearchRank(document, query), excerpt=_headline(query))
+            .annotate(rank=rank, excerpt=_headline(query))
             .order_by("-rank", "-decided_on", "-id")
         )
 
-    return CappedPaginator(
-        ranked(matched.order_by("-decided_on", "-id").values("id")[:TEXT_CANDIDATES]),
-        PUBLIC_PAGE_SIZE,
-        keys=matched.order_by("-decided_on", "-id"),
-        cap=TEXT_CANDIDATES,
-        walk=walk,
-        ranked=ranked,
-    )
+    keys = matched.order_by("-decided_on", "-id")
+    return CappedPaginator(ranked(keys), PUBLIC_PAGE_SIZE, keys=keys, cap=cap, walk=walk, ranked=ranked)
 
 
 def excerpt_html(text: str) -> SafeString:
