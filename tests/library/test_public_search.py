@@ -264,3 +264,10 @@ def test_a_broad_text_query_ranks_only_the_newest_matches_and_says_so(client, li
     assert _case_numbers(response)[0] == "CM26-0000001"
     assert set(_case_numbers(response)) == {"CM26-0000001", "CM26-0000002", "CM24-0000004"}
     assert "these are the newest" not in response.content.decode()
+
+
+def test_a_specialty_published_after_the_list_was_read_is_found(client, library):
+    assert _case_numbers(client.get(URL, {"specialty": "pain"})) == ["CM26-0000001", "CM25-0000003"]
+    _publish(case_number="CM26-0000005", certifications=["Neurology"], issued_on=date(2026, 3, 1))
+    assert _case_numbers(client.get(URL, {"specialty": "NEUROLOGY"})) == ["CM26-0000005"]
+    assert _case_numbers(client.get(URL, {"specialty": "no such specialty"})) == []
