@@ -41,9 +41,7 @@ def _search_page(request: HttpRequest) -> HttpResponse:
     form = DecisionSearchForm(request.GET)
     if not form.is_valid():
         return render(request, "library/search.html", {"form": form, "page_obj": None}, status=400)
-    page_obj = selectors.CappedPaginator(
-        selectors.public_decisions(filters=form.filters()), selectors.PUBLIC_PAGE_SIZE
-    ).get_page(form.cleaned_data.get("page") or 1)
+    page_obj = selectors.public_search(filters=form.filters()).get_page(form.cleaned_data.get("page") or 1)
     # `excerpt` is the selector's annotation (a highlight on PostgreSQL).
     rows = [(item, selectors.excerpt_html(str(getattr(item, "excerpt", "")))) for item in page_obj]
     return render(

@@ -24,6 +24,7 @@ from determinations.letters import build_letter_context, render_context_pdf
 from determinations.models import Determination, DeterminationStatus
 from library.models import PublishedItem, RedactedLetter
 from library.redaction import ROLE_WORDS, Redactor, redactor_for
+from library.selectors import note_published_specialties
 
 # A determination is public only while it is the case's current, issued one, and the case
 # is issued or closed after it (never withdrawn, terminated or ineligible).
@@ -122,6 +123,10 @@ def publish_determination(*, determination_id: int, make_letter: bool = True) ->
             return []
         redact = case_redactor(case=determination.case)
         rows = PublishedItem.objects.bulk_create(_published_rows(determination=determination, redact=redact))
+        # The public search's list of specialties may gain one (now, and once committed).
+        specialties = {row.specialty for row in rows}
+        transaction.on_commit(lambda: note_published_specialties(specialties))
+    note_published_specialties(specialties)
     if make_letter:
         ensure_redacted_letter(determination_id=determination_id)
     return rows

@@ -238,3 +238,36 @@ def test_rate_limited_per_ip(client, library, settings):
 
 def test_reverse_url():
     assert reverse("library:decisions") == URL
+
+
+def test_a_broad_text_query_ranks_only_the_newest_matches_and_says_so(client, library, postgres, monkeypatch):
+    # Three decisions mention trigger points; with room for two candidates the query counts as
+    # broad: the candidates are the two newest by decision date (found by walking the date index),
+    # ranked among themselves, and the page says only the newest were ranked.
+    monkeypatch.setattr("library.selectors.TEXT_CANDIDATES", 2)
+    _publish(
+        case_number="CM24-0000004",
+        items=[(ItemCategory.INJECTIONS, TPI, Decision.UPHELD, "Trigger point injections: no relief.")],
+        issued_on=date(2024, 3, 1),
+    )
+    response = client.get(URL, {"q": "trigger point"})
+    assert response.status_code == 200
+    assert _case_numbers(response) == ["CM26-0000001", "CM26-0000002"]
+    assert response.context["page_obj"].paginator.ranked_newest
+    assert "these are the newest 2 of them" in response.content.decode()
+    # With room for all of them, the full-text index finds all three; no such note.
+    monkeypatch.setattr("library.selectors.TEXT_CANDIDATES", 2000)
+    from django.core.cache import cache
+
+    cache.clear()
+    response = client.get(URL, {"q": "trigger point"})
+    assert _case_numbers(response)[0] == "CM26-0000001"
+    assert set(_case_numbers(response)) == {"CM26-0000001", "CM26-0000002", "CM24-0000004"}
+    assert "these are the newest" not in response.content.decode()
+
+
+def test_a_specialty_published_after_the_list_was_read_is_found(client, library):
+    assert _case_numbers(client.get(URL, {"specialty": "pain"})) == ["CM26-0000001", "CM25-0000003"]
+    _publish(case_number="CM26-0000005", certifications=["Neurology"], issued_on=date(2026, 3, 1))
+    assert _case_numbers(client.get(URL, {"specialty": "NEUROLOGY"})) == ["CM26-0000005"]
+    assert _case_numbers(client.get(URL, {"specialty": "no such specialty"})) == []
