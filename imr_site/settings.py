@@ -297,7 +297,7 @@ CONTENT_SECURITY_POLICY = {
 # the other fields (413 otherwise); form fields without files stay below DATA_UPLOAD_MAX_MEMORY_SIZE.
 REQUEST_MAX_BODY_BYTES = (DOCUMENT_MAX_UPLOAD_MB + 1) * 1024 * 1024
 
-LOGGING["loggers"] = {  # type: ignore[index]
+LOGGING["loggers"] = {
     "axes": {"handlers": ["console"], "level": "INFO", "propagate": False},
     "imr_site.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
 }
