@@ -34,7 +34,9 @@ def log_in(user) -> Client:
     client = Client()
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert response.cookies["sessionid"]["expires"] == "" and response.cookies["sessionid"]["max-age"] == ""
+    cookie = response.cookies["sessionid"]
+    assert cookie["expires"] == "" and cookie["max-age"] == ""  # ends when the browser closes
+    assert cookie["secure"] is True and cookie["httponly"] is True
     response = client.post(reverse("second_factor"), {"token": current_token(totp_device(user))})
     assert response.status_code == 302
     return client
