@@ -289,12 +289,7 @@ def _live_server_serves_no_media(monkeypatch) -> None:
 
 
 @pytest.fixture
-def page(browser, _live_server_serves_no_media, live_server, settings) -> Iterator[object]:
-    # The live server speaks plain HTTP (production's TLS ends at the proxy); Chromium keeps no
-    # Secure cookie from it, so for the browser only the cookies are not marked Secure.
-    # tests/security/test_sessions.py checks that they are everywhere else.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+def page(browser, _live_server_serves_no_media, live_server) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
