@@ -66,7 +66,7 @@ def test_an_administrator_unlocks_through_the_admin(client, settings):
         attempt(Client(), user.username, f"guess-{n}")
     assert attempt(Client(), user.username, PASSWORD).status_code == 429
 
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = UserFactory(username="administrator", role=roles.ADMINISTRATOR)  # the role, not a superuser
     client.force_login(admin)
     changelist = reverse("admin:axes_accessattempt_changelist")
     assert "locked.user" in client.get(changelist).content.decode()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -52,6 +53,10 @@ def test_a_password_only_session_is_refused_on_a_case_page(settings, staff_user,
     staff_user.is_staff = True
     staff_user.save()
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("second_factor"))
+    # log-out needs no second factor, and ends the session on the server
+    key = client.session.session_key
+    assert client.post(reverse("logout")).status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
 
 
 def test_a_password_only_session_without_a_device_is_sent_to_enroll(staff_user, case):
