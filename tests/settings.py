@@ -9,11 +9,11 @@ Celery worker the tests start sees the same settings.
 """
 
 import os
-
-from django.core.management.utils import get_random_secret_key
+import secrets
 
 os.environ["DEBUG"] = "false"  # always: the tests check what production does
-os.environ.setdefault("SECRET_KEY", get_random_secret_key())
+# no "$" in the key: django-environ reads a value starting with "$" as the name of another variable
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 

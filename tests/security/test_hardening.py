@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.utils import get_random_secret_key
 from django.urls import reverse
 
 from exchange.services.demo import DEMO_PASSWORD
@@ -41,7 +41,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_check_deploy_passes_with_production_settings():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=get_random_secret_key(), **PRODUCTION_ENV
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION_ENV
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
