@@ -31,7 +31,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECRET_KEY", "SITE_URL", "SECURE_SSL_REDIRECT")
+        # what tests/settings.py sets, and what the browser fixture sets for Playwright
+        if k not in ("DEBUG", "SECRET_KEY", "SITE_URL", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="imr_site.settings")
     return subprocess.run(
