@@ -228,8 +228,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "imr_site.security.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind a proxy, the client address is taken from X-Forwarded-For only when told how many
-# proxies stand in front (AXES_IPWARE_PROXY_COUNT); otherwise REMOTE_ADDR.
+# The client address is REMOTE_ADDR. Behind a proxy, axes takes it from X-Forwarded-For only with
+# django-ipware installed and AXES_IPWARE_PROXY_COUNT set (the number of proxies in front).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
 
 # Sessions: logged off after SESSION_IDLE_TIMEOUT seconds without a request (a warning shows a
