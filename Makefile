@@ -5,6 +5,12 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Security: settings fail closed (DEBUG off, SECRET_KEY and SITE_URL required). The demo and the
+# developer commands below run the embedded default with DEBUG on unless DEBUG is set.
+DEV_ENV := DEBUG=$${DEBUG:-true}
+# Production-like settings for `check --deploy` in `make lint` (a throwaway key, never used).
+DEPLOY_CHECK_ENV := DEBUG=false SITE_URL=https://imr.example.org ALLOWED_HOSTS=imr.example.org \
+	SECRET_KEY=deploy-check-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 
 .PHONY: demo prod install install-dev migrate seed run test lint bench bench-scale worker clean
 
@@ -24,17 +30,17 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
-	$(PY) manage.py publish_decisions
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py publish_decisions
 
 demo: seed
 	@echo ""
 	@echo "IMR demo on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@$(PY) manage.py demo_logins
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	@$(DEV_ENV) $(PY) manage.py demo_logins
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Production: gunicorn, a Celery worker per queue and beat on PostgreSQL and Redis from the
 # environment (bin/prod, Procfile; README "Production"). exec: make's child is honcho itself.
@@ -48,11 +54,12 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(VENV)/bin/mypy
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 worker: install
-	$(VENV)/bin/celery -A imr_site worker --queues letters,email,default --loglevel=info
+	$(DEV_ENV) $(VENV)/bin/celery -A imr_site worker --queues letters,email,default --loglevel=info
 
 bench: install-dev
 	$(PY) bench/assignment.py

@@ -41,6 +41,7 @@ def _setup_django() -> tempfile.TemporaryDirectory | None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
         os.environ.setdefault("MEDIA_ROOT", f"{tmp.name}/media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imr_site.settings")
+    os.environ.setdefault("DEBUG", "true")  # the embedded default, as `make demo` runs it
     import django
 
     django.setup()

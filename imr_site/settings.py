@@ -1,7 +1,8 @@
 """One settings module, driven by the environment.
 
-Embedded default (nothing set): SQLite under var/, Celery tasks run eagerly in process,
-email written to files under var/mail/. Real deployments set DATABASE_URL,
+Fails closed: with nothing set, DEBUG is off and SECRET_KEY and SITE_URL are required.
+`make demo` sets DEBUG=true: the embedded default (SQLite under var/, Celery tasks run eagerly
+in process, email written to files under var/mail/). Real deployments set DATABASE_URL,
 CELERY_BROKER_URL and EMAIL_URL.
 """
 
@@ -21,7 +22,7 @@ VAR_DIR.mkdir(exist_ok=True)  # the embedded default keeps its database, media a
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)  # fails closed: `make demo` sets DEBUG=true
 if DEBUG:
     # A development key is generated per process; sessions do not survive a restart.
     SECRET_KEY = env.str("SECRET_KEY", default=None) or get_random_secret_key()
@@ -41,6 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "imr_site.security",
     "core",
     "cases",
     "reviewers",
@@ -58,10 +65,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "cases.middleware.RefusedAccessLogMiddleware",  # 403/404 on case data: an access-log row
+    "django_otp.middleware.OTPMiddleware",  # Security: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    "imr_site.security.middleware.SessionTimeoutMiddleware",  # Security: idle and absolute logoff
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "imr_site.security.middleware.SecondFactorRequiredMiddleware",  # Security: after LoginRequired
+    "cases.middleware.RefusedAccessLogMiddleware",  # 403/404 on case data: an access-log row
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Security
+    "imr_site.security.middleware.NoStoreMiddleware",  # Security
+    # Security: a 413 before the CSRF check (process_view) reads the body
+    "imr_site.security.middleware.RequestBodyLimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # Security: last, as django-axes asks
 ]
 
 ROOT_URLCONF = "imr_site.urls"
@@ -77,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "imr_site.context_processors.organization",
+                "imr_site.security.context_processors.session_timeout",
             ],
         },
     },
@@ -102,12 +118,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -269,7 +279,114 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# ---------------------------------------------------------------------------------------------
+# Security (issue 13): second factor, lockout, sessions, hardened settings. Kept in one block.
+# ---------------------------------------------------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Second factor (django-otp, TOTP with static backup codes): required for every user unless
+# OTP_REQUIRED=false; it defaults to on whenever DEBUG is off (the demo runs with DEBUG=true).
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=f"{IMRO_SHORT_NAME} IMR")
+OTP_BACKUP_CODES = 10
+
+# Lockout (django-axes): by username and, separately, by client address. Failed and successful
+# log-ins and lockouts are kept in axes' tables (with address and user agent) and logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "imr_site.security.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address is REMOTE_ADDR. Behind a proxy, axes takes it from X-Forwarded-For only with
+# django-ipware installed and AXES_IPWARE_PROXY_COUNT set (the number of proxies in front).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+
+# Sessions: logged off after SESSION_IDLE_TIMEOUT seconds without a request (a warning shows a
+# minute before), at browser close, and at the latest SESSION_ABSOLUTE_LIFETIME after log-in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=900)
+SESSION_IDLE_WARNING = 60
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 3600)
+_lifetime_ok = 0 < SESSION_ABSOLUTE_LIFETIME <= 12 * 3600
+if not (_lifetime_ok and 60 < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_LIFETIME):
+    raise ImproperlyConfigured(
+        "SESSION_ABSOLUTE_LIFETIME must be at most 12 hours (43200 s) and SESSION_IDLE_TIMEOUT "
+        "more than 60 s and at most that lifetime"
+    )
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Transport: with DEBUG off, HTTPS only. A TLS-terminating proxy in front must set (overwrite)
+# X-Forwarded-Proto; SECURE_PROXY_SSL_HEADER="" turns the header off.
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="" if DEBUG else "HTTP_X_FORWARDED_PROTO")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer's plain-HTTP probe of /healthz must get the health, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every page: scripts and styles only from our own
+# static files, no inline script, no inline style, nothing framed from elsewhere.
+LETTER_CSS = BASE_DIR / "templates" / "determinations" / "letters" / "letter.css"
+
+
+def _style_hash(path: Path) -> str:
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # The letter preview (an iframe srcdoc, which inherits this policy) inlines the letter's
+        # stylesheet: allowed by its hash, not by 'unsafe-inline'.
+        "style-src": [SELF, _style_hash(LETTER_CSS)],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVG in its CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Request bodies: no request may send more than the largest document upload plus a margin for
+# the other fields (413 otherwise); form fields without files stay below DATA_UPLOAD_MAX_MEMORY_SIZE.
+REQUEST_MAX_BODY_BYTES = (DOCUMENT_MAX_UPLOAD_MB + 1) * 1024 * 1024
+
+LOGGING["loggers"] = {
+    "axes": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    "imr_site.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+}

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases import urls as case_urls
@@ -15,8 +14,8 @@ admin.site.index_title = "Intake and administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Log-in, the second factor, log-out and the session's keep-alive (imr_site.security).
+    path("accounts/", include("imr_site.security.urls")),
     path("admin/", admin.site.urls),
     # The intake page is exchange's (it writes through the importer) but keeps its address and
     # name among the staff case pages: /cases/new/, "cases:intake".

@@ -329,6 +329,15 @@ def output_dir() -> Path:
 
 
 @pytest.fixture
+def client():
+    """Django's test client whose force_login also passes the second factor with the user's real
+    TOTP device (tests.second_factor): DEBUG is off in the tests, so every page asks for it."""
+    from tests.second_factor import SecondFactorClient
+
+    return SecondFactorClient()
+
+
+@pytest.fixture
 def staff():
     """An intake staff member (username `intake1`), the usual actor of the staff pages' tests."""
     from imr_site import roles

@@ -45,8 +45,17 @@ def run_settings(**overrides: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_embedded_default_uses_sqlite_eager_tasks_and_mail_files():
+def test_nothing_set_fails_closed_debug_is_off_and_a_secret_key_is_required():
     result = run_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    production = run_settings(SECRET_KEY="x" * 50, SITE_URL="https://imr.example.org")
+    assert production.returncode == 0, production.stderr
+    assert json.loads(production.stdout)["debug"] is False
+
+
+def test_embedded_default_uses_sqlite_eager_tasks_and_mail_files():
+    result = run_settings(DEBUG="true")  # as `make demo` runs it
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["engine"] == "django.db.backends.sqlite3"
@@ -62,6 +71,8 @@ def test_real_services_come_from_the_environment():
         CELERY_BROKER_URL="redis://cache.internal:6379/0",
         EMAIL_URL="smtp://mailer.internal:2525",
         IMRO_NAME="Example Review Services",
+        SECRET_KEY="x" * 50,  # DEBUG is off: production needs these two
+        SITE_URL="https://imr.example.org",
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
@@ -85,10 +96,10 @@ def test_secret_key_is_required_when_debug_is_off():
 
 
 def test_site_url_defaults_to_the_embedded_address_and_comes_from_the_environment():
-    embedded = run_settings()
+    embedded = run_settings(DEBUG="true")
     assert embedded.returncode == 0, embedded.stderr
     assert json.loads(embedded.stdout)["site_url"] == "http://127.0.0.1:8000"
-    real = run_settings(SITE_URL="https://imr.example.org/")
+    real = run_settings(DEBUG="true", SITE_URL="https://imr.example.org/")
     assert real.returncode == 0, real.stderr
     assert json.loads(real.stdout)["site_url"] == "https://imr.example.org"  # no trailing slash
 
@@ -99,6 +110,6 @@ def test_site_url_is_required_when_debug_is_off_and_must_be_an_address():
     result = run_settings(DEBUG="false", SECRET_KEY="x" * 50)
     assert result.returncode != 0 and "SITE_URL" in result.stderr
     for bad in ("imr.example.org", "https://imr.example.org/?x=1", "ftp://imr.example.org"):
-        result = run_settings(SITE_URL=bad)
+        result = run_settings(DEBUG="true", SITE_URL=bad)
         assert result.returncode != 0, bad
         assert "SITE_URL must be the site's address" in result.stderr

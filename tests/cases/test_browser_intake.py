@@ -19,6 +19,7 @@ from exchange.services.intake import import_case
 from imr_site import roles
 from tests.cases.pdfs import make_pdf_bytes, upload
 from tests.factories import UserFactory
+from tests.second_factor import browser_login
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed-case.json"
 
@@ -31,10 +32,7 @@ def test_staff_take_the_seed_case_to_ready_for_assignment(page, live_server, out
     assert case.status == CaseStatus.RECEIVED
     staff = UserFactory(username="intake.browser", role=roles.INTAKE_STAFF)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(staff.username)
-    page.get_by_label("Password").fill("pass-word-123")
-    page.get_by_role("button", name="Log in").click()
+    browser_login(page, staff)  # password, then the second factor
     page.goto("/cases/")
     page.get_by_role("link", name=case.case_number).click()
     status = page.locator("#case-status")

@@ -16,9 +16,9 @@ from core.form_tokens import REPLAYED
 from imr_site import roles
 from tests.exchange.test_intake_views import intake_data
 from tests.factories import UserFactory
+from tests.second_factor import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 CASE_PAGE = re.compile(r".*/cases/\d+/$")
 
 
@@ -30,11 +30,7 @@ def _no_assignment(monkeypatch):
 
 
 def _log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    browser_login(page, user)  # password, then the second factor
 
 
 def _fill_intake(page) -> None:

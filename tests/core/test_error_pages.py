@@ -138,9 +138,9 @@ def test_500_and_400_pages_need_no_database(django_assert_num_queries):
 
 
 def test_403_a_form_posted_without_its_csrf_cookie():
-    from django.test import Client
+    from tests.second_factor import SecondFactorClient
 
-    client = Client(enforce_csrf_checks=True)
+    client = SecondFactorClient(enforce_csrf_checks=True)
     client.force_login(UserFactory(role=roles.INTAKE_STAFF))
     response = client.post(reverse("cases:intake"), {})
     assert response.status_code == 403

@@ -15,7 +15,6 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, CaseEventKind, Document, DocumentKind
@@ -38,6 +37,7 @@ from tests.determinations.review_support import (
 from tests.exchange.test_intake_views import intake_data
 from tests.factories import CaseFactory, UserFactory, make_seed_reviewer
 from tests.forms_helpers import form_token, with_token
+from tests.second_factor import SecondFactorClient
 
 INTAKE = "/cases/new/"
 
@@ -132,7 +132,9 @@ def test_a_refused_form_gives_its_token_back(staff_client):
     assert Case.objects.count() == 1
 
 
-def _post_in_thread(client: Client, url: str, data: dict, barrier: threading.Barrier, out: list) -> None:
+def _post_in_thread(
+    client: SecondFactorClient, url: str, data: dict, barrier: threading.Barrier, out: list
+) -> None:
     try:
         barrier.wait()
         out.append(client.post(url, data))
@@ -145,7 +147,7 @@ def _post_in_thread(client: Client, url: str, data: dict, barrier: threading.Bar
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_posts_of_one_token_create_one_case(postgres, staff):
     """Two requests with the same token at once (a double click reaching two server threads)."""
-    clients = [Client(), Client()]
+    clients = [SecondFactorClient(), SecondFactorClient()]
     for c in clients:
         c.force_login(staff)
     data = with_token(clients[0], INTAKE, intake_data())

@@ -15,19 +15,15 @@ from cases.models import CaseStatus
 from determinations.models import DeterminationStatus
 from tests.determinations.letters_support import approve, approved_seed_determination
 from tests.determinations.review_support import qa_user
+from tests.second_factor import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 URL = "https://guidelines.example.org/mtus/" + "x" * 364
 TOKEN = "T" + "".join("abcdefghijklmnopqrstuvwxyz0123456789"[i % 36] for i in range(399))
 
 
 def _log_in(page, user) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    browser_login(page, user)  # password, then the second factor
 
 
 def test_qa_page_with_a_400_character_url_stays_within_the_window(page, output_dir):

@@ -17,17 +17,13 @@ from determinations.models import Decision, Determination, DeterminationStatus, 
 from reviewers.models import AssignmentStatus
 from tests.determinations.review_support import case_for_review, qa_user, seed_determination
 from tests.factories import make_seed_reviewer
+from tests.second_factor import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
 def _log_in(page, user) -> None:
-    page.goto(reverse("login"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    browser_login(page, user)  # password, then the second factor
 
 
 def _log_out(page) -> None:

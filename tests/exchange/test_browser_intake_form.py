@@ -16,6 +16,7 @@ from cases.models import Case, PartyRole
 from imr_site import roles
 from tests.exchange.intake_support import MRI, PT, TRAMADOL
 from tests.factories import UserFactory
+from tests.second_factor import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +38,7 @@ def _fill_item(slot, item: dict[str, str]) -> None:
 
 def _log_in_and_fill_the_application(page) -> None:
     staff = UserFactory(username="intake.form", role=roles.INTAKE_STAFF)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(staff.username)
-    page.get_by_label("Password").fill("pass-word-123")
-    page.get_by_role("button", name="Log in").click()
+    browser_login(page, staff)  # password, then the second factor
     page.goto("/cases/new/")
     page.get_by_label("Application received on").fill("2015-02-27")
     page.get_by_label("Employee first name").fill("Maria")

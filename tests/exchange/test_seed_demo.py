@@ -13,6 +13,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 
 from cases.errors import IntakeError
 from cases.models import AccessLogEntry, Case, CaseEvent, CaseStatus, Document, Party
@@ -25,6 +26,7 @@ from exchange.services.demo import (
 )
 from imr_site import roles
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from tests.second_factor import fresh_code, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -96,19 +98,34 @@ def test_seed_reviewer_has_the_seed_credentials_and_the_assigned_cases():
     assert Reviewer.objects.filter(affiliations__isnull=False).distinct().count() >= 2
 
 
+def _log_in(client, username: str, password: str):
+    """The log-in form as a person posts it (django-axes needs the request, so not client.login)."""
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
 def test_each_role_user_exists_and_can_log_in(client):
+    # DEBUG is off in the tests, so each log-in also passes the second factor with a real code.
     call_command("seed_demo", stdout=io.StringIO())
     for spec in DEMO_USERS:
         user = get_user_model().objects.get(username=spec.username)
         assert user.groups.filter(name=spec.role).exists()
         assert user.is_staff == (spec.role in roles.ADMIN_CONSOLE_ROLES)
-        assert client.login(username=spec.username, password=DEMO_PASSWORD), spec.username
-        assert client.get("/").status_code == 302  # home sends each role to its workspace
-        client.logout()
-        assert not client.login(username=spec.username, password="wrong-password")
+        totp_device(user)
+        assert _log_in(client, spec.username, DEMO_PASSWORD).status_code == 302, spec.username
+        response = client.get("/")  # the password alone opens nothing: on to the second factor
+        assert response["Location"].startswith(reverse("second_factor")), spec.username
+        response = client.post(reverse("second_factor"), {"token": fresh_code(user), "next": "/"})
+        assert response.status_code == 302 and response["Location"] == "/", spec.username
+        response = client.get("/")
+        assert response.status_code == 302  # home sends each role to its workspace
+        assert not response["Location"].startswith("/accounts/"), spec.username
+        client.post(reverse("logout"))
+        refused = _log_in(client, spec.username, "wrong-password")
+        assert refused.status_code == 200 and "correct username and password" in refused.content.decode()
     for spec in DEMO_REVIEWERS:
-        assert client.login(username=spec.username, password=DEMO_PASSWORD), spec.username
-        client.logout()
+        response = _log_in(client, spec.username, DEMO_PASSWORD)
+        assert response.status_code == 302, spec.username
+        client.post(reverse("logout"))
 
 
 def test_demo_logins_prints_every_user_role_and_the_password():

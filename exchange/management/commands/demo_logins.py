@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -19,3 +20,13 @@ class Command(BaseCommand):
         for username, role, note in rows:
             missing = "" if username in existing else "  [not created yet: run seed_demo]"
             self.stdout.write(f"  {username:<10} {DEMO_PASSWORD}  {role:<16} {note}{missing}")
+        if settings.OTP_REQUIRED:
+            self.stdout.write(
+                "Second factor: required (DEBUG is off). Each user sets up an authenticator app at "
+                "the first log-in (a QR code) and gets backup codes."
+            )
+        else:
+            self.stdout.write(
+                "Second factor: not required while DEBUG is on (the demo); a user who sets one up "
+                "(click your username) is asked for it from then on."
+            )
