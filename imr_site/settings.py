@@ -143,8 +143,11 @@ STORAGES = {
 }
 # whitenoise reads STATIC_ROOT once at start-up in production; with DEBUG on (runserver, the
 # tests, where nothing was collected) it looks files up per request instead of warning.
-WHITENOISE_AUTOREFRESH = DEBUG
-if not DEBUG:
+# STATIC_MANIFEST (default: DEBUG off) picks the hashed names below; the test suite, which runs
+# with DEBUG off but collects nothing, turns it off (tests/settings.py).
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+if STATIC_MANIFEST:
     # Production (`make prod` runs collectstatic first): hashed names cached forever by browsers,
     # gzip and brotli copies served by whitenoise. With DEBUG on (runserver, the test suite)
     # files are served from the apps' folders under their plain names, no collectstatic needed.

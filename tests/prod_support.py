@@ -26,7 +26,18 @@ from tests.conftest import PROJECT_DIR, free_port, require_service, wait_for
 REQUIRED = ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS")
 # Variables of the developer's shell that would change what make prod runs.
 CLEARED = (
-    *REQUIRED, "DEBUG", "HOST", "PORT", "CELERY_QUEUE_PREFIX", "STATIC_ROOT", "MEDIA_ROOT", "MAKEFLAGS"
+    *REQUIRED,
+    "DEBUG",
+    "HOST",
+    "PORT",
+    "CELERY_QUEUE_PREFIX",
+    "STATIC_ROOT",
+    "MEDIA_ROOT",
+    "MAKEFLAGS",
+    # The test run's own settings (tests/settings.py): make prod runs imr_site.settings (only
+    # SECURE_SSL_REDIRECT=false stays: the test speaks plain HTTP, with no TLS proxy in front).
+    "DJANGO_SETTINGS_MODULE",
+    "STATIC_MANIFEST",
 )
 
 

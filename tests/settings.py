@@ -16,5 +16,8 @@ os.environ["DEBUG"] = "false"  # always: the tests check what production does
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Static files under their plain names, found in the apps' folders: the tests run no collectstatic
+# (`make prod` does; its test clears this and checks the hashed, compressed names).
+os.environ.setdefault("STATIC_MANIFEST", "false")
 
 from imr_site.settings import *  # noqa: F403

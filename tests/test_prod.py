@@ -167,10 +167,34 @@ def test_respawn_starts_a_killed_process_again_and_stops_on_sigterm():
             respawn.wait()
 
 
-@pytest.mark.parametrize(("command", "status"), [("exit 0", 0), ("exit 3", 3), ("kill -TERM $$", 143)])
+@pytest.mark.parametrize(("command", "status"), [("exit 0", 0), ("kill -TERM $$", 143)])
 def test_respawn_does_not_restart_a_process_that_stopped_by_itself(command, status):
-    # A clean exit, an error (a port already taken) or a stop asked of the process alone.
+    # A clean exit, or a stop asked of the process alone.
     respawn = str(PROJECT_DIR / "bin" / "respawn")
     result = subprocess.run([respawn, "sh", "-c", command], capture_output=True, text=True, timeout=20)
     assert result.returncode == status
     assert "starting it again" not in result.stderr
+
+
+def test_respawn_restarts_a_failing_process_then_gives_up_on_one_that_cannot_start(tmp_path):
+    # A Celery worker that exits with an error (Redis went away) is started again; a process that
+    # fails at once every time (a port already taken) is given up after RESPAWN_BURST tries, so
+    # honcho stops the set instead of looping.
+    respawn = str(PROJECT_DIR / "bin" / "respawn")
+    runs = tmp_path / "runs"
+    script = f"echo run >> {runs}; [ $(wc -l < {runs}) -ge 2 ] && exit 0; exit 3"
+    result = subprocess.run([respawn, "sh", "-c", script], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 0
+    assert runs.read_text().count("run") == 2
+    assert "respawn: sh exited with status 3; starting it again" in result.stderr
+
+    result = subprocess.run(
+        [respawn, "sh", "-c", "exit 3"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "RESPAWN_BURST": "3"},
+    )
+    assert result.returncode == 3
+    assert result.stderr.count("starting it again") == 2
+    assert "3 times in a row" in result.stderr and "giving up" in result.stderr
