@@ -283,12 +283,16 @@ def time_pages(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    # Logged in as a real user is with DEBUG off: the password and the second factor, with the
+    # user's own TOTP device (made once), so every page is timed with its device read.
+    from tests.second_factor import SecondFactorClient
+
     who = users()
     clients: dict[str, Client] = {}
 
     def client_for(key: str) -> Client:
         if key not in clients:
-            client = Client()
+            client = SecondFactorClient()
             client.force_login(who[key])
             clients[key] = client
         return clients[key]

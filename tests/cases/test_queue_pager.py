@@ -18,6 +18,7 @@ from cases import selectors
 from cases.models import NO_DEADLINE, CaseStatus, Priority
 from core.keyset import encode_cursor
 from tests.factories import CaseFactory, DisputedItemFactory
+from tests.second_factor import SECOND_FACTOR_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +180,8 @@ def test_a_queue_page_costs_the_same_queries_for_3_or_30_cases(staff_client, mon
     body = staff_client.get(URL, query).content.decode()
     assert len(ROW.findall(body)) == 25
     assert queries_for_page() == small
-    assert small <= 8
+    # The page's reads, the one INSERT of the access-log rows and the session's device read.
+    assert small <= 8 + SECOND_FACTOR_QUERIES
 
 
 def test_the_next_page_after_a_cursor_costs_the_same(
@@ -188,6 +190,6 @@ def test_the_next_page_after_a_cursor_costs_the_same(
     monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 5)
     queue_cases_with_ties(CaseStatus.CLOSED, count=30)
     second = link(staff_client.get(URL, {"status": CaseStatus.CLOSED}).content.decode(), "next")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + SECOND_FACTOR_QUERIES):
         body = staff_client.get(URL + second).content.decode()
     assert len(ROW.findall(body)) == 5

@@ -35,10 +35,8 @@ def _submitted(count: int) -> list[int]:
     """Determinations waiting for QA (the seed case, each its own case)."""
     ids = []
     for _ in range(count):
-        determination = approved_seed_determination()
-        Determination.objects.filter(pk=determination.pk).update(
-            status=DeterminationStatus.SUBMITTED, approved_by=None, approved_at=None
-        )
+        # Built as submitted: an approved determination is read-only (a trigger refuses going back).
+        determination = approved_seed_determination(status=DeterminationStatus.SUBMITTED)
         ids.append(determination.pk)
     return ids
 

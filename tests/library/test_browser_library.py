@@ -15,9 +15,9 @@ from library.services.publication import publish_determination
 from tests.determinations.letters_support import body_text
 from tests.determinations.review_support import case_for_review
 from tests.library.support import make_issued_case
+from tests.second_factor import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pass-word-123"  # tests.factories.UserFactory's password
 
 
 def test_visitor_searches_and_opens_a_letter_then_a_reviewer_sees_precedents(page, output_dir):
@@ -50,11 +50,7 @@ def test_visitor_searches_and_opens_a_letter_then_a_reviewer_sees_precedents(pag
     assert "The injured worker" in text and "Oyelaran" not in text
 
     case, assignment = case_for_review()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(assignment.reviewer.user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    browser_login(page, assignment.reviewer.user)  # password, then a real TOTP code
     page.goto(f"/review/cases/{case.pk}/")
     item = case.disputed_items.get(position=2)  # the seed's TPI item
     panel = page.locator(f"#precedents-{item.pk}")

@@ -27,9 +27,9 @@ def test_pages_and_the_letter_preview_load_without_csp_violations(page):
         "document.addEventListener('securitypolicyviolation', e => "
         "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
     )
-    determination = approved_seed_determination(case_status=CaseStatus.QA_REVIEW)
-    determination.status = DeterminationStatus.SUBMITTED
-    determination.save()
+    determination = approved_seed_determination(
+        case_status=CaseStatus.QA_REVIEW, status=DeterminationStatus.SUBMITTED
+    )
 
     browser_login(page, qa_user())
     page.goto(reverse("review:qa_determination", args=[determination.pk]))
