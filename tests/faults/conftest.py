@@ -76,6 +76,7 @@ def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
     the_stack = Stack(database_url=database_url, workdir=workdir, redis=redis_server, smtp=smtp)
     the_stack.start_all()
     try:
+        the_stack.wait_ready()
         yield the_stack
     finally:
         the_stack.stop_all()
@@ -95,4 +96,5 @@ def fault_stack(stack) -> Stack:
         if name not in stack.processes or stack.processes[name].poll() is not None:
             stack.processes.pop(name, None)
             stack.start(name)
+    stack.wait_ready()
     return stack

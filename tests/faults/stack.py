@@ -177,6 +177,48 @@ class Stack:
         for name in (*WORKERS, "beat"):
             self.start(name)
 
+    def heartbeat_keys(self) -> dict[str, str]:
+        """The Redis key each process sets while alive (core/heartbeat.py), by process name."""
+        keys = {name: f"imr:heartbeat:queue:{self.prefix}{name}" for name in WORKERS}
+        keys["beat"] = f"imr:heartbeat:beat:{self.prefix}"
+        return keys
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until every worker and beat has said "alive" in Redis: a test's clock starts on a
+        running process set, not on Python importing Django on a busy machine."""
+        deadline = time.monotonic() + timeout
+        missing = list(self.heartbeat_keys())
+        while time.monotonic() < deadline:
+            self.revive()
+            try:
+                client = redis.Redis.from_url(self.redis.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+                missing = [name for name, key in self.heartbeat_keys().items() if not client.exists(key)]
+            except redis.RedisError:
+                pass
+            if not missing:
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"not alive after {timeout:.0f} s: {', '.join(missing)}\n{self.diagnostics()}")
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        path = self.workdir / f"{name}.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def diagnostics(self) -> str:
+        """What each process is doing and its log's end: printed when a test times out."""
+        parts = []
+        for name in (*WORKERS, "beat"):
+            process = self.processes.get(name)
+            status = (
+                "not started"
+                if process is None
+                else ("running" if process.poll() is None else f"exited {process.returncode}")
+            )
+            parts.append(f"--- {name}: {status}, restarted {self.restarts[name]}x\n{self.log_tail(name)}")
+        return "\n".join(parts)
+
     def revive(self) -> None:
         """Start again any process that exited by itself: a Celery worker may exit with
         "Unrecoverable error" when the broker vanishes under it (kombu's Redis transport, while

@@ -53,6 +53,17 @@ def _sent(ids: list[int]) -> int:
     return Delivery.objects.filter(letter__determination_id__in=ids, status=DeliveryStatus.SENT).count()
 
 
+def _outbox_state() -> str:
+    """The outbox's unfinished rows, for a timeout's message."""
+    rows = OutboxJob.objects.exclude(state=OutboxState.DONE).order_by("pk")
+    lines = [
+        f"outbox {job.pk} {job.kind} {job.state} attempts={job.attempts} due={job.next_attempt_at:%H:%M:%S} "
+        f"claimed={job.claimed_at and f'{job.claimed_at:%H:%M:%S}'} error={job.last_error[-300:]!r}"
+        for job in rows[:30]
+    ]
+    return "\n".join(lines) or "outbox: every row done"
+
+
 def _finish_and_measure(
     stack: Stack, ids: list[int], *, fault: str, started: float, note: str = ""
 ) -> FaultRow:
@@ -66,7 +77,14 @@ def _finish_and_measure(
             _sent(ids) == expected and not OutboxJob.objects.filter(state__in=["pending", "running"]).exists()
         )
 
-    wait_for(done, timeout=FINISH_TIMEOUT, interval=0.5, what=f"{fault}: every delivery sent")
+    deadline = time.monotonic() + FINISH_TIMEOUT
+    while not done():
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"timed out after {FINISH_TIMEOUT}s waiting for {fault}: every delivery sent; "
+                f"{_sent(ids)} of {expected} sent\n{_outbox_state()}\n{stack.diagnostics()}"
+            )
+        time.sleep(0.5)
     seconds = time.monotonic() - started
     restarted = sum(stack.restarts.values()) - restarts_before
     if restarted:
