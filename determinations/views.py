@@ -163,13 +163,20 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
                 target = reverse("letters:to_post")
                 page_number = request.GET.get("page")
                 return redirect(f"{target}?{urlencode({'page': page_number})}" if page_number else target)
-    page_obj = Paginator(queryset, TO_POST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids are sorted over deliveries and letters alone, then only those rows are read
+    # with their case and party (the sort over the whole join read every letter: issue 11).
+    page_obj = Paginator(queryset.values_list("pk", flat=True), TO_POST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page_ids = list(page_obj.object_list)
+    by_id = queryset.in_bulk(page_ids)
+    deliveries = [by_id[pk] for pk in page_ids if pk in by_id]
     # The checkboxes offer this page's letters; a post is validated against every letter waiting.
-    form.show_only(queryset.filter(pk__in=[delivery.pk for delivery in page_obj]))
+    form.show_only(queryset.filter(pk__in=page_ids))
     # The tray shows each letter's recipient and address: one access-log row per case shown.
     log_listed_cases(
         user=request.user,
-        case_ids=sorted({delivery.letter.determination.case_id for delivery in page_obj}),
+        case_ids=sorted({delivery.letter.determination.case_id for delivery in deliveries}),
         action=AccessAction.VIEW_CASE,
         object_repr="listed on the post tray",
         request=request,
@@ -177,7 +184,7 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "determinations/staff/to_post.html",
-        {"form": form, "page_obj": page_obj, "deliveries": page_obj.object_list},
+        {"form": form, "page_obj": page_obj, "deliveries": deliveries},
         status=400 if request.method == "POST" else 200,
     )
 
