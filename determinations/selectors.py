@@ -8,7 +8,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as DbCase
-from django.db.models import F, Prefetch, QuerySet, Value, When
+from django.db.models import F, Prefetch, Value, When
 
 from cases.models import Case, CaseEvent, CaseStatus
 from core.clock import today
