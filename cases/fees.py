@@ -61,6 +61,17 @@ def outcome_expression() -> Subquery:
     )
 
 
+def outcome_from_events(events: Iterable[CaseEvent]) -> str:
+    """The billing outcome among a case's transition events in date order ("" while none): the
+    same rule as `outcome_expression`, for a case whose events are already loaded."""
+    return next((e.to_status for e in events if e.to_status in BILLING_OUTCOMES), "")
+
+
+def reached_reviewer_from_events(events: Iterable[CaseEvent]) -> bool:
+    """The same rule as `reached_reviewer_expression`, over loaded transition events."""
+    return any(e.to_status in REVIEWER_STATES for e in events)
+
+
 def is_pharmacy_only(categories: Iterable[str]) -> bool:
     """Every disputed item is a pharmaceutical (and there is at least one)."""
     listed = list(categories)
