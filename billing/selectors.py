@@ -40,7 +40,7 @@ class BillableCase:
             else "2020 schedule"
         )
         if self.ended_before_reviewer and self.received_on >= date(2014, 4, 1):
-            return f"{era}: ended before reaching a reviewer"
+            return f"{era}: ended before a reviewer"
         kind = "expedited" if self.priority == "expedited" else "standard"
         if self.pharmacy_only and era == "2014 schedule" and kind == "standard":
             kind = "pharmacy only"

@@ -93,7 +93,7 @@ def reviewer_number():
             "withdrawn",
             False,
             160,
-            "2014 schedule: ended before reaching a reviewer",
+            "2014 schedule: ended before a reviewer",
         ),
         (date(2019, 12, 31), "standard", False, "terminated", True, 420, "2014 schedule: standard review"),
         (
@@ -103,7 +103,7 @@ def reviewer_number():
             "ineligible",
             False,
             160,
-            "2014 schedule: ended before reaching a reviewer",
+            "2014 schedule: ended before a reviewer",
         ),
         # 2020 era
         (
@@ -131,7 +131,7 @@ def reviewer_number():
             "terminated",
             False,
             115,
-            "2020 schedule: ended before reaching a reviewer",
+            "2020 schedule: ended before a reviewer",
         ),
         (
             date(2020, 1, 1),
@@ -140,7 +140,7 @@ def reviewer_number():
             "ineligible",
             False,
             115,
-            "2020 schedule: ended before reaching a reviewer",
+            "2020 schedule: ended before a reviewer",
         ),
         (date(2020, 1, 1), "standard", False, "withdrawn", True, 345, "2020 schedule: standard review"),
     ],

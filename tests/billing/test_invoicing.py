@@ -24,7 +24,7 @@ from billing.errors import BillingError
 from billing.models import Invoice, InvoiceDelivery, InvoiceLine, ReadOnlyInvoiceError
 from billing.months import parse_month
 from billing.services.invoicing import issue_month
-from cases.models import CaseEvent, CaseEventKind
+from cases.models import AccessAction, AccessLogEntry, CaseEvent, CaseEventKind
 from core.models import OutboxJob
 from tests.billing.support import GOLDEN, billed_case
 from tests.factories import make_seed_reviewer
@@ -110,6 +110,7 @@ def test_one_invoice_per_claims_administrator_with_lines_and_totals(
     with golden.pdf.open("rb") as pdf:
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read())).pages)
     assert "Independent Medical Review Invoice" in text and "INV-202105-0001" in text
+    assert "IMR Invoice" in text and "Final Determination" not in text  # its own running header
     assert "May 2021" in text and "$975.00" in text and may_cases["expedited"].case_number in text
 
 
@@ -126,6 +127,12 @@ def test_the_command_twice_issues_nothing_new(may_cases):
     out = io.StringIO()
     call_command("invoice_month", "2021-05", stdout=out)
     assert "2 invoice(s), 4 case(s), $1090." in out.getvalue()
+    logged = AccessLogEntry.objects.filter(
+        action=AccessAction.CHANGE, object_repr__startswith="billed on invoice"
+    )
+    assert logged.count() == 4 and all(entry.os_user and entry.command for entry in logged)
+        entry.command.startswith(("pytest", "manage.py")) or entry.command for entry in logged
+    )
     jobs = OutboxJob.objects.count()
     again = io.StringIO()
     call_command("invoice_month", "2021-05", stdout=again)
@@ -225,3 +232,39 @@ def test_issued_invoices_and_lines_never_change(may_cases):
             with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(statement)
     assert sorted(InvoiceLine.objects.values_list("fee_usd", flat=True)) == [115, 115, 345, 515]
+
+
+def test_the_beat_task_invoices_the_month_that_ended(frozen_today, settings):
+    from celery.schedules import crontab
+
+    from billing.tasks import invoice_previous_month
+
+    entry = settings.CELERY_BEAT_SCHEDULE["monthly-invoices"]
+    assert entry["task"] == invoice_previous_month.name
+    assert entry["schedule"] == crontab(day_of_month=1, hour=5, minute=0)
+    frozen_today(date(2021, 5, 20))
+    billed_case(received_on=date(2021, 4, 1), outcome="withdrawn", outcome_on=date(2021, 4, 28))
+    billed_case(received_on=date(2021, 4, 1), outcome="withdrawn", outcome_on=date(2021, 5, 19))
+    frozen_today(date(2021, 6, 1))
+    assert invoice_previous_month.apply().get() == {"month": "2021-05", "invoices": 1, "cases": 1}
+    assert invoice_previous_month.apply().get() == {"month": "2021-05", "invoices": 0, "cases": 0}
+    assert list(Invoice.objects.values_list("period", flat=True)) == [MAY]
+
+
+def test_markup_in_a_claims_administrator_name_is_text_in_the_pdf(
+    frozen_today, django_capture_on_commit_callbacks
+):
+    frozen_today(date(2021, 6, 3))
+    name = 'Evil <img src="http://example.com/x.png"> Claims'
+    billed_case(
+        received_on=date(2021, 4, 1),
+        outcome="withdrawn",
+        outcome_on=date(2021, 5, 4),
+        claims_administrator=name,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [invoice] = issue_month(period=MAY).invoices
+    invoice.refresh_from_db()
+    with invoice.pdf.open("rb") as pdf:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read())).pages)
+    assert '<img src="http://example.com/x.png">' in " ".join(text.split())

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from billing.models import InvoiceLine
 from billing.months import month_label, parse_month
 from billing.services.invoicing import issue_month
+from cases.models import AccessAction
+from cases.services.audit import log_command_access
 from core.errors import DomainError
 
 
@@ -27,6 +30,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{label}: nothing new to invoice.")
             return
         for invoice in result.invoices:
+            # The invoice copies each case's numbers: logged as a change made by this command.
+            log_command_access(
+                case_ids=InvoiceLine.objects.filter(invoice=invoice).values_list("case_id", flat=True),
+                action=AccessAction.CHANGE,
+                object_repr=f"billed on invoice {invoice.number}",
+            )
             self.stdout.write(
                 f"{invoice.number}  {invoice.bill_to_name}  "
                 f"{invoice.line_count} case(s)  ${invoice.total_usd}"
