@@ -22,6 +22,7 @@ from billing.services import invoicing
 from cases.models import AccessAction
 from cases.services.audit import log_listed_cases
 from core.errors import DomainError
+from core.form_tokens import submit_once
 from core.http import require_http_methods
 from core.types import AuthenticatedHttpRequest
 from imr_site.roles import MANAGE_BILLING
@@ -54,6 +55,7 @@ def invoice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @permission_required(MANAGE_BILLING, raise_exception=True)
 @require_http_methods(["POST"])
+@submit_once
 def issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = IssueMonthForm(request.POST)
     if form.is_valid():
@@ -132,6 +134,7 @@ def invoice_detail(request: AuthenticatedHttpRequest, invoice_id: int) -> HttpRe
 
 @permission_required(MANAGE_BILLING, raise_exception=True)
 @require_http_methods(["POST"])
+@submit_once
 def mark_paid(request: AuthenticatedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice(invoice_id)
     form = MarkPaidForm(request.POST)
@@ -148,6 +151,7 @@ def mark_paid(request: AuthenticatedHttpRequest, invoice_id: int) -> HttpRespons
 
 @permission_required(MANAGE_BILLING, raise_exception=True)
 @require_http_methods(["POST"])
+@submit_once
 def mark_posted(request: AuthenticatedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice(invoice_id)
     form = MarkPostedForm(request.POST)

@@ -19,6 +19,7 @@ from cases.models import AccessAction, AccessLogEntry
 from imr_site import roles
 from tests.billing.support import billed_case
 from tests.factories import UserFactory
+from tests.forms_helpers import own_token, post_form
 from tests.second_factor import SECOND_FACTOR_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,10 @@ def test_only_administrators_open_the_billing_pages(client, invoice, role):
         reverse("billing:invoice_csv", args=[invoice.pk]),
     ):
         assert client.get(url).status_code == 403, url
-    response = client.post(reverse("billing:mark_paid", args=[invoice.pk]), {"paid_on": "2021-06-02"})
+    response = client.post(
+        reverse("billing:mark_paid", args=[invoice.pk]),
+        {"paid_on": "2021-06-02", "form_token": own_token(client)},
+    )
     assert response.status_code == 403
     invoice.refresh_from_db()
     assert invoice.paid_on is None
@@ -66,9 +70,10 @@ def test_only_administrators_open_the_billing_pages(client, invoice, role):
 
 def test_issue_a_month_from_the_page_then_again(admin_client, june):
     billed_case(received_on=date(2021, 4, 1), outcome="withdrawn", outcome_on=date(2021, 5, 4))
-    response = admin_client.post(reverse("billing:issue"), {"month": "2021-05"}, follow=True)
+    page, issue = reverse("billing:invoice_list"), reverse("billing:issue")
+    response = post_form(admin_client, issue, {"month": "2021-05"}, page_url=page, follow=True)
     assert "May 2021: 1 invoice(s) issued for 1 case(s), $115." in response.content.decode()
-    response = admin_client.post(reverse("billing:issue"), {"month": "2021-05"}, follow=True)
+    response = post_form(admin_client, issue, {"month": "2021-05"}, page_url=page, follow=True)
     assert "May 2021: nothing new to invoice." in response.content.decode()
     assert Invoice.objects.count() == 1
 
@@ -83,7 +88,9 @@ def test_issue_a_month_from_the_page_then_again(admin_client, june):
     ],
 )
 def test_a_bad_month_is_a_form_error(admin_client, month, message):
-    response = admin_client.post(reverse("billing:issue"), {"month": month})
+    response = post_form(
+        admin_client, reverse("billing:issue"), {"month": month}, page_url=reverse("billing:invoice_list")
+    )
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not Invoice.objects.exists()
@@ -91,24 +98,31 @@ def test_a_bad_month_is_a_form_error(admin_client, month, message):
 
 def test_mark_paid_once_with_a_real_date(admin_client, invoice):
     url = reverse("billing:mark_paid", args=[invoice.pk])
+    page = reverse("billing:invoice_detail", args=[invoice.pk])
     for bad, message in (
         ({"paid_on": "2021-06-04"}, "The date paid cannot be in the future."),
         ({"paid_on": "2021-06-01"}, "The date paid cannot be before the invoice was issued (06/03/2021)."),
         ({"paid_on": ""}, "Give the date the payment was received."),
         ({"paid_on": "2021-02-30"}, "Enter a real date."),
     ):
-        response = admin_client.post(url, bad)
+        response = post_form(admin_client, url, bad, page_url=page)
         assert response.status_code == 400
         assert message in response.content.decode()
     invoice.refresh_from_db()
     assert invoice.paid_on is None
 
-    response = admin_client.post(url, {"paid_on": "2021-06-03"}, follow=True)
+    token = own_token(admin_client)
+    response = admin_client.post(url, {"paid_on": "2021-06-03", "form_token": token}, follow=True)
     assert "Paid on 06/03/2021 (recorded by" in response.content.decode()
+    # A double click (the same form sent again) answers with what the first did.
+    response = admin_client.post(url, {"paid_on": "2021-06-03", "form_token": token}, follow=True)
+    assert "This form was already submitted" in response.content.decode()
     invoice.refresh_from_db()
     assert (invoice.paid_on, invoice.paid_by) == (date(2021, 6, 3), admin_client.user)
 
-    response = admin_client.post(url, {"paid_on": "2021-06-03"})
+    # Once paid the page offers no form; a second payment sent anyway (another tab) is refused.
+    assert f'action="{url}"' not in admin_client.get(page).content.decode()
+    response = admin_client.post(url, {"paid_on": "2021-06-03", "form_token": own_token(admin_client)})
     assert response.status_code == 400
     assert f"Invoice {invoice.number} was already marked paid on 06/03/2021" in response.content.decode()
     assert admin_client.get(url).status_code == 405
@@ -133,7 +147,12 @@ def test_outstanding_statement_per_claims_administrator(admin_client, june):
         ("Pacific", 1, 115),
     ]
     assert "Unpaid: 3 invoice(s), $345 in all." in response.content.decode()
-    admin_client.post(reverse("billing:mark_paid", args=[april.pk]), {"paid_on": "2021-06-03"})
+    post_form(
+        admin_client,
+        reverse("billing:mark_paid", args=[april.pk]),
+        {"paid_on": "2021-06-03"},
+        page_url=reverse("billing:invoice_detail", args=[april.pk]),
+    )
     rows = admin_client.get(reverse("billing:outstanding")).context["rows"]
     assert [(r["name"], r["total_usd"]) for r in rows] == [
         ("Golden State Claims Services", 115),
@@ -178,3 +197,28 @@ def test_pages_read_a_bounded_number_of_queries(admin_client, june, months, djan
     ):
         with django_assert_max_num_queries(budget + SECOND_FACTOR_QUERIES):
             assert admin_client.get(url).status_code == 200, url
+
+
+def test_record_an_invoice_mailed_by_post(admin_client, june):
+    billed_case(
+        received_on=date(2021, 4, 1),
+        outcome="withdrawn",
+        outcome_on=date(2021, 5, 4),
+        email=None,
+        mailing_address="1 Pier Way, Oakland, CA",
+    )
+    [invoice] = issue_month(period=MAY).invoices
+    url, page = (
+        reverse("billing:mark_posted", args=[invoice.pk]),
+        reverse("billing:invoice_detail", args=[invoice.pk]),
+    )
+    response = post_form(admin_client, url, {"mailed_on": "2021-06-04"}, page_url=page)
+    assert (
+        response.status_code == 400
+        and "The mailing date cannot be in the future." in response.content.decode()
+    )
+    response = post_form(admin_client, url, {"mailed_on": "2021-06-03"}, page_url=page, follow=True)
+    assert f"Invoice {invoice.number} recorded as mailed." in response.content.decode()
+    assert "Post to 1 Pier Way, Oakland, CA: Mailed by post 06/03/2021" in " ".join(
+        response.content.decode().split()
+    )
