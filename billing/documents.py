@@ -29,16 +29,6 @@ CSV_COLUMNS = [
     "fee_basis",
     "fee_usd",
 ]
-OUTCOME_LABELS = {
-    "determination_issued": "Final determination issued",
-    "withdrawn": "Withdrawn",
-    "terminated": "Terminated",
-    "ineligible": "Dismissed (ineligible)",
-}
-
-
-def outcome_label(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome)
 
 
 def _lines(invoice: Invoice) -> list[InvoiceLine]:
@@ -58,7 +48,7 @@ def render_invoice_html(*, invoice: Invoice) -> str:
                 {
                     "line": line,
                     "received_on": us_date(line.received_on),
-                    "outcome": outcome_label(line.outcome),
+                    "outcome": line.outcome_label,
                     "outcome_on": us_date(line.outcome_on),
                 }
                 for line in _lines(invoice)

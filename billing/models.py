@@ -128,6 +128,15 @@ class Invoice(models.Model):
         return self.paid_on is not None
 
 
+# How an invoice names the outcome that bills a case.
+OUTCOME_LABELS = {
+    "determination_issued": "Final determination issued",
+    "withdrawn": "Withdrawn",
+    "terminated": "Terminated",
+    "ineligible": "Dismissed (ineligible)",
+}
+
+
 class InvoiceLine(models.Model):
     """One case billed, as the invoice states it; written with the invoice and never changed."""
 
@@ -162,6 +171,10 @@ class InvoiceLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReadOnlyInvoiceError("An invoice line is never deleted.")
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
 
 
 class InvoiceDeliveryChannel(models.TextChoices):
