@@ -266,3 +266,18 @@ def test_markup_in_a_claims_administrator_name_is_text_in_the_pdf(
     with invoice.pdf.open("rb") as pdf:
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read())).pages)
     assert '<img src="http://example.com/x.png">' in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("day", "previous", "following"),
+    [
+        (date(2021, 1, 1), date(2020, 12, 1), date(2021, 2, 1)),
+        (date(2021, 12, 31), date(2021, 11, 1), date(2022, 1, 1)),
+        (date(2020, 3, 1), date(2020, 2, 1), date(2020, 4, 1)),
+    ],
+)
+def test_month_arithmetic_across_years(day, previous, following):
+    from billing.months import next_month, previous_month
+
+    assert previous_month(day) == previous
+    assert next_month(day.replace(day=1)) == following
