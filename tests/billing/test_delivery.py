@@ -129,3 +129,24 @@ def test_without_an_email_the_invoice_waits_for_the_post(frozen_today, smtp_serv
     with pytest.raises(BillingError, match="This invoice is mailed by post, not waiting for the post"):
         mark_posted(invoice_id=with_address.pk, mailed_on=date(2021, 6, 3), by=admin)
     assert smtp_server.messages == []
+
+
+def test_a_send_claimed_by_a_worker_that_died_is_sent_with_the_same_message_id(frozen_today, smtp_server):
+    """A worker killed between its claim (`sending`, Message-ID chosen) and the SMTP 250: the next
+    attempt takes the claim over and sends with the same Message-ID, so mail systems drop a copy."""
+    frozen_today(date(2021, 6, 3))
+    billed_case(received_on=date(2021, 4, 1), outcome="withdrawn", outcome_on=date(2021, 5, 4), email=EMAIL)
+    [invoice] = issue_month(period=MAY).invoices
+    run_job_now(RENDER_INVOICE, invoice_id=invoice.pk)
+    delivery = InvoiceDelivery.objects.get(invoice=invoice)
+    from billing.services.delivery import _claim
+
+    _claim(delivery_id=delivery.pk)  # the dead worker's claim, committed
+    delivery.refresh_from_db()
+    assert delivery.status == "sending" and delivery.message_id
+    job = run_job_now(SEND_INVOICE, delivery_id=delivery.pk)
+    assert job.state == OutboxState.DONE
+    [entry] = smtp_server.messages
+    assert entry["message"]["Message-ID"] == delivery.message_id
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
