@@ -65,7 +65,7 @@ def render_invoice_pdf(*, invoice: Invoice) -> bytes:
     return html_to_pdf(html=render_invoice_html(invoice=invoice))
 
 
-def _csv_safe(value: object) -> str:
+def csv_safe(value: object) -> str:
     """A cell a spreadsheet will not run as a formula."""
     text = str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -78,7 +78,7 @@ def render_invoice_csv(*, invoice: Invoice) -> str:
     for line in _lines(invoice):
         writer.writerow(
             [
-                _csv_safe(value)
+                csv_safe(value)
                 for value in (
                     invoice.number,
                     line.case_number,
@@ -95,7 +95,7 @@ def render_invoice_csv(*, invoice: Invoice) -> str:
             ]
         )
     writer.writerow(
-        [_csv_safe(v) for v in (invoice.number, "TOTAL", "", "", "", "", "", "", "", "", invoice.total_usd)]
+        [csv_safe(v) for v in (invoice.number, "TOTAL", "", "", "", "", "", "", "", "", invoice.total_usd)]
     )
     return out.getvalue()
 

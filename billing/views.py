@@ -6,6 +6,8 @@ numbers writes the access log for the cases it showed (cases.services.audit).
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -14,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from billing import selectors
-from billing.documents import invoice_filename, render_invoice_csv
+from billing.documents import csv_safe, invoice_filename, render_invoice_csv
 from billing.forms import IssueMonthForm, MarkPaidForm, MarkPostedForm
 from billing.models import Invoice, InvoiceDeliveryStatus
 from billing.months import month_label, parse_month
@@ -206,6 +208,20 @@ def invoice_csv(request: AuthenticatedHttpRequest, invoice_id: int) -> HttpRespo
     response["Content-Disposition"] = (
         f'attachment; filename="{invoice_filename(invoice=invoice, extension="csv")}"'
     )
+    return response
+
+
+@permission_required(MANAGE_BILLING, raise_exception=True)
+@require_http_methods(["GET"])
+def outstanding_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The statement as CSV: one row per claims administrator with something outstanding."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="IMR-outstanding-invoices.csv"'
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow(["claims_administrator", "unpaid_invoices", "outstanding_usd", "oldest_unpaid_issued_on"])
+    for row in selectors.outstanding_by_bill_to().iterator(chunk_size=1000):
+        oldest = row["oldest_issued_on"].isoformat()
+        writer.writerow([csv_safe(row["name"]), row["invoice_count"], row["total_usd"], oldest])
     return response
 
 

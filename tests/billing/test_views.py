@@ -55,6 +55,7 @@ def test_only_administrators_open_the_billing_pages(client, invoice, role):
         reverse("billing:outstanding"),
         reverse("billing:invoice_detail", args=[invoice.pk]),
         reverse("billing:invoice_csv", args=[invoice.pk]),
+        reverse("billing:outstanding_csv"),
     ):
         assert client.get(url).status_code == 403, url
     response = client.post(
@@ -157,6 +158,12 @@ def test_outstanding_statement_per_claims_administrator(admin_client, june):
     assert [(r["name"], r["total_usd"]) for r in rows] == [
         ("Golden State Claims Services", 115),
         ("Pacific", 115),
+    ]
+    statement = admin_client.get(reverse("billing:outstanding_csv")).content.decode().splitlines()
+    assert statement == [
+        "claims_administrator,unpaid_invoices,outstanding_usd,oldest_unpaid_issued_on",
+        "Golden State Claims Services,1,115,2021-06-03",
+        "Pacific,1,115,2021-06-03",
     ]
     unpaid = admin_client.get(reverse("billing:invoice_list"), {"unpaid": "1"}).context["invoices"]
     assert april.pk not in [i.pk for i in unpaid] and len(unpaid) == 2
