@@ -14,14 +14,13 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from cases import deadlines
+from cases import deadlines, fees
 from cases.eligibility import eligibility_as_dict, evaluate_eligibility_with, prior_imr_items
 from cases.models import (
     Case,
     CaseEvent,
     CaseEventKind,
     CaseStatus,
-    ItemCategory,
     NoticeMethod,
     PartyRole,
     ServiceMethod,
@@ -32,7 +31,6 @@ from exchange.validation import FORMAT
 
 S = CaseStatus
 BATCH_SIZE = 500
-ENDED_WITHOUT_REVIEW = (S.WITHDRAWN, S.TERMINATED, S.INELIGIBLE)
 
 
 def _iso(day: date | None) -> str | None:
@@ -279,11 +277,13 @@ def _computed(*, case: Any, items: list[Any], determination: Any, prior_items: A
             "determination_due": _iso(case.determination_due),
             "appeal_due": _iso(case.appeal_due),
         },
-        "fee_usd": deadlines.compute_fee_usd(
+        # The billing rule (cases.fees): the outcome and whether a reviewer had the case, from the events.
+        "fee_usd": fees.case_fee_usd(
             received_on=case.received_on,
-            expedited=case.is_expedited,
-            pharmacy_only=bool(items) and all(i.category == ItemCategory.PHARMACEUTICALS for i in items),
-            ended_before_reviewer=case.status in ENDED_WITHOUT_REVIEW and not assignments,
+            priority=case.priority,
+            categories=[i.category for i in items],
+            outcome=fees.outcome_from_events(case.transition_events),
+            reached_reviewer=fees.reached_reviewer_from_events(case.transition_events),
         ),
         "reviewer_number": reviewer_number,
         "letter": _letter(determination),

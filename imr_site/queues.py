@@ -26,6 +26,7 @@ TASK_QUEUES: dict[str, str] = {
     "core.outbox_digest": EMAIL,
     "cases.tasks.mark_overdue_cases": DEFAULT,
     "core.sweep_outbox": DEFAULT,
+    "billing.tasks.invoice_previous_month": DEFAULT,
 }
 
 

@@ -13,6 +13,10 @@ CLINICAL_QA = "Clinical QA"
 REVIEWER = "Reviewer"
 ADMINISTRATOR = "Administrator"
 
+# The billing pages (/billing/): invoices, payments, the outstanding statement. Administrators
+# hold it through "*" below; no other role does.
+MANAGE_BILLING = "billing.manage_billing"
+
 # Roles that work in the Django admin console (is_staff).
 ADMIN_CONSOLE_ROLES = frozenset({INTAKE_STAFF, ADMINISTRATOR})
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "determinations",
     "exchange",
     "library",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-deadline-digest": {
         "task": "cases.tasks.send_deadline_digest",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Billing: on the first of the month, invoice the month that ended (a repeat issues nothing new).
+    "monthly-invoices": {
+        "task": "billing.tasks.invoice_previous_month",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
 }
 

@@ -276,7 +276,7 @@ def test_healthz_takes_only_get(client, settings):
 
 # --- queues -----------------------------------------------------------------------------------
 
-PROJECT_APPS = ("core.", "cases.", "reviewers.", "determinations.", "exchange.")
+PROJECT_APPS = ("core.", "cases.", "reviewers.", "determinations.", "exchange.", "library.", "billing.")
 
 
 def test_every_project_task_is_given_a_queue_on_purpose():
@@ -294,6 +294,7 @@ def test_every_project_task_is_given_a_queue_on_purpose():
         ("core.outbox_digest", "email"),
         ("cases.tasks.mark_overdue_cases", "default"),
         ("core.sweep_outbox", "default"),
+        ("billing.tasks.invoice_previous_month", "default"),
     ],
 )
 def test_tasks_travel_to_their_queue(task, queue):
@@ -309,6 +310,8 @@ def test_tasks_travel_to_their_queue(task, queue):
         ("reviewers.notify_assigned_reviewer", "email"),
         ("cases.notify_parties_expedited", "email"),
         ("reviewers.assign_reviewer", "default"),
+        ("billing.render_invoice", "letters"),
+        ("billing.send_invoice", "email"),
     ],
 )
 def test_outbox_jobs_travel_to_the_queue_of_their_kind(kind, queue):
