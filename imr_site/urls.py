@@ -28,6 +28,9 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs_views.job_action, name="job_action"),
     # The public decision library: no login (the only such pages besides the login page).
     path("decisions/", include("library.urls")),
+    # The parties: organizations' users, per-party links, staff's new-records queue; the API.
+    path("portal/", include("portal.urls")),
+    path("api/v1/", include("portal.api.urls")),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.
