@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 SESSION_KEY = "portal_organization_id"
 # What an organization's user may open besides the portal: logging in and out, the second
 # factor, static files, the home page (which sends them to the portal) and the public pages.
+STAFF_PREFIX = "/portal/staff/"
 OPEN_PREFIXES = ("/portal/", "/accounts/", "/static/", "/api/", "/decisions/", "/healthz")
 
 
@@ -28,6 +29,6 @@ class OrganizationUsersInPortalMiddleware:
         if session is None or not session.get(SESSION_KEY):
             return None
         path = request.path_info
-        if path == "/" or path.startswith(OPEN_PREFIXES):
+        if (path == "/" or path.startswith(OPEN_PREFIXES)) and not path.startswith(STAFF_PREFIX):
             return None
         raise Http404("No such page.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 
-from cases.models import Case
+from cases.models import Case, PartyRole
 from cases.services import case_actions
 from determinations.models import DeterminationStatus, Letter
 from portal.models import CaseLink, CaseLinkSource, Membership, Organization, OrganizationKind
@@ -48,6 +48,8 @@ def link(org: Organization, case: Case, staff) -> CaseLink:
 
 def awaiting_records_case(staff, **fields) -> Case:
     case = make_seed_like_case(**fields)
+    # Each its own claim: the same claim, UR decision and treatment would be a duplicate filing.
+    case.parties.filter(role=PartyRole.CLAIMS_ADMINISTRATOR).update(claim_number=f"GSC-{case.pk:08d}")
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
     return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="electronic")
