@@ -91,6 +91,21 @@ def _status_context(*, case: Case, role: str, formset=None, email_form=None) -> 
     }
 
 
+def _log_refused_upload(request: HttpRequest, *, case: Case, formset, email_form, user) -> None:
+    """A refused upload (form error) is in the access log too, with what was wrong."""
+    problems = [str(e) for e in formset.non_form_errors()]
+    problems += [f"{name}: {errors[0]}" for form in formset.forms for name, errors in form.errors.items()]
+    problems += [f"{name}: {errors[0]}" for name, errors in email_form.errors.items()]
+    log_access(
+        user=user,
+        case=case,
+        action=AccessAction.REFUSED,
+        object_repr=f"records upload refused: {'; '.join(problems)}",
+        request=request,
+        status_code=400,
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @member_required
 @submit_once
@@ -126,6 +141,9 @@ def case_status(request: AuthenticatedHttpRequest, case_number: str) -> HttpResp
                 )
                 return redirect("portal:receipt", submission_id=submission.pk)
         status = 400
+        _log_refused_upload(
+            request, case=link.case, formset=formset, email_form=email_form, user=request.user
+        )
     context = _status_context(case=link.case, role=link.role, formset=formset, email_form=email_form)
     context["link"] = link
     context["declare_blocked"] = selectors.can_declare_complete(link=link)
@@ -293,6 +311,7 @@ def party_status(request: HttpRequest, link: PartyLink, token: str) -> HttpRespo
                 )
                 return redirect("portal:party_receipt", token=token, submission_id=submission.pk)
         status = 400
+        _log_refused_upload(request, case=case, formset=formset, email_form=email_form, user=None)
     PartyLink.objects.filter(pk=link.pk).update(last_used_at=clock.now())
     context = _status_context(case=case, role=link.role, formset=formset, email_form=email_form)
     context.update(

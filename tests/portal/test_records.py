@@ -113,6 +113,8 @@ def test_a_non_pdf_among_good_files_writes_nothing(adjuster_client, case):
     )
     assert response.status_code == 400
     assert "scan.png: This file is not a PDF" in response.content.decode()
+    refused = AccessLogEntry.objects.get(case=case, action=AccessAction.REFUSED)
+    assert refused.status_code == 400 and "scan.png: This file is not a PDF" in refused.object_repr
     assert Document.objects.count() == 0 and SubmittedRecord.objects.count() == 0
 
 
