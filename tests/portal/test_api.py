@@ -370,3 +370,8 @@ def test_the_schema_validates_and_lists_every_endpoint(api):
         "/api/v1/cases/{case_number}/letter.pdf",
     }
     assert schema["components"]["securitySchemes"]["OrganizationToken"]["in"] == "header"
+
+
+def test_get_case_reads_a_fixed_number_of_queries(api, token, linked_case, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert api.get(f"/api/v1/cases/{linked_case.case_number}", **auth(token)).status_code == 200
