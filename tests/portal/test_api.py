@@ -40,7 +40,7 @@ def api(client):
 
 @pytest.fixture
 def org():
-    return organization()
+    return organization(email="records@gsc.example.com")
 
 
 @pytest.fixture
@@ -375,3 +375,36 @@ def test_the_schema_validates_and_lists_every_endpoint(api):
 def test_get_case_reads_a_fixed_number_of_queries(api, token, linked_case, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert api.get(f"/api/v1/cases/{linked_case.case_number}", **auth(token)).status_code == 200
+
+
+def test_staff_revoke_a_token_in_the_admin(api, org, token, linked_case, client):
+    from django.urls import reverse
+
+    from imr_site import roles
+    from tests.factories import UserFactory
+
+    key = OrganizationAPIKey.objects.get(organization=org)
+    client.force_login(UserFactory(username="intake.admin", role=roles.INTAKE_STAFF))
+    page = client.get(reverse("admin:portal_organizationapikey_change", args=[key.pk]))
+    assert page.status_code == 200 and token not in page.content.decode()
+    response = client.post(
+        reverse("admin:portal_organizationapikey_change", args=[key.pk]),
+        {"name": key.name, "organization": org.pk, "revoked": "on", "expiry_date_0": "", "expiry_date_1": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert api.get(f"/api/v1/cases/{linked_case.case_number}", **auth(token)).status_code == 401
+
+
+@pytest.mark.smtp
+def test_the_receipt_of_an_api_upload_goes_out_by_smtp(
+    api, token, linked_case, smtp_server, django_capture_on_commit_callbacks
+):
+    content = make_pdf_bytes(pages=2, label="smtp receipt")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_record(api, token, linked_case, content).status_code == 201
+    (received,) = smtp_server.messages
+    assert received["rcpt_tos"] == ["records@gsc.example.com"]
+    body = received["message"].get_payload(decode=True).decode()
+    import hashlib
+
+    assert hashlib.sha256(content).hexdigest() in body and "2 page(s)" in body

@@ -157,3 +157,18 @@ def test_the_letter_is_downloadable_through_the_link_once_issued(anonymous, case
     response = anonymous.get(f"{path}letter.pdf")
     assert response.status_code == 200 and b"".join(response.streaming_content) == LETTER_BYTES
     assert AccessLogEntry.objects.filter(case=issued, action=AccessAction.VIEW_LETTER).count() == 1
+
+
+def test_staff_revoke_a_link_in_the_admin(anonymous, case, client):
+    from imr_site import roles
+    from tests.factories import UserFactory
+
+    path = path_of(links.party_link_url(case_id=case.pk, role=PartyRole.EMPLOYEE))
+    client.force_login(UserFactory(username="intake.admin", role=roles.INTAKE_STAFF))
+    response = client.post(
+        reverse("admin:portal_partylink_changelist"),
+        {"action": "revoke", "_selected_action": [PartyLink.objects.get().pk]},
+    )
+    assert response.status_code == 302
+    assert PartyLink.objects.get().revoked_at is not None
+    assert anonymous.get(path).status_code == 410
