@@ -8,6 +8,7 @@ not exist.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -105,7 +106,9 @@ class CasesView(AccessLoggedView):
         answer = api_cases.submit_case(
             organization=self.organization,
             payload=request.data,
-            body=request.body,
+            # The parsed body, in one canonical form: a retry that only spaces its JSON differently
+            # is the same request (and the raw stream may already be consumed by the parser).
+            body=json.dumps(request.data, sort_keys=True, separators=(",", ":")).encode(),
             idempotency_key=request.headers.get("Idempotency-Key"),
             where=f"POST {request.path}",
         )
