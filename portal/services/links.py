@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, PartyRole
+from cases.models import Case, Party, PartyRole
 from core import clock
 from imr_site.links import absolute_url
 from portal.errors import LinkError
@@ -63,6 +63,12 @@ def party_link(*, case_id: int, role: str) -> PartyLink:
 def party_link_url(*, case_id: int, role: str) -> str:
     """The absolute link a notice gives the party in `role` on the case."""
     return absolute_url(link_path(party_link(case_id=case_id, role=role)))
+
+
+def party_link_urls(*, case_id: int) -> dict[str, str]:
+    """Every party of the case (by role) with its link: what a notice to all parties carries."""
+    roles = Party.objects.filter(case_id=case_id).order_by("role").values_list("role", flat=True)
+    return {role: party_link_url(case_id=case_id, role=role) for role in roles}
 
 
 def resolve(*, token: str) -> PartyLink:

@@ -408,3 +408,9 @@ def test_the_receipt_of_an_api_upload_goes_out_by_smtp(
     import hashlib
 
     assert hashlib.sha256(content).hexdigest() in body and "2 page(s)" in body
+
+
+def test_an_expired_token_answers_401(api, org, token, linked_case):
+    OrganizationAPIKey.objects.filter(organization=org).update(expiry_date=clock.now() - timedelta(minutes=1))
+    response = api.get(f"/api/v1/cases/{linked_case.case_number}", **auth(token))
+    assert response.status_code == 401 and "expired" in response.json()["errors"][0]["message"]

@@ -172,3 +172,10 @@ def test_staff_revoke_a_link_in_the_admin(anonymous, case, client):
     assert response.status_code == 302
     assert PartyLink.objects.get().revoked_at is not None
     assert anonymous.get(path).status_code == 410
+
+
+def test_a_notice_gets_one_live_link_per_party_of_the_case(case):
+    urls = links.party_link_urls(case_id=case.pk)
+    assert set(urls) == {"employee", "employer", "claims_administrator", "requesting_provider"}
+    assert len(set(urls.values())) == 4
+    assert links.party_link_urls(case_id=case.pk) == urls  # a second notice reuses the live links
