@@ -370,6 +370,8 @@ def test_the_schema_validates_and_lists_every_endpoint(api):
         "/api/v1/cases/{case_number}/letter.pdf",
     }
     assert schema["components"]["securitySchemes"]["OrganizationToken"]["in"] == "header"
+    assert json.loads(api.get("/api/v1/schema/?format=json").content) == schema
+    assert api.get("/api/v1/schema/").content.startswith(b"openapi: 3")
 
 
 def test_get_case_reads_a_fixed_number_of_queries(api, token, linked_case, django_assert_max_num_queries):
