@@ -80,3 +80,28 @@ def registered_hooks(state: str) -> list[Callable[..., Any]]:
 def unregister(state: str, hook: Callable[..., Any]) -> None:
     """Remove a hook (tests register temporary ones)."""
     _on_enter[state] = [entry for entry in _on_enter[state] if entry.hook is not hook]
+
+
+# ---- Notes on the staff case page -------------------------------------------------------
+# A higher app adds a line to the top of the staff case page (e.g. portal: "3 new records from
+# the parties"): a function of the case returning (text, link or "") pairs, registered from its
+# AppConfig.ready(). Each costs its own query; keep them to one.
+
+
+@dataclass(frozen=True)
+class CasePageNote:
+    text: str
+    url: str = ""
+
+
+_case_page_notes: list[Callable[[Case], list[CasePageNote]]] = []
+
+
+def case_page_note(fn: Callable[[Case], list[CasePageNote]]) -> Callable[[Case], list[CasePageNote]]:
+    if fn not in _case_page_notes:
+        _case_page_notes.append(fn)
+    return fn
+
+
+def case_page_notes(*, case: Case) -> list[CasePageNote]:
+    return [note for fn in _case_page_notes for note in fn(case)]

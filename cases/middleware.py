@@ -28,6 +28,8 @@ CASE_DATA_PATH_PREFIXES = (
     "/admin/cases/",
     "/admin/determinations/",
     "/admin/reviewers/",
+    "/admin/portal/",
+    "/portal/",
 )
 REFUSED_STATUSES = frozenset({403, 404})
 

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from cases import deadlines, selectors, steps
+from cases import deadlines, hooks, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
 from cases.models import AccessAction, CaseStatus
@@ -101,6 +101,8 @@ def _case_context(
         "today": on,
         "records_days_late": days_late,
         "records_penalty": deadlines.compute_records_late_penalty_usd(days_late=days_late),
+        # Lines higher apps add (cases.hooks.case_page_note), e.g. new records from the parties.
+        "case_notes": hooks.case_page_notes(case=case),
     }
 
 

@@ -21,6 +21,7 @@ MANAGE_BILLING = "billing.manage_billing"
 ADMIN_CONSOLE_ROLES = frozenset({INTAKE_STAFF, ADMINISTRATOR})
 
 _CASE_MODELS = ["case", "party", "disputeditem", "document"]
+_PORTAL_MODELS = ["organization", "membership", "caselink", "organizationapikey", "partylink"]
 _REVIEWER_MODELS = ["reviewer", "license", "boardcertification", "affiliation", "specialtyrule", "assignment"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -42,6 +43,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "determinations.view_letter",
         "determinations.view_delivery",
         "determinations.change_delivery",
+        # The parties' portal: organizations, their users and case links, tokens, party links.
+        *(f"portal.{action}_{model}" for model in _PORTAL_MODELS for action in ("view", "add", "change")),
+        "portal.view_submittedrecord",
+        "portal.change_submittedrecord",
     ],
     CLINICAL_QA: [
         "cases.view_all_cases",

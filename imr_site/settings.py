@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "exchange",
     "library",
     "billing",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "imr_site.security.middleware.SecondFactorRequiredMiddleware",  # Security: after LoginRequired
     "cases.middleware.RefusedAccessLogMiddleware",  # 403/404 on case data: an access-log row
+    "portal.middleware.OrganizationUsersInPortalMiddleware",  # organizations' users: the portal only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",  # Security
     "imr_site.security.middleware.NoStoreMiddleware",  # Security
@@ -200,6 +205,34 @@ LIBRARY_PUBLIC_RATE = env.str("LIBRARY_PUBLIC_RATE", default="60/m")
 LIBRARY_CACHE_SECONDS = env.int("LIBRARY_CACHE_SECONDS", default=60)
 # Behind a proxy, the client's address header (e.g. HTTP_X_REAL_IP) for the per-IP limit.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# The parties' portal and API (portal/): per-party links' lifetime and rate, the API's rate per token.
+PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=60)
+PORTAL_LINK_RATE = env.str("PORTAL_LINK_RATE", default="30/m")
+PORTAL_API_RATE = env.str("PORTAL_API_RATE", default="120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.auth.OrganizationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api.auth.HasOrganizationToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": PORTAL_API_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IMR case management API",
+    "DESCRIPTION": "Claims administrators and provider offices submit IMR applications and records, "
+    "and follow their cases. Authenticate with `Authorization: Api-Key <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 ASSIGNMENT_STALE_HOURS = env.int("ASSIGNMENT_STALE_HOURS", default=24)
 ASSIGNMENT_STALE_HOURS_EXPEDITED = env.int("ASSIGNMENT_STALE_HOURS_EXPEDITED", default=2)

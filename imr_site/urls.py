@@ -30,6 +30,9 @@ urlpatterns = [
     path("decisions/", include("library.urls")),
     # Fees and invoices to claims administrators (administrators only).
     path("billing/", include("billing.urls")),
+    # The parties: organizations' users, per-party links, staff's new-records queue; the API.
+    path("portal/", include("portal.urls")),
+    path("api/v1/", include("portal.api.urls")),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.

@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the workspace of their role."""
     user = request.user
+    if hasattr(user, "portal_membership"):  # an organization's user (portal.Membership)
+        return redirect("portal:home")
     if user.has_perm("cases.view_all_cases") and user.is_staff:
         return redirect("cases:queues")
     if user.has_perm("determinations.qa_determination"):

@@ -50,12 +50,14 @@ class IntakeSource:
 
     FILE = "file"  # import_cases, the demo data
     INTAKE_FORM = "intake_form"  # typed in by intake staff on /cases/new/
+    API = "api"  # submitted by an organization through the REST API (portal)
 
 
 # source -> (event kind, reason on the timeline)
 _SOURCE_EVENTS = {
     IntakeSource.FILE: (CaseEventKind.IMPORTED, "Imported from an imr-case/1 file"),
     IntakeSource.INTAKE_FORM: (CaseEventKind.CREATED_BY_STAFF, "Entered by intake staff on the intake form"),
+    IntakeSource.API: (CaseEventKind.IMPORTED, "Submitted through the API"),
 }
 
 
