@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "determinations.view_letter",
         "determinations.view_delivery",
         "determinations.change_delivery",
+        # The operations dashboard and the regulator's reports (reports app).
+        "reports.view_reports",
     ],
     CLINICAL_QA: [
         "cases.view_all_cases",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "determinations",
     "exchange",
     "library",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,8 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs_views.job_action, name="job_action"),
     # The public decision library: no login (the only such pages besides the login page).
     path("decisions/", include("library.urls")),
+    # The operations dashboard (/dashboard/) and the reports (/reports/).
+    path("", include("reports.urls")),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.

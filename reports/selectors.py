@@ -1,0 +1,598 @@
+"""The regulator's reports: pure reads, each a few aggregate queries over a period.
+
+Each report returns a `ReportResult` (columns and rows, the same for the page, the CSV and the
+command's JSON). Only `late_determinations` lists cases: its result carries their ids, and the
+caller writes an access-log row for each (reports.views, the `report` command).
+
+What counts where (the choices domain.md leaves open):
+- volumes: cases by the month their application was received. Eligible: found eligible (by
+  staff's confirmation or override: `eligible_on` is set). Ineligible: the case ended
+  ineligible. A case ineligible for several reasons counts under each. Duplicates removed:
+  ineligible cases whose finding named an earlier IMR of the same dispute; unique = gross -
+  duplicates.
+- decisions: the item decisions of determinations issued in the period (a later superseded
+  one included: its letter went out); overturn rate = overturned / items decided.
+- clocks: letters mailed in the period (`Determination.mailed_on`), in calendar days from the
+  NOARFI sent (`notice_sent_on`) and from the records complete (`records_complete_on`; after a
+  remand, from the remand). The Division counts these clocks in calendar days, so weekends and
+  holidays count as days (the tests check a period across a holiday).
+- late determinations: issued after the case's determination due date.
+- late records: cases whose NOARFI was sent in the period and whose records came after
+  `records_due` (or are still missing); penalties by cases.deadlines ($500 a day, at most
+  $5,000 a case).
+- reviewer productivity: determinations submitted to QA in the period, by reviewer number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Extract, Least, TruncMonth
+
+from cases import deadlines
+from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, PartyRole, Priority
+from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
+from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
+from reports.errors import ReportError
+from reports.periods import Period, month_starts
+from reviewers.models import Assignment, AssignmentStatus, BoardCertification, Reviewer
+
+S = CaseStatus
+# The wording cases.eligibility gives a duplicate-filing reason; the ineligible transition's
+# event records the finding's reasons (tests/reports check it through the real services).
+DUPLICATE_REASON_MARK = "A duplicate filing"
+NOT_RECORDED = "Not recorded"
+CURRENT_DETERMINATION_STATUSES = [
+    s for s in DeterminationStatus.values if s != DeterminationStatus.SUPERSEDED
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text | int | days | percent | usd | date | month: how the page and the CSV write it.
+    kind: str = "int"
+
+
+@dataclass
+class ReportResult:
+    kind: str
+    title: str
+    period: Period
+    columns: list[Column]
+    rows: list[list[Any]]
+    # Rows in all (a listing page shows the first `limit` of them).
+    total_rows: int = 0
+    # The cases whose data the rows show (an access-log row each), in row order.
+    case_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [{c.key: value for c, value in zip(self.columns, row, strict=True)} for row in self.rows]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    key: str
+    title: str
+    description: str
+    build: Callable[..., ReportResult]
+    lists_cases: bool = False
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _days(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+# ---- Monthly volumes ----
+
+INELIGIBLE_REASONS: list[tuple[str, str, Q]] = [
+    ("unsigned", "Not signed", Q(signed=False)),
+    ("untimely", "Untimely", Q(received_on__gt=F("application_due"))),
+    ("ur_decision_missing", "UR decision not attached", Q(ur_decision_attached=False)),
+    ("not_medical_necessity", "Not medical necessity (CNC)", Q(ur_conditionally_noncertified=True)),
+    ("liability_disputed", "Liability disputed", Q(liability_disputed=True)),
+]
+
+
+def _duplicate_finding() -> Exists:
+    return Exists(
+        CaseEvent.objects.filter(
+            case=OuterRef("pk"), to_status=S.INELIGIBLE, reason__contains=DUPLICATE_REASON_MARK
+        )
+    )
+
+
+def monthly_volumes(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    ineligible = Q(status=S.INELIGIBLE)
+    override = ineligible & Q(eligibility_confirmed=False) & ~Q(eligibility_override_reason="")
+    duplicate = ineligible & Q(_duplicate_finding())
+    figures: dict[str, Any] = {
+        "gross": Count("pk"),
+        "duplicates": Count("pk", filter=duplicate),
+        "eligible": Count("pk", filter=Q(eligible_on__isnull=False)),
+        "ineligible": Count("pk", filter=ineligible),
+        **{key: Count("pk", filter=ineligible & condition) for key, _label, condition in INELIGIBLE_REASONS},
+        "staff_override": Count("pk", filter=override),
+    }
+    found = {
+        row["month"]: row
+        for row in Case.objects.filter(received_on__range=(period.start, period.end))
+        .annotate(month=TruncMonth("received_on"))
+        .values("month")
+        .annotate(**figures)
+        .order_by("month")
+    }
+    rows = []
+    totals: dict[str, int] = defaultdict(int)
+    for month in month_starts(period):
+        row = found.get(month, {})
+        values = {key: int(row.get(key, 0)) for key in figures}
+        values["unique"] = values["gross"] - values["duplicates"]
+        values["pending"] = values["gross"] - values["eligible"] - values["ineligible"]
+        for key, value in values.items():
+            totals[key] += value
+        rows.append([month, *(values[key] for key in _VOLUME_KEYS)])
+    rows.append(["Total", *(totals[key] for key in _VOLUME_KEYS)])
+    return ReportResult(
+        kind="volumes",
+        title=KINDS["volumes"].title,
+        period=period,
+        columns=VOLUME_COLUMNS,
+        rows=rows,
+        total_rows=len(rows),
+        notes=[
+            "Months of the date the application was received. A case ineligible for several reasons "
+            "counts under each reason.",
+        ],
+    )
+
+
+VOLUME_COLUMNS = [
+    Column("month", "Month", "month"),
+    Column("gross", "Applications (gross)"),
+    Column("duplicates", "Duplicates removed"),
+    Column("unique", "Unique applications"),
+    Column("eligible", "Eligible"),
+    Column("ineligible", "Ineligible"),
+    *(Column(key, f"Ineligible: {label}") for key, label, _q in INELIGIBLE_REASONS),
+    Column("duplicates_reason", "Ineligible: duplicate IMR"),
+    Column("staff_override", "Ineligible: staff override"),
+    Column("pending", "Eligibility pending"),
+]
+_VOLUME_KEYS = [
+    "gross",
+    "duplicates",
+    "unique",
+    "eligible",
+    "ineligible",
+    *(key for key, _label, _q in INELIGIBLE_REASONS),
+    "duplicates",
+    "staff_override",
+    "pending",
+]
+
+
+# ---- Decisions and overturn rates ----
+
+
+def _issued_items(period: Period) -> QuerySet[ItemDecision]:
+    return ItemDecision.objects.filter(
+        determination__issued_on__range=(period.start, period.end),
+        decision__in=[Decision.UPHELD, Decision.OVERTURNED],
+    )
+
+
+_DECISION_FIGURES = {
+    "items": Count("pk"),
+    "upheld": Count("pk", filter=Q(decision=Decision.UPHELD)),
+    "overturned": Count("pk", filter=Q(decision=Decision.OVERTURNED)),
+}
+
+
+def primary_specialties(reviewer_ids: list[int]) -> dict[int, str]:
+    """Each reviewer's first board certification (by its order): one query."""
+    found: dict[int, str] = {}
+    for reviewer_id, specialty in (
+        BoardCertification.objects.filter(reviewer_id__in=reviewer_ids)
+        .order_by("reviewer_id", "position", "id")
+        .values_list("reviewer_id", "specialty")
+    ):
+        found.setdefault(reviewer_id, specialty)
+    return found
+
+
+def decisions(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    items = _issued_items(period)
+    rows: list[list[Any]] = []
+
+    def add(dimension: str, label: str, row: dict[str, int]) -> None:
+        rows.append(
+            [
+                dimension,
+                label,
+                row["items"],
+                row["upheld"],
+                row["overturned"],
+                _rate(row["overturned"], row["items"]),
+            ]
+        )
+
+    total = items.aggregate(**_DECISION_FIGURES)
+    add("All", "All items", total)
+
+    categories = dict(ItemCategory.choices)
+    for row in (
+        items.values("disputed_item__category")
+        .annotate(**_DECISION_FIGURES)
+        .order_by("disputed_item__category")
+    ):
+        key = row["disputed_item__category"]
+        add("Treatment category", str(categories.get(key, key)), row)
+
+    by_reviewer = list(items.values("determination__reviewer_id").annotate(**_DECISION_FIGURES).order_by())
+    specialties = primary_specialties(
+        [r["determination__reviewer_id"] for r in by_reviewer if r["determination__reviewer_id"]]
+    )
+    by_specialty: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "upheld": 0, "overturned": 0})
+    for row in by_reviewer:
+        name = specialties.get(row["determination__reviewer_id"], NOT_RECORDED)
+        for key in ("items", "upheld", "overturned"):
+            by_specialty[name][key] += row[key]
+    for name in sorted(by_specialty):
+        add("Reviewer specialty", name, by_specialty[name])
+
+    priorities = dict(Priority.choices)
+    for row in (
+        items.values("determination__case__priority")
+        .annotate(**_DECISION_FIGURES)
+        .order_by("determination__case__priority")
+    ):
+        key = row["determination__case__priority"]
+        add("Priority", str(priorities.get(key, key)), row)
+    return ReportResult(
+        kind="decisions",
+        title=KINDS["decisions"].title,
+        period=period,
+        columns=[
+            Column("dimension", "By", "text"),
+            Column("group", "Group", "text"),
+            Column("items", "Items decided"),
+            Column("upheld", "Upheld"),
+            Column("overturned", "Overturned"),
+            Column("overturn_rate", "Overturn rate (%)", "percent"),
+        ],
+        rows=rows,
+        total_rows=len(rows),
+        notes=[
+            "Item decisions of the determinations issued in the period. A reviewer's specialty is "
+            "their first board certification."
+        ],
+    )
+
+
+# ---- The two DWC clocks ----
+
+CLOCKS = [
+    ("noarfi_to_letter", "NOARFI sent to letter mailed", "case__notice_sent_on"),
+    ("records_to_letter", "Records complete to letter mailed", "case__records_complete_on"),
+]
+
+
+def clocks(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    mailed = Determination.objects.filter(mailed_on__range=(period.start, period.end))
+    priorities = dict(Priority.choices)
+    rows: list[list[Any]] = []
+    for key, label, start_field in CLOCKS:
+        days = DaysBetween(F("mailed_on"), F(start_field))
+        overall = summaries(mailed, group=None, value=days).get(None, EMPTY)
+        by_priority = summaries(mailed, group="case__priority", value=days)
+        for group_label, summary in [
+            ("All", overall),
+            *((str(priorities[p]), by_priority.get(p, EMPTY)) for p in Priority.values),
+        ]:
+            rows.append(_clock_row(key, label, group_label, summary))
+    return ReportResult(
+        kind="clocks",
+        title=KINDS["clocks"].title,
+        period=period,
+        columns=[
+            Column("clock", "Clock", "text"),
+            Column("clock_label", "From → to", "text"),
+            Column("priority", "Priority", "text"),
+            Column("letters", "Letters"),
+            Column("average_days", "Average (days)", "days"),
+            Column("median_days", "Median (days)", "days"),
+            Column("p90_days", "90th percentile (days)", "days"),
+        ],
+        rows=rows,
+        total_rows=len(rows),
+        notes=[
+            "Letters mailed in the period, in calendar days (weekends and holidays count). "
+            "Percentiles interpolate between the nearest letters, as PostgreSQL's percentile_cont."
+        ],
+    )
+
+
+def _clock_row(key: str, label: str, group: str, summary: Summary) -> list[Any]:
+    return [
+        key,
+        label,
+        group,
+        summary.count,
+        _days(summary.average),
+        _days(summary.median),
+        _days(summary.p90),
+    ]
+
+
+# ---- Determinations decided after their due date ----
+
+
+def late_determinations(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    late = (
+        Determination.objects.filter(
+            issued_on__range=(period.start, period.end),
+            case__determination_due__isnull=False,
+            issued_on__gt=F("case__determination_due"),
+        )
+        .annotate(days_late=DaysBetween(F("issued_on"), F("case__determination_due")))
+        .order_by("issued_on", "case__case_number", "pk")
+    )
+    total = late.count()
+    listed = late if limit is None else late[:limit]
+    values = list(
+        listed.values_list(
+            "case_id",
+            "case__case_number",
+            "case__priority",
+            "case__records_complete_on",
+            "case__determination_due",
+            "issued_on",
+            "days_late",
+        )
+    )
+    priorities = dict(Priority.choices)
+    rows = [
+        [number, str(priorities.get(priority, priority)), complete, due, issued, days]
+        for _id, number, priority, complete, due, issued, days in values
+    ]
+    notes = ["Determinations issued in the period after the case's determination due date."]
+    if limit is not None and total > limit:
+        notes.append(f"The first {limit} of {total} are shown; the CSV has them all.")
+    return ReportResult(
+        kind="late_determinations",
+        title=KINDS["late_determinations"].title,
+        period=period,
+        columns=[
+            Column("case_number", "Case", "text"),
+            Column("priority", "Priority", "text"),
+            Column("records_complete_on", "Records complete", "date"),
+            Column("determination_due", "Due", "date"),
+            Column("issued_on", "Issued", "date"),
+            Column("days_late", "Days late"),
+        ],
+        rows=rows,
+        total_rows=total,
+        case_ids=[row[0] for row in values],
+        notes=notes,
+    )
+
+
+# ---- Late records by claims administrator, with penalties ----
+
+
+def late_records(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    end = Coalesce(F("records_complete_on"), Value(today))
+    days_late = DaysBetween(end, F("records_due"))
+    penalty = Least(
+        days_late * Value(deadlines.RECORDS_LATE_PENALTY_PER_DAY_USD),
+        Value(deadlines.RECORDS_LATE_PENALTY_MAX_USD),
+        output_field=IntegerField(),
+    )
+    late = (
+        Case.objects.filter(
+            notice_sent_on__range=(period.start, period.end),
+            records_due__isnull=False,
+            parties__role=PartyRole.CLAIMS_ADMINISTRATOR,
+        )
+        .filter(
+            Q(records_complete_on__gt=F("records_due"))
+            | Q(records_complete_on__isnull=True, status=S.AWAITING_RECORDS, records_due__lt=today)
+        )
+        .annotate(days_late=days_late, penalty=penalty)
+    )
+    grouped = (
+        late.values("parties__name")
+        .annotate(
+            cases=Count("pk"),
+            still_missing=Count("pk", filter=Q(records_complete_on__isnull=True)),
+            days=Sum("days_late"),
+            penalties=Sum("penalty"),
+        )
+        .order_by("-penalties", "parties__name")
+    )
+    rows = [[r["parties__name"], r["cases"], r["still_missing"], r["days"], r["penalties"]] for r in grouped]
+    total = [
+        "Total",
+        sum(r[1] for r in rows),
+        sum(r[2] for r in rows),
+        sum(r[3] for r in rows),
+        sum(r[4] for r in rows),
+    ]
+    return ReportResult(
+        kind="late_records",
+        title=KINDS["late_records"].title,
+        period=period,
+        columns=[
+            Column("claims_administrator", "Claims administrator", "text"),
+            Column("cases", "Cases with late records"),
+            Column("still_missing", "Records still missing"),
+            Column("days_late", "Days late (sum)"),
+            Column("penalty_usd", "Penalties (USD)", "usd"),
+        ],
+        rows=[*rows, total],
+        total_rows=len(rows),
+        notes=[
+            "Cases whose NOARFI was sent in the period. Days late: after the records due date until "
+            f"the records were complete (or until {today.isoformat()} while missing); penalty "
+            f"${deadlines.RECORDS_LATE_PENALTY_PER_DAY_USD} a day, at most "
+            f"${deadlines.RECORDS_LATE_PENALTY_MAX_USD:,} a case."
+        ],
+    )
+
+
+# ---- Reviewer productivity ----
+
+
+def reviewer_productivity(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    start, end = period.aware_bounds()
+    submitted = Determination.objects.filter(
+        submitted_at__gte=start, submitted_at__lt=end, reviewer__isnull=False
+    )
+    accepted_at = (
+        Assignment.objects.filter(
+            case=OuterRef("case"),
+            reviewer=OuterRef("reviewer"),
+            status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
+            responded_at__isnull=False,
+        )
+        .order_by("-responded_at")
+        .values("responded_at")[:1]
+    )
+    days = Extract(
+        ExpressionWrapper(F("submitted_at") - Subquery(accepted_at), output_field=DurationField()), "epoch"
+    ) / Value(86400.0)
+    figures = summaries(submitted, group="reviewer_id", value=days)
+    counts = dict(
+        submitted.values("reviewer_id").annotate(n=Count("pk")).order_by().values_list("reviewer_id", "n")
+    )
+    returns = dict(
+        CaseEvent.objects.filter(
+            from_status=S.QA_REVIEW,
+            to_status=S.IN_REVIEW,
+            effective_on__range=(period.start, period.end),
+            case__determinations__reviewer__isnull=False,
+            case__determinations__status__in=CURRENT_DETERMINATION_STATUSES,
+        )
+        .values("case__determinations__reviewer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("case__determinations__reviewer_id", "n")
+    )
+    reviewer_ids = sorted(set(counts) | set(returns))
+    numbers = dict(Reviewer.objects.filter(pk__in=reviewer_ids).values_list("pk", "reviewer_number"))
+    rows = [
+        [
+            numbers.get(pk, ""),
+            counts.get(pk, 0),
+            _days(figures.get(pk, EMPTY).median),
+            returns.get(pk, 0),
+        ]
+        for pk in reviewer_ids
+    ]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    total = len(rows)
+    if limit is not None:
+        rows = rows[:limit]
+    return ReportResult(
+        kind="reviewer_productivity",
+        title=KINDS["reviewer_productivity"].title,
+        period=period,
+        columns=[
+            Column("reviewer_number", "Reviewer", "text"),
+            Column("cases", "Determinations submitted"),
+            Column("median_days", "Median days, acceptance to submission", "days"),
+            Column("qa_returns", "QA returns"),
+        ],
+        rows=rows,
+        total_rows=total,
+        notes=[
+            "Determinations submitted to QA in the period (the last submission counts), by reviewer "
+            "number; QA returns in the period on their cases."
+        ],
+    )
+
+
+KINDS: dict[str, ReportKind] = {
+    kind.key: kind
+    for kind in [
+        ReportKind(
+            "volumes",
+            "Monthly volumes",
+            "Applications received each month: gross, duplicates removed, unique, eligible, and "
+            "ineligible by reason.",
+            monthly_volumes,
+        ),
+        ReportKind(
+            "decisions",
+            "Decisions and overturn rates",
+            "Item decisions upheld and overturned, by treatment category, reviewer specialty and priority.",
+            decisions,
+        ),
+        ReportKind(
+            "clocks",
+            "The two DWC clocks",
+            "Days from the NOARFI and from complete records to the letter mailed: average, median and "
+            "90th percentile.",
+            clocks,
+        ),
+        ReportKind(
+            "late_determinations",
+            "Determinations decided late",
+            "Determinations issued after their due date, case by case.",
+            late_determinations,
+            lists_cases=True,
+        ),
+        ReportKind(
+            "late_records",
+            "Late records by claims administrator",
+            "Medical records received after their due date, with the penalties ($500 a day, at most "
+            "$5,000 a case).",
+            late_records,
+        ),
+        ReportKind(
+            "reviewer_productivity",
+            "Reviewer productivity",
+            "Determinations submitted, median days from acceptance to submission, and QA returns, by "
+            "reviewer.",
+            reviewer_productivity,
+        ),
+    ]
+}
+
+
+def report_kind(key: str) -> ReportKind:
+    try:
+        return KINDS[key]
+    except KeyError:
+        raise ReportError(
+            f"Unknown report {key!r}. The reports are: {', '.join(KINDS)}.", field="kind"
+        ) from None
+
+
+def run_report(*, kind: str, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    return report_kind(kind).build(period=period, today=today, limit=limit)
