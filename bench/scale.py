@@ -75,6 +75,9 @@ def _environment(url: str) -> dict[str, str]:
         # Nothing timed here needs a worker; a task enqueued stays in memory.
         "CELERY_BROKER_URL": "memory://",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "ERROR"),
+        # Static files under their plain names (no collectstatic here): with DEBUG off the
+        # settings would otherwise look every {% static %} up in a manifest that is not there.
+        "STATIC_MANIFEST": "false",
     }
 
 

@@ -82,30 +82,42 @@ def summarize(values: Iterable[float]) -> Summary:
     return Summary(len(found), statistics.fmean(found), percentile(found, 0.5), percentile(found, 0.9))
 
 
-def summaries(queryset: models.QuerySet, *, group: str | None, value: Any) -> dict[Any, Summary]:
-    """{group value: count, average, median and 90th percentile of `value`} over `queryset`'s rows
-    where `value` is not NULL; one query. `group=None` gives one summary under the key None."""
-    rows = queryset.annotate(_value=value).filter(_value__isnull=False)
+def summaries(
+    queryset: models.QuerySet, *, group: str | None, values: dict[str, Any]
+) -> dict[Any, dict[str, Summary]]:
+    """{group value: {name: count, average, median and 90th percentile of values[name]}} over
+    `queryset`'s rows (each figure over the rows where its value is not NULL), in one query.
+    `group=None` gives one entry under the key None."""
+    names = list(values)
+    rows = queryset.annotate(**{f"_v_{name}": value for name, value in values.items()})
     if connection.vendor == "postgresql":
-        grouped = rows.values(group) if group else rows.values()
-        aggregated = grouped.annotate if group else None
-        figures = {
-            "_count": Count("pk"),
-            "_average": Avg("_value"),
-            "_median": PercentileCont("_value", fraction=0.5),
-            "_p90": PercentileCont("_value", fraction=0.9),
-        }
-        if aggregated is not None:
-            return {
-                row[group]: Summary(row["_count"], row["_average"], row["_median"], row["_p90"])
-                for row in aggregated(**figures).order_by()
+        figures: dict[str, Any] = {}
+        for name in names:
+            column = f"_v_{name}"
+            figures[f"_count_{name}"] = Count(column)
+            figures[f"_average_{name}"] = Avg(column)
+            figures[f"_median_{name}"] = PercentileCont(column, fraction=0.5)
+            figures[f"_p90_{name}"] = PercentileCont(column, fraction=0.9)
+        found = (
+            list(rows.values(group).annotate(**figures).order_by()) if group else [rows.aggregate(**figures)]
+        )
+        return {
+            (row[group] if group else None): {
+                name: Summary(
+                    row[f"_count_{name}"],
+                    row[f"_average_{name}"],
+                    row[f"_median_{name}"],
+                    row[f"_p90_{name}"],
+                )
+                for name in names
             }
-        row = rows.aggregate(**figures)
-        return {None: Summary(row["_count"], row["_average"], row["_median"], row["_p90"])}
-    collected: dict[Any, list[float]] = defaultdict(list)
-    if group:
-        for key, day_count in rows.values_list(group, "_value"):
-            collected[key].append(day_count)
-    else:
-        collected[None] = list(rows.values_list("_value", flat=True))
-    return {key: summarize(values) for key, values in collected.items()}
+            for row in found
+        }
+    collected: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {name: [] for name in names})
+    columns = [f"_v_{name}" for name in names]
+    for row in rows.values_list(group, *columns) if group else rows.values_list(*columns):
+        key, found_values = (row[0], row[1:]) if group else (None, row)
+        for name, value in zip(names, found_values, strict=True):
+            if value is not None:
+                collected[key][name].append(value)
+    return {key: {name: summarize(v) for name, v in by_name.items()} for key, by_name in collected.items()}
