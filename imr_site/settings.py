@@ -247,6 +247,8 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=900)
 OUTBOX_OVERDUE_SECONDS = env.float("OUTBOX_OVERDUE_SECONDS", default=600)
 # /healthz fails when the oldest due row has waited longer than this.
 OUTBOX_HEALTH_MAX_AGE_SECONDS = env.float("OUTBOX_HEALTH_MAX_AGE_SECONDS", default=300)
+# How often the reports' rollup is brought up to date (the decisions report and the trend say when).
+REPORT_ROLLUP_SECONDS = env.float("REPORT_ROLLUP_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "core.sweep_outbox",
@@ -263,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-deadline-digest": {
         "task": "cases.tasks.send_deadline_digest",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # The reports' decisions rollup (reports.rollups): the days changed since the last run.
+    "refresh-report-rollups": {
+        "task": "reports.tasks.refresh_report_rollups",
+        "schedule": REPORT_ROLLUP_SECONDS,
     },
 }
 

@@ -32,7 +32,7 @@ class DaysBetween(Func):
         start, start_params = compiler.compile(self.source_expressions[1])
         return f"({end} - {start})", [*end_params, *start_params]
 
-    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[override]
+    def as_sqlite(self, compiler, connection, **extra_context):
         end, end_params = compiler.compile(self.source_expressions[0])
         start, start_params = compiler.compile(self.source_expressions[1])
         return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)", [*end_params, *start_params]

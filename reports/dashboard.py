@@ -15,7 +15,8 @@ from django.db.models import Count, DateField, F, FloatField, IntegerField, Q, S
 from django.db.models.functions import Cast, TruncMonth
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus
-from determinations.models import Decision, Delivery, DeliveryStatus, Determination, ItemDecision
+from determinations.models import Delivery, DeliveryStatus
+from reports.models import DecisionDay, DecisionDimension
 from reports.periods import Period, default_period, month_starts
 from reviewers.models import Reviewer, ReviewerStatus
 
@@ -213,33 +214,25 @@ def monthly_trend(*, today: date) -> tuple[Period, list[TrendMonth]]:
         .order_by()
         .values_list("month", "n")
     )
-    decided = dict(
-        Determination.objects.filter(issued_on__range=(period.start, period.end))
-        .annotate(month=TruncMonth("issued_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("month", "n")
-    )
-    items = {
+    # Decided and overturned from the daily rollup (reports.rollups): about 365 rows.
+    decided = {
         row["month"]: row
-        for row in ItemDecision.objects.filter(
-            determination__issued_on__range=(period.start, period.end),
-            decision__in=[Decision.UPHELD, Decision.OVERTURNED],
+        for row in DecisionDay.objects.filter(
+            dimension=DecisionDimension.ALL, day__range=(period.start, period.end)
         )
-        .annotate(month=TruncMonth("determination__issued_on"))
+        .annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(items=Count("pk"), overturned=Count("pk", filter=Q(decision=Decision.OVERTURNED)))
+        .annotate(determinations=Sum("determinations"), items=Sum("items"), overturned=Sum("overturned"))
         .order_by()
     }
     months = []
     for month in month_starts(period):
-        row = items.get(month, {})
+        row = decided.get(month, {})
         months.append(
             TrendMonth(
                 month,
                 received.get(month, 0),
-                decided.get(month, 0),
+                row.get("determinations", 0),
                 row.get("items", 0),
                 row.get("overturned", 0),
             )

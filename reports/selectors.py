@@ -40,20 +40,23 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, Extract, Least, TruncMonth
+from django.utils import timezone
 
 from cases import deadlines
 from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, PartyRole, Priority
-from determinations.models import Decision, Determination, DeterminationStatus, ItemDecision
+from determinations.models import Determination, DeterminationStatus
 from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
 from reports.errors import ReportError
+from reports.models import DecisionDay
+from reports.models import DecisionDimension as D
 from reports.periods import Period, month_starts
-from reviewers.models import Assignment, AssignmentStatus, BoardCertification, Reviewer
+from reports.rollups import decisions_refreshed_at
+from reviewers.models import Assignment, AssignmentStatus, Reviewer
 
 S = CaseStatus
 # The wording cases.eligibility gives a duplicate-filing reason; the ineligible transition's
@@ -199,80 +202,45 @@ _VOLUME_KEYS = [
 # ---- Decisions and overturn rates ----
 
 
-def _issued_items(period: Period) -> QuerySet[ItemDecision]:
-    return ItemDecision.objects.filter(
-        determination__issued_on__range=(period.start, period.end),
-        decision__in=[Decision.UPHELD, Decision.OVERTURNED],
-    )
-
-
-_DECISION_FIGURES = {
-    "items": Count("pk"),
-    "upheld": Count("pk", filter=Q(decision=Decision.UPHELD)),
-    "overturned": Count("pk", filter=Q(decision=Decision.OVERTURNED)),
-}
-
-
-def primary_specialties(reviewer_ids: list[int]) -> dict[int, str]:
-    """Each reviewer's first board certification (by its order): one query."""
-    found: dict[int, str] = {}
-    for reviewer_id, specialty in (
-        BoardCertification.objects.filter(reviewer_id__in=reviewer_ids)
-        .order_by("reviewer_id", "position", "id")
-        .values_list("reviewer_id", "specialty")
-    ):
-        found.setdefault(reviewer_id, specialty)
-    return found
-
-
 def decisions(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
-    items = _issued_items(period)
-    rows: list[list[Any]] = []
-
-    def add(dimension: str, label: str, row: dict[str, int]) -> None:
-        rows.append(
-            [
-                dimension,
-                label,
-                row["items"],
-                row["upheld"],
-                row["overturned"],
-                _rate(row["overturned"], row["items"]),
-            ]
-        )
-
-    total = items.aggregate(**_DECISION_FIGURES)
-    add("All", "All items", total)
-
+    """From the daily rollup (reports.rollups): one query over about 45 rows a day."""
+    found = {
+        (r["dimension"], r["key"]): r
+        for r in DecisionDay.objects.filter(day__range=(period.start, period.end))
+        .values("dimension", "key")
+        .annotate(items=Sum("items"), upheld=Sum("upheld"), overturned=Sum("overturned"))
+        .order_by()
+    }
+    empty = {"items": 0, "upheld": 0, "overturned": 0}
     categories = dict(ItemCategory.choices)
-    for row in (
-        items.values("disputed_item__category")
-        .annotate(**_DECISION_FIGURES)
-        .order_by("disputed_item__category")
-    ):
-        key = row["disputed_item__category"]
-        add("Treatment category", str(categories.get(key, key)), row)
-
-    by_reviewer = list(items.values("determination__reviewer_id").annotate(**_DECISION_FIGURES).order_by())
-    specialties = primary_specialties(
-        [r["determination__reviewer_id"] for r in by_reviewer if r["determination__reviewer_id"]]
-    )
-    by_specialty: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "upheld": 0, "overturned": 0})
-    for row in by_reviewer:
-        name = specialties.get(row["determination__reviewer_id"], NOT_RECORDED)
-        for key in ("items", "upheld", "overturned"):
-            by_specialty[name][key] += row[key]
-    for name in sorted(by_specialty):
-        add("Reviewer specialty", name, by_specialty[name])
-
     priorities = dict(Priority.choices)
-    for row in (
-        items.values("determination__case__priority")
-        .annotate(**_DECISION_FIGURES)
-        .order_by("determination__case__priority")
-    ):
-        key = row["determination__case__priority"]
-        add("Priority", str(priorities.get(key, key)), row)
+    groups: list[tuple[str, str, dict[str, int]]] = [("All", "All items", found.get((D.ALL, ""), empty))]
+    groups += sorted(
+        (
+            ("Treatment category", str(categories.get(key, key)), r)
+            for (dim, key), r in found.items()
+            if dim == D.CATEGORY
+        ),
+        key=lambda g: g[1],
+    )
+    groups += sorted(
+        (
+            ("Reviewer specialty", key or NOT_RECORDED, r)
+            for (dim, key), r in found.items()
+            if dim == D.SPECIALTY
+        ),
+        key=lambda g: g[1],
+    )
+    groups += [
+        ("Priority", str(priorities[p]), found[(D.PRIORITY, p)])
+        for p in Priority.values
+        if (D.PRIORITY, p) in found
+    ]
+    rows = [
+        [dimension, label, r["items"], r["upheld"], r["overturned"], _rate(r["overturned"], r["items"])]
+        for dimension, label, r in groups
+    ]
+    refreshed = decisions_refreshed_at()
     return ReportResult(
         kind="decisions",
         title=KINDS["decisions"].title,
@@ -289,7 +257,10 @@ def decisions(*, period: Period, today: date, limit: int | None = None) -> Repor
         total_rows=len(rows),
         notes=[
             "Item decisions of the determinations issued in the period. A reviewer's specialty is "
-            "their first board certification."
+            "their first board certification.",
+            "Counted by the periodic rollup, last brought up to date "
+            + (timezone.localtime(refreshed).strftime("%m/%d/%Y %H:%M") if refreshed else "never")
+            + ".",
         ],
     )
 

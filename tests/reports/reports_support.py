@@ -20,6 +20,7 @@ from cases.models import Case, CaseEvent, CaseStatus, DisputedItem, NoticeMethod
 from cases.services import case_actions
 from determinations.models import Decision, DeterminationStatus
 from imr_site import roles
+from reports.tasks import refresh_report_rollups
 from reviewers.models import Assignment, AssignmentStatus
 from tests.factories import (
     BoardCertificationFactory,
@@ -251,4 +252,6 @@ def build_all() -> DataSet:
     build_volumes(data)
     build_decisions(data)
     build_late_records(data)
+    # The periodic task counts the decisions rollup (run in process: tests.conftest's eager Celery).
+    refresh_report_rollups.delay()
     return data

@@ -107,6 +107,37 @@ def test_decisions_and_overturn_rates(data):
     assert rows[("Priority", "Expedited")] == [4, 3, 1, 25.0]
 
 
+def test_the_rollup_recounts_only_the_days_that_changed(data, frozen_today):
+    from reports.models import DecisionDay
+    from reports.tasks import refresh_report_rollups
+    from tests.factories import DeterminationFactory, ItemDecisionFactory
+    from tests.reports.reports_support import make_case
+
+    # A day later: the last run (at the data set's building) counted everything; this one takes
+    # the determinations changed within its five-minute overlap again (all, built at one instant).
+    frozen_today(date(2026, 3, 11))
+    refresh_report_rollups.delay()
+    untouched = set(DecisionDay.objects.filter(day=date(2026, 1, 30)).values_list("pk", flat=True))
+    assert untouched
+    case = make_case(received_on=date(2025, 12, 20), status="closed", priority="expedited")
+    determination = DeterminationFactory(
+        case=case, reviewer=data.reviewers["R2"], status="issued", issued_on=date(2026, 2, 25)
+    )
+    ItemDecisionFactory(
+        determination=determination, disputed_item=case.disputed_items.first(), decision="overturned"
+    )
+    # Until the periodic task runs, the report shows the figures it counted last.
+    assert _decision_rows(report("decisions"))[("All", "All items")] == [8, 5, 3, 37.5]
+    assert refresh_report_rollups.delay().get() == {"days": 2, "rows": 4}  # 02-25 (all, category,
+    # priority, specialty) and today, 03-11 (nothing issued)
+    rows = _decision_rows(report("decisions"))
+    assert rows[("All", "All items")] == [9, 5, 4, 44.4]
+    assert rows[("Priority", "Expedited")] == [5, 3, 2, 40.0]
+    assert rows[("Reviewer specialty", "Pain Medicine")] == [5, 3, 2, 40.0]
+    # The days nobody changed were not rewritten.
+    assert set(DecisionDay.objects.filter(day=date(2026, 1, 30)).values_list("pk", flat=True)) == untouched
+
+
 def test_the_two_clocks_in_calendar_days_across_the_holidays(data):
     rows = {(row[0], row[2]): row[3:] for row in report("clocks").rows}
     # Letters mailed in the period: E1 02-02, E2 01-21, E3 01-22, E4 02-23 (E5 03-03 is outside).

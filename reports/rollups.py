@@ -1,0 +1,148 @@
+"""The decisions rollup (reports.models.DecisionDay): written here, by the periodic task only.
+
+Why a rollup here and indexes elsewhere: the decisions report and the dashboard's trend count
+item decisions by treatment category (on the disputed item), by the reviewer's specialty and by
+the case's priority: live, each count joins a year of item decisions to their disputed items,
+determinations and cases, tens of milliseconds at 20,000 cases and ten times that at 200,000
+(bench/reports_explain.py). Counted once per day of issue, a year is about 365 x 45 small rows.
+An issued determination's decisions never change (determinations.models locks them), so a day
+once counted stays true: the refresh recounts only the days of determinations changed since the
+last refresh (their `updated_at`: a letter issued, an import of past cases), and today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from core import clock
+from determinations.models import Decision, Determination, ItemDecision
+from reports.models import DecisionDay, DecisionDimension, RollupState
+from reviewers.models import BoardCertification
+
+DECISIONS = "decision_days"
+# A determination saved while the last refresh ran is recounted by the next one.
+OVERLAP = timedelta(minutes=5)
+DAYS_PER_BATCH = 62
+
+_FIGURES = {
+    "items": Count("pk"),
+    "upheld": Count("pk", filter=Q(decision=Decision.UPHELD)),
+    "overturned": Count("pk", filter=Q(decision=Decision.OVERTURNED)),
+}
+
+
+def primary_specialties(reviewer_ids: list[int]) -> dict[int, str]:
+    """Each reviewer's first board certification (by its order): one query."""
+    found: dict[int, str] = {}
+    for reviewer_id, specialty in (
+        BoardCertification.objects.filter(reviewer_id__in=reviewer_ids)
+        .order_by("reviewer_id", "position", "id")
+        .values_list("reviewer_id", "specialty")
+    ):
+        found.setdefault(reviewer_id, specialty)
+    return found
+
+
+def _count_days(days: list[date]) -> list[DecisionDay]:
+    items = ItemDecision.objects.filter(
+        determination__issued_on__in=days, decision__in=[Decision.UPHELD, Decision.OVERTURNED]
+    )
+    rows: list[DecisionDay] = []
+    issued = dict(
+        Determination.objects.filter(issued_on__in=days)
+        .values("issued_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("issued_on", "n")
+    )
+    totals = {
+        r["determination__issued_on"]: r
+        for r in items.values("determination__issued_on").annotate(**_FIGURES).order_by()
+    }
+    for day in sorted(set(issued) | set(totals)):
+        figures = totals.get(day, {"items": 0, "upheld": 0, "overturned": 0})
+        rows.append(
+            DecisionDay(
+                day=day,
+                dimension=DecisionDimension.ALL,
+                key="",
+                determinations=issued.get(day, 0),
+                items=figures["items"],
+                upheld=figures["upheld"],
+                overturned=figures["overturned"],
+            )
+        )
+    for dimension, field in [
+        (DecisionDimension.CATEGORY, "disputed_item__category"),
+        (DecisionDimension.PRIORITY, "determination__case__priority"),
+    ]:
+        for r in items.values("determination__issued_on", field).annotate(**_FIGURES).order_by():
+            rows.append(
+                DecisionDay(
+                    day=r["determination__issued_on"],
+                    dimension=dimension,
+                    key=r[field],
+                    items=r["items"],
+                    upheld=r["upheld"],
+                    overturned=r["overturned"],
+                )
+            )
+    by_reviewer = list(
+        items.values("determination__issued_on", "determination__reviewer_id").annotate(**_FIGURES).order_by()
+    )
+    specialties = primary_specialties(
+        sorted({r["determination__reviewer_id"] for r in by_reviewer if r["determination__reviewer_id"]})
+    )
+    by_specialty: dict[tuple[date, str], DecisionDay] = {}
+    for r in by_reviewer:
+        name = specialties.get(r["determination__reviewer_id"], "")
+        day = r["determination__issued_on"]
+        row = by_specialty.setdefault(
+            (day, name), DecisionDay(day=day, dimension=DecisionDimension.SPECIALTY, key=name)
+        )
+        row.items += r["items"]
+        row.upheld += r["upheld"]
+        row.overturned += r["overturned"]
+    rows.extend(by_specialty.values())
+    return rows
+
+
+@transaction.atomic
+def refresh_decision_days(*, days: Iterable[date]) -> int:
+    """Recount the given days of issue; returns the rows written."""
+    wanted = sorted(set(days))
+    written = 0
+    for start in range(0, len(wanted), DAYS_PER_BATCH):
+        batch = wanted[start : start + DAYS_PER_BATCH]
+        DecisionDay.objects.filter(day__in=batch).delete()
+        written += len(DecisionDay.objects.bulk_create(_count_days(batch)))
+    return written
+
+
+def refresh_changed(*, full: bool = False) -> dict[str, int]:
+    """The periodic refresh: recount the days of determinations changed since the last run, and
+    today (everything when `full` or never refreshed). Runs alone (the state row is locked)."""
+    started = clock.now()
+    with transaction.atomic():
+        state, _ = RollupState.objects.select_for_update().get_or_create(name=DECISIONS)
+        since: datetime | None = None if full else state.refreshed_through
+        determinations = Determination.objects.filter(issued_on__isnull=False)
+        if since is not None:
+            determinations = determinations.filter(updated_at__gte=since - OVERLAP)
+        days = set(determinations.values_list("issued_on", flat=True).distinct())
+        days.add(clock.today())
+        if since is None:
+            DecisionDay.objects.all().delete()
+        written = refresh_decision_days(days=days)
+        state.refreshed_through = started
+        state.refreshed_at = clock.now()
+        state.save()
+    return {"days": len(days), "rows": written}
+
+
+def decisions_refreshed_at() -> datetime | None:
+    return RollupState.objects.filter(name=DECISIONS).values_list("refreshed_at", flat=True).first()
