@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+SCAN = re.compile(r"(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)( Backward)? (using \S+ )?on \S+")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -72,19 +75,7 @@ def main() -> None:
                 plan = [row[0] for row in cursor.fetchall()]
             ms = float(re.search(r"Execution Time: ([\d.]+)", plan[-1]).group(1))
             total += ms
-            scans = sorted(
-                {
-                    m.group(0)
-                    for line in plan
-                    for m in [
-                        re.search(
-                            r"(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)( Backward)? (using \S+ )?on \S+",
-                            line,
-                        )
-                    ]
-                    if m
-                }
-            )
+            scans = sorted({m.group(0) for line in plan for m in [SCAN.search(line)] if m})
             print(f"  {ms:8.2f} ms  {query['sql'][:90]}")
             for scan in scans:
                 print(f"             {scan}")

@@ -71,3 +71,46 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LetterClock(models.Model):
+    """A rollup: one row per issued determination with its clocks in days, from its case's dates.
+
+    Written only by reports.rollups (with DecisionDay), read by the clocks and the late
+    determinations reports: a year of letters is then an index-only range of one narrow table
+    instead of a join of the year's determinations to their cases.
+    """
+
+    determination = models.OneToOneField(
+        "determinations.Determination", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=10)
+    issued_on = models.DateField()
+    mailed_on = models.DateField(null=True, blank=True)
+    determination_due = models.DateField(null=True, blank=True)
+    # Calendar days from the NOARFI sent, and from the records complete, to the letter mailed.
+    noarfi_days = models.IntegerField(null=True, blank=True)
+    records_days = models.IntegerField(null=True, blank=True)
+    # Calendar days the determination was issued after its due date (0 or less: on time).
+    days_late = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_on", "determination"]
+        indexes = [
+            models.Index(
+                fields=["mailed_on"],
+                include=["priority", "noarfi_days", "records_days"],
+                name="letter_clock_mailed",
+                condition=models.Q(mailed_on__isnull=False),
+            ),
+            models.Index(
+                fields=["issued_on"],
+                include=["days_late", "case"],
+                name="letter_clock_late",
+                condition=models.Q(days_late__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Letter clocks of determination {self.determination_id}"

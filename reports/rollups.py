@@ -1,4 +1,4 @@
-"""The decisions rollup (reports.models.DecisionDay): written here, by the periodic task only.
+"""The reports' rollups (reports.models.DecisionDay, LetterClock): written here, by the periodic task only.
 
 Why a rollup here and indexes elsewhere: the decisions report and the dashboard's trend count
 item decisions by treatment category (on the disputed item), by the reviewer's specialty and by
@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from core import clock
 from determinations.models import Decision, Determination, ItemDecision
-from reports.models import DecisionDay, DecisionDimension, RollupState
+from reports.aggregates import DaysBetween
+from reports.models import DecisionDay, DecisionDimension, LetterClock, RollupState
 from reviewers.models import BoardCertification
 
 DECISIONS = "decision_days"
@@ -123,6 +124,45 @@ def refresh_decision_days(*, days: Iterable[date]) -> int:
     return written
 
 
+def refresh_letter_clocks(*, determination_ids: list[int] | None) -> int:
+    """Rewrite the LetterClock rows of these determinations (None: of every one)."""
+    issued = Determination.objects.filter(issued_on__isnull=False)
+    stale = LetterClock.objects.all()
+    if determination_ids is not None:
+        issued = issued.filter(pk__in=determination_ids)
+        stale = stale.filter(determination_id__in=determination_ids)
+    stale.delete()
+    rows = issued.values_list(
+        "pk",
+        "case_id",
+        "case__priority",
+        "issued_on",
+        "mailed_on",
+        "case__determination_due",
+    ).annotate(
+        noarfi=DaysBetween(F("mailed_on"), F("case__notice_sent_on")),
+        records=DaysBetween(F("mailed_on"), F("case__records_complete_on")),
+        late=DaysBetween(F("issued_on"), F("case__determination_due")),
+    )
+    clocks = [
+        LetterClock(
+            determination_id=pk,
+            case_id=case_id,
+            priority=priority,
+            issued_on=issued_on,
+            mailed_on=mailed_on,
+            determination_due=due,
+            noarfi_days=noarfi,
+            records_days=records,
+            days_late=late,
+        )
+        for pk, case_id, priority, issued_on, mailed_on, due, noarfi, records, late in rows.iterator(
+            chunk_size=2000
+        )
+    ]
+    return len(LetterClock.objects.bulk_create(clocks, batch_size=2000))
+
+
 def refresh_changed(*, full: bool = False) -> dict[str, int]:
     """The periodic refresh: recount the days of determinations changed since the last run, and
     today (everything when `full` or never refreshed). Runs alone (the state row is locked)."""
@@ -133,15 +173,19 @@ def refresh_changed(*, full: bool = False) -> dict[str, int]:
         determinations = Determination.objects.filter(issued_on__isnull=False)
         if since is not None:
             determinations = determinations.filter(updated_at__gte=since - OVERLAP)
-        days = set(determinations.values_list("issued_on", flat=True).distinct())
+        changed = list(determinations.values_list("pk", "issued_on"))
+        days = {issued_on for _pk, issued_on in changed}
         days.add(clock.today())
         if since is None:
             DecisionDay.objects.all().delete()
         written = refresh_decision_days(days=days)
+        letters = refresh_letter_clocks(
+            determination_ids=None if since is None else [pk for pk, _day in changed]
+        )
         state.refreshed_through = started
         state.refreshed_at = clock.now()
         state.save()
-    return {"days": len(days), "rows": written}
+    return {"days": len(days), "rows": written, "letters": letters}
 
 
 def decisions_refreshed_at() -> datetime | None:

@@ -48,15 +48,15 @@ from django.db.models.functions import Coalesce, Extract, Least, TruncMonth
 from django.utils import timezone
 
 from cases import deadlines
-from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, PartyRole, Priority
+from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, Party, PartyRole, Priority
 from determinations.models import Determination, DeterminationStatus
 from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
 from reports.errors import ReportError
-from reports.models import DecisionDay
+from reports.models import DecisionDay, LetterClock
 from reports.models import DecisionDimension as D
 from reports.periods import Period, month_starts
 from reports.rollups import decisions_refreshed_at
-from reviewers.models import Assignment, AssignmentStatus, Reviewer
+from reviewers.models import AssignmentStatus, Reviewer
 
 S = CaseStatus
 # The wording cases.eligibility gives a duplicate-filing reason; the ineligible transition's
@@ -268,18 +268,19 @@ def decisions(*, period: Period, today: date, limit: int | None = None) -> Repor
 # ---- The two DWC clocks ----
 
 CLOCKS = [
-    ("noarfi_to_letter", "NOARFI sent to letter mailed", "case__notice_sent_on"),
-    ("records_to_letter", "Records complete to letter mailed", "case__records_complete_on"),
+    ("noarfi_to_letter", "NOARFI sent to letter mailed", "noarfi_days"),
+    ("records_to_letter", "Records complete to letter mailed", "records_days"),
 ]
 
 
 def clocks(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
-    mailed = Determination.objects.filter(mailed_on__range=(period.start, period.end))
+    """From the LetterClock rollup (reports.rollups): its `letter_clock_mailed` index holds the figures."""
+    mailed = LetterClock.objects.filter(mailed_on__range=(period.start, period.end))
     priorities = dict(Priority.choices)
-    values = {key: DaysBetween(F("mailed_on"), F(start_field)) for key, _label, start_field in CLOCKS}
+    values = {key: F(column) for key, _label, column in CLOCKS}
     # Two queries: every letter, and by priority (both clocks in each).
     overall = summaries(mailed, group=None, values=values).get(None, {})
-    by_priority = summaries(mailed, group="case__priority", values=values)
+    by_priority = summaries(mailed, group="priority", values=values)
     rows: list[list[Any]] = []
     for key, label, _start_field in CLOCKS:
         for group_label, figures in [
@@ -325,14 +326,9 @@ def _clock_row(key: str, label: str, group: str, summary: Summary) -> list[Any]:
 
 
 def late_determinations(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
-    late = (
-        Determination.objects.filter(
-            issued_on__range=(period.start, period.end),
-            case__determination_due__isnull=False,
-            issued_on__gt=F("case__determination_due"),
-        )
-        .annotate(days_late=DaysBetween(F("issued_on"), F("case__determination_due")))
-        .order_by("issued_on", "case__case_number", "pk")
+    # From the LetterClock rollup: its partial index `letter_clock_late` holds only late letters.
+    late = LetterClock.objects.filter(issued_on__range=(period.start, period.end), days_late__gt=0).order_by(
+        "issued_on", "case__case_number", "pk"
     )
     total = late.count()
     listed = late if limit is None else late[:limit]
@@ -342,7 +338,7 @@ def late_determinations(*, period: Period, today: date, limit: int | None = None
             "case__case_number",
             "case__priority",
             "case__records_complete_on",
-            "case__determination_due",
+            "determination_due",
             "issued_on",
             "days_late",
         )
@@ -385,29 +381,33 @@ def late_records(*, period: Period, today: date, limit: int | None = None) -> Re
         Value(deadlines.RECORDS_LATE_PENALTY_MAX_USD),
         output_field=IntegerField(),
     )
+    # The claims administrator's name looked up per late case (the `party_one_per_role` index),
+    # rather than joining every claims administrator of every case.
+    administrator = Subquery(
+        Party.objects.filter(case=OuterRef("pk"), role=PartyRole.CLAIMS_ADMINISTRATOR).values("name")[:1]
+    )
     late = (
-        Case.objects.filter(
-            notice_sent_on__range=(period.start, period.end),
-            records_due__isnull=False,
-            parties__role=PartyRole.CLAIMS_ADMINISTRATOR,
-        )
+        Case.objects.filter(notice_sent_on__range=(period.start, period.end), records_due__isnull=False)
         .filter(
             Q(records_complete_on__gt=F("records_due"))
             | Q(records_complete_on__isnull=True, status=S.AWAITING_RECORDS, records_due__lt=today)
         )
-        .annotate(days_late=days_late, penalty=penalty)
+        .annotate(days_late=days_late, penalty=penalty, administrator=administrator)
     )
     grouped = (
-        late.values("parties__name")
+        late.values("administrator")
         .annotate(
             cases=Count("pk"),
             still_missing=Count("pk", filter=Q(records_complete_on__isnull=True)),
             days=Sum("days_late"),
             penalties=Sum("penalty"),
         )
-        .order_by("-penalties", "parties__name")
+        .order_by("-penalties", "administrator")
     )
-    rows = [[r["parties__name"], r["cases"], r["still_missing"], r["days"], r["penalties"]] for r in grouped]
+    rows = [
+        [r["administrator"] or NOT_RECORDED, r["cases"], r["still_missing"], r["days"], r["penalties"]]
+        for r in grouped
+    ]
     total = [
         "Total",
         sum(r[1] for r in rows),
@@ -445,20 +445,20 @@ def reviewer_productivity(*, period: Period, today: date, limit: int | None = No
     submitted = Determination.objects.filter(
         submitted_at__gte=start, submitted_at__lt=end, reviewer__isnull=False
     )
-    accepted_at = (
-        Assignment.objects.filter(
-            case=OuterRef("case"),
-            reviewer=OuterRef("reviewer"),
-            status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
-            responded_at__isnull=False,
-        )
-        .order_by("-responded_at")
-        .values("responded_at")[:1]
+    # Joined (not a subquery, which PostgreSQL would run once per aggregate) to the reviewer's own
+    # accepted assignment of the case, through the `report_assignment_accepted` index.
+    accepted = submitted.filter(
+        case__assignments__reviewer=F("reviewer"),
+        case__assignments__status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
+        case__assignments__responded_at__isnull=False,
     )
     days = Extract(
-        ExpressionWrapper(F("submitted_at") - Subquery(accepted_at), output_field=DurationField()), "epoch"
+        ExpressionWrapper(
+            F("submitted_at") - F("case__assignments__responded_at"), output_field=DurationField()
+        ),
+        "epoch",
     ) / Value(86400.0)
-    figures = summaries(submitted, group="reviewer_id", values={"days": days})
+    figures = summaries(accepted, group="reviewer_id", values={"days": days})
     counts = dict(
         submitted.values("reviewer_id").annotate(n=Count("pk")).order_by().values_list("reviewer_id", "n")
     )

@@ -58,6 +58,11 @@ INDEXES = {
         "determinations_determination",
         "btree (submitted_at) INCLUDE (id, case_id, reviewer_id) WHERE submitted_at IS NOT NULL",
     ),
+    # Reviewer productivity: when the reviewer accepted the case (one lookup per determination).
+    "report_assignment_accepted": (
+        "reviewers_assignment",
+        "btree (case_id, reviewer_id) INCLUDE (status, responded_at) WHERE responded_at IS NOT NULL",
+    ),
     # Overturn rates: a determination's item decisions with their decision.
     "report_itemdecision_cover": (
         "determinations_itemdecision",
@@ -85,6 +90,7 @@ class Migration(migrations.Migration):
         ("reports", "0001_reports_permission"),
         ("cases", "0008_access_log_complete_and_append_only"),
         ("determinations", "0006_delivery_sending_claim"),
+        ("reviewers", "0007_ordering_by_ids_and_admin_index"),
     ]
 
     operations = [
