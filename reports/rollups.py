@@ -53,14 +53,16 @@ def _count_days(days: list[date]) -> list[DecisionDay]:
         determination__issued_on__in=days, decision__in=[Decision.UPHELD, Decision.OVERTURNED]
     )
     rows: list[DecisionDay] = []
-    issued = dict(
-        Determination.objects.filter(issued_on__in=days)
+    issued: dict[date, int] = {
+        day: n
+        for day, n in Determination.objects.filter(issued_on__in=days)
         .values("issued_on")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("issued_on", "n")
-    )
-    totals = {
+        if day is not None
+    }
+    totals: dict[date, dict] = {
         r["determination__issued_on"]: r
         for r in items.values("determination__issued_on").annotate(**_FIGURES).order_by()
     }
@@ -174,7 +176,7 @@ def refresh_changed(*, full: bool = False) -> dict[str, int]:
         if since is not None:
             determinations = determinations.filter(updated_at__gte=since - OVERLAP)
         changed = list(determinations.values_list("pk", "issued_on"))
-        days = {issued_on for _pk, issued_on in changed}
+        days = {issued_on for _pk, issued_on in changed if issued_on is not None}
         days.add(clock.today())
         if since is None:
             DecisionDay.objects.all().delete()
