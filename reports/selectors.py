@@ -33,9 +33,7 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -44,13 +42,13 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Extract, Least, TruncMonth
+from django.db.models.functions import Coalesce, Least, TruncMonth
 from django.utils import timezone
 
 from cases import deadlines
 from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, Party, PartyRole, Priority
 from determinations.models import Determination, DeterminationStatus
-from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
+from reports.aggregates import EMPTY, DaysBetween, DaysBetweenTimes, Summary, summaries
 from reports.errors import ReportError
 from reports.models import DecisionDay, LetterClock
 from reports.models import DecisionDimension as D
@@ -453,12 +451,7 @@ def reviewer_productivity(*, period: Period, today: date, limit: int | None = No
         case__assignments__status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
         case__assignments__responded_at__isnull=False,
     )
-    days = Extract(
-        ExpressionWrapper(
-            F("submitted_at") - F("case__assignments__responded_at"), output_field=DurationField()
-        ),
-        "epoch",
-    ) / Value(86400.0)
+    days = DaysBetweenTimes(F("submitted_at"), F("case__assignments__responded_at"))
     figures = summaries(accepted, group="reviewer_id", values={"days": days})
     counts = dict(
         submitted.values("reviewer_id").annotate(n=Count("pk")).order_by().values_list("reviewer_id", "n")

@@ -27,12 +27,12 @@ from tests.factories import UserFactory
 from tests.reports.reports_support import END, START, TODAY, build_all
 from tests.second_factor import SECOND_FACTOR_QUERIES
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 PERIOD = Period(START, END)
 
 
 @pytest.fixture
-def data(frozen_today, postgres):
+def data(frozen_today):
     frozen_today(TODAY)
     return build_all()
 
