@@ -114,3 +114,30 @@ class LetterClock(models.Model):
 
     def __str__(self) -> str:
         return f"Letter clocks of determination {self.determination_id}"
+
+
+class SubmissionClock(models.Model):
+    """A rollup: one row per determination submitted to QA, with its reviewer and the days from
+    the reviewer's acceptance of the case to the (last) submission.
+
+    Written only by reports.rollups, read by the reviewer productivity report: a year of
+    submissions is an index-only range instead of a join of every submission to the assignments.
+    """
+
+    determination = models.OneToOneField(
+        "determinations.Determination", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    reviewer = models.ForeignKey("reviewers.Reviewer", on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField()
+    accept_days = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "determination"]
+        indexes = [
+            models.Index(
+                fields=["submitted_at"], include=["reviewer", "accept_days"], name="submission_clock_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Submission clock of determination {self.determination_id}"

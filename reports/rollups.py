@@ -1,4 +1,4 @@
-"""The reports' rollups (reports.models.DecisionDay, LetterClock): written here, by the periodic task only.
+"""The reports' rollups (DecisionDay, LetterClock, SubmissionClock): written here, by the periodic task only.
 
 Why a rollup here and indexes elsewhere: the decisions report and the dashboard's trend count
 item decisions by treatment category (on the disputed item), by the reviewer's specialty and by
@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from core import clock
 from determinations.models import Decision, Determination, ItemDecision
 from reports.aggregates import DaysBetween
-from reports.models import DecisionDay, DecisionDimension, LetterClock, RollupState
-from reviewers.models import BoardCertification
+from reports.models import DecisionDay, DecisionDimension, LetterClock, RollupState, SubmissionClock
+from reviewers.models import Assignment, AssignmentStatus, BoardCertification
 
 DECISIONS = "decision_days"
 # A determination saved while the last refresh ran is recounted by the next one.
@@ -165,6 +165,39 @@ def refresh_letter_clocks(*, determination_ids: list[int] | None) -> int:
     return len(LetterClock.objects.bulk_create(clocks, batch_size=2000))
 
 
+def refresh_submission_clocks(*, determination_ids: list[int] | None) -> int:
+    """Rewrite the SubmissionClock rows of these determinations (None: of every one)."""
+    submitted = Determination.objects.filter(submitted_at__isnull=False, reviewer__isnull=False)
+    stale = SubmissionClock.objects.all()
+    if determination_ids is not None:
+        submitted = submitted.filter(pk__in=determination_ids)
+        stale = stale.filter(determination_id__in=determination_ids)
+    stale.delete()
+    accepted_at = (
+        Assignment.objects.filter(
+            case=OuterRef("case"),
+            reviewer=OuterRef("reviewer"),
+            status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
+            responded_at__isnull=False,
+        )
+        .order_by("-responded_at")
+        .values("responded_at")[:1]
+    )
+    rows = submitted.annotate(accepted_at=Subquery(accepted_at)).values_list(
+        "pk", "reviewer_id", "submitted_at", "accepted_at"
+    )
+    clocks = [
+        SubmissionClock(
+            determination_id=pk,
+            reviewer_id=reviewer_id,
+            submitted_at=at,
+            accept_days=(at - accepted).total_seconds() / 86400 if accepted is not None else None,
+        )
+        for pk, reviewer_id, at, accepted in rows.iterator(chunk_size=2000)
+    ]
+    return len(SubmissionClock.objects.bulk_create(clocks, batch_size=2000))
+
+
 def refresh_changed(*, full: bool = False) -> dict[str, int]:
     """The periodic refresh: recount the days of determinations changed since the last run, and
     today (everything when `full` or never refreshed). Runs alone (the state row is locked)."""
@@ -184,10 +217,16 @@ def refresh_changed(*, full: bool = False) -> dict[str, int]:
         letters = refresh_letter_clocks(
             determination_ids=None if since is None else [pk for pk, _day in changed]
         )
+        submitted = Determination.objects.filter(submitted_at__isnull=False)
+        if since is not None:
+            submitted = submitted.filter(updated_at__gte=since - OVERLAP)
+        submissions = refresh_submission_clocks(
+            determination_ids=None if since is None else list(submitted.values_list("pk", flat=True))
+        )
         state.refreshed_through = started
         state.refreshed_at = clock.now()
         state.save()
-    return {"days": len(days), "rows": written, "letters": letters}
+    return {"days": len(days), "rows": written, "letters": letters, "submissions": submissions}
 
 
 def decisions_refreshed_at() -> datetime | None:

@@ -47,14 +47,14 @@ from django.utils import timezone
 
 from cases import deadlines
 from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, Party, PartyRole, Priority
-from determinations.models import Determination, DeterminationStatus
-from reports.aggregates import EMPTY, DaysBetween, DaysBetweenTimes, Summary, summaries
+from determinations.models import DeterminationStatus
+from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
 from reports.errors import ReportError
-from reports.models import DecisionDay, LetterClock
+from reports.models import DecisionDay, LetterClock, SubmissionClock
 from reports.models import DecisionDimension as D
 from reports.periods import Period, month_starts
 from reports.rollups import decisions_refreshed_at
-from reviewers.models import AssignmentStatus, Reviewer
+from reviewers.models import Reviewer
 
 S = CaseStatus
 # The wording cases.eligibility gives a duplicate-filing reason; the ineligible transition's
@@ -440,19 +440,11 @@ def late_records(*, period: Period, today: date, limit: int | None = None) -> Re
 
 
 def reviewer_productivity(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+    """Submissions from the SubmissionClock rollup (its `submission_clock_at` index holds the
+    figures); QA returns live, through the partial index of return events."""
     start, end = period.aware_bounds()
-    submitted = Determination.objects.filter(
-        submitted_at__gte=start, submitted_at__lt=end, reviewer__isnull=False
-    )
-    # Joined (not a subquery, which PostgreSQL would run once per aggregate) to the reviewer's own
-    # accepted assignment of the case, through the `report_assignment_accepted` index.
-    accepted = submitted.filter(
-        case__assignments__reviewer=F("reviewer"),
-        case__assignments__status__in=[AssignmentStatus.ACCEPTED, AssignmentStatus.ENDED],
-        case__assignments__responded_at__isnull=False,
-    )
-    days = DaysBetweenTimes(F("submitted_at"), F("case__assignments__responded_at"))
-    figures = summaries(accepted, group="reviewer_id", values={"days": days})
+    submitted = SubmissionClock.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    figures = summaries(submitted, group="reviewer_id", values={"days": F("accept_days")})
     counts = dict(
         submitted.values("reviewer_id").annotate(n=Count("pk")).order_by().values_list("reviewer_id", "n")
     )
