@@ -194,6 +194,7 @@ def refresh_submission_clocks(*, determination_ids: list[int] | None) -> int:
             accept_days=(at - accepted).total_seconds() / 86400 if accepted is not None else None,
         )
         for pk, reviewer_id, at, accepted in rows.iterator(chunk_size=2000)
+        if at is not None  # the filter above; for the type checker
     ]
     return len(SubmissionClock.objects.bulk_create(clocks, batch_size=2000))
 
