@@ -271,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_report_rollups",
         "schedule": REPORT_ROLLUP_SECONDS,
     },
+    "nightly-full-report-rollups": {
+        "task": "reports.tasks.refresh_report_rollups",
+        "schedule": crontab(hour=2, minute=40),
+        "kwargs": {"full": True},
+    },
 }
 
 # /healthz (core.health): each worker writes a heartbeat for its queues into Redis every

@@ -38,26 +38,6 @@ class DaysBetween(Func):
         return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)", [*end_params, *start_params]
 
 
-class DaysBetweenTimes(Func):
-    """`end - start` in days (with fractions), for two timestamp expressions."""
-
-    output_field = models.FloatField()
-    arity = 2
-
-    def __init__(self, end: Any, start: Any) -> None:
-        super().__init__(end, start)
-
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        end, end_params = compiler.compile(self.source_expressions[0])
-        start, start_params = compiler.compile(self.source_expressions[1])
-        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)", [*end_params, *start_params]
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        end, end_params = compiler.compile(self.source_expressions[0])
-        start, start_params = compiler.compile(self.source_expressions[1])
-        return f"(julianday({end}) - julianday({start}))", [*end_params, *start_params]
-
-
 class PercentileCont(Aggregate):
     """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
 

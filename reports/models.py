@@ -141,3 +141,30 @@ class SubmissionClock(models.Model):
 
     def __str__(self) -> str:
         return f"Submission clock of determination {self.determination_id}"
+
+
+class ReceivedDay(models.Model):
+    """A rollup: the applications received on `day` and where their eligibility stands.
+
+    Written only by reports.rollups, read by the monthly volumes report and the dashboard's
+    received trend: a year is 365 rows instead of an index range over every case of the year.
+    The columns are the report's (reports.selectors.VOLUME_COLUMNS) without the derived ones.
+    """
+
+    day = models.DateField(unique=True)
+    gross = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    eligible = models.PositiveIntegerField(default=0)
+    ineligible = models.PositiveIntegerField(default=0)
+    unsigned = models.PositiveIntegerField(default=0)
+    untimely = models.PositiveIntegerField(default=0)
+    ur_decision_missing = models.PositiveIntegerField(default=0)
+    not_medical_necessity = models.PositiveIntegerField(default=0)
+    liability_disputed = models.PositiveIntegerField(default=0)
+    staff_override = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"Received on {self.day}"

@@ -33,7 +33,6 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -50,16 +49,13 @@ from cases.models import Case, CaseEvent, CaseStatus, ItemCategory, Party, Party
 from determinations.models import DeterminationStatus
 from reports.aggregates import EMPTY, DaysBetween, Summary, summaries
 from reports.errors import ReportError
-from reports.models import DecisionDay, LetterClock, SubmissionClock
+from reports.models import DecisionDay, LetterClock, ReceivedDay, SubmissionClock
 from reports.models import DecisionDimension as D
 from reports.periods import Period, month_starts
-from reports.rollups import decisions_refreshed_at
+from reports.rollups import INELIGIBLE_REASONS, decisions_refreshed_at, volume_figures
 from reviewers.models import Reviewer
 
 S = CaseStatus
-# The wording cases.eligibility gives a duplicate-filing reason; the ineligible transition's
-# event records the finding's reasons (tests/reports check it through the real services).
-DUPLICATE_REASON_MARK = "A duplicate filing"
 NOT_RECORDED = "Not recorded"
 CURRENT_DETERMINATION_STATUSES = [
     s for s in DeterminationStatus.values if s != DeterminationStatus.SUPERSEDED
@@ -110,41 +106,22 @@ def _days(value: float | None) -> float | None:
 
 # ---- Monthly volumes ----
 
-INELIGIBLE_REASONS: list[tuple[str, str, Q]] = [
-    ("unsigned", "Not signed", Q(signed=False)),
-    ("untimely", "Untimely", Q(received_on__gt=F("application_due"))),
-    ("ur_decision_missing", "UR decision not attached", Q(ur_decision_attached=False)),
-    ("not_medical_necessity", "Not medical necessity (CNC)", Q(ur_conditionally_noncertified=True)),
-    ("liability_disputed", "Liability disputed", Q(liability_disputed=True)),
-]
 
-
-def _duplicate_finding() -> Exists:
-    return Exists(
-        CaseEvent.objects.filter(
-            case=OuterRef("pk"), to_status=S.INELIGIBLE, reason__contains=DUPLICATE_REASON_MARK
-        )
-    )
+def _refreshed_note() -> str:
+    refreshed = decisions_refreshed_at()
+    when = timezone.localtime(refreshed).strftime("%m/%d/%Y %H:%M") if refreshed else "never"
+    return f"Counted by the periodic rollup, last brought up to date {when}."
 
 
 def monthly_volumes(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
-    ineligible = Q(status=S.INELIGIBLE)
-    override = ineligible & Q(eligibility_confirmed=False) & ~Q(eligibility_override_reason="")
-    duplicate = ineligible & Q(_duplicate_finding())
-    figures: dict[str, Any] = {
-        "gross": Count("pk"),
-        "duplicates": Count("pk", filter=duplicate),
-        "eligible": Count("pk", filter=Q(eligible_on__isnull=False)),
-        "ineligible": Count("pk", filter=ineligible),
-        **{key: Count("pk", filter=ineligible & condition) for key, _label, condition in INELIGIBLE_REASONS},
-        "staff_override": Count("pk", filter=override),
-    }
+    """From the ReceivedDay rollup (reports.rollups): one query over a row a day."""
+    figures = volume_figures()
     found = {
         row["month"]: row
-        for row in Case.objects.filter(received_on__range=(period.start, period.end))
-        .annotate(month=TruncMonth("received_on"))
+        for row in ReceivedDay.objects.filter(day__range=(period.start, period.end))
+        .annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(**figures)
+        .annotate(**{key: Sum(key) for key in figures})
         .order_by("month")
     }
     rows = []
@@ -168,6 +145,7 @@ def monthly_volumes(*, period: Period, today: date, limit: int | None = None) ->
         notes=[
             "Months of the date the application was received. A case ineligible for several reasons "
             "counts under each reason.",
+            _refreshed_note(),
         ],
     )
 
@@ -238,7 +216,6 @@ def decisions(*, period: Period, today: date, limit: int | None = None) -> Repor
         [dimension, label, r["items"], r["upheld"], r["overturned"], _rate(r["overturned"], r["items"])]
         for dimension, label, r in groups
     ]
-    refreshed = decisions_refreshed_at()
     return ReportResult(
         kind="decisions",
         title=KINDS["decisions"].title,
@@ -256,9 +233,7 @@ def decisions(*, period: Period, today: date, limit: int | None = None) -> Repor
         notes=[
             "Item decisions of the determinations issued in the period. A reviewer's specialty is "
             "their first board certification.",
-            "Counted by the periodic rollup, last brought up to date "
-            + (timezone.localtime(refreshed).strftime("%m/%d/%Y %H:%M") if refreshed else "never")
-            + ".",
+            _refreshed_note(),
         ],
     )
 

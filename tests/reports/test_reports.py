@@ -129,15 +129,19 @@ def test_the_rollup_recounts_only_the_days_that_changed(data, frozen_today):
     # Until the periodic task runs, the report shows the figures it counted last.
     assert _decision_rows(report("decisions"))[("All", "All items")] == [8, 5, 3, 37.5]
     # Recounted: 02-25 (all, category, priority and specialty rows) and today, 03-11 (nothing
-    # issued); the new letter's clocks; no submission changed.
+    # issued); the new letter's clocks; no submission changed; the new case's day of receipt.
     counted = refresh_report_rollups.delay().get()
-    assert counted == {"days": 2, "rows": 4, "letters": 1, "submissions": 0}
+    assert counted == {"days": 2, "rows": 4, "letters": 1, "submissions": 0, "received_days": 1}
     rows = _decision_rows(report("decisions"))
     assert rows[("All", "All items")] == [9, 5, 4, 44.4]
     assert rows[("Priority", "Expedited")] == [5, 3, 2, 40.0]
     assert rows[("Reviewer specialty", "Pain Medicine")] == [5, 3, 2, 40.0]
     # The days nobody changed were not rewritten.
     assert set(DecisionDay.objects.filter(day=date(2026, 1, 30)).values_list("pk", flat=True)) == untouched
+    # The nightly full recount gives the same figures.
+    refresh_report_rollups.delay(full=True)
+    assert _decision_rows(report("decisions")) == rows
+    assert report("volumes").rows[-1][1] == 8
 
 
 def test_the_two_clocks_in_calendar_days_across_the_holidays(data):
