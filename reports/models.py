@@ -85,6 +85,9 @@ class LetterClock(models.Model):
         "determinations.Determination", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # The case's number and records date, for the late determinations listing (no join to cases).
+    case_number = models.CharField(max_length=12)
+    records_complete_on = models.DateField(null=True, blank=True)
     priority = models.CharField(max_length=10)
     issued_on = models.DateField()
     mailed_on = models.DateField(null=True, blank=True)

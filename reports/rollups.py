@@ -147,33 +147,38 @@ def refresh_letter_clocks(*, determination_ids: list[int] | None) -> int:
         issued = issued.filter(pk__in=determination_ids)
         stale = stale.filter(determination_id__in=determination_ids)
     stale.delete()
-    rows = issued.values_list(
+    rows = issued.annotate(
+        noarfi=DaysBetween(F("mailed_on"), F("case__notice_sent_on")),
+        records=DaysBetween(F("mailed_on"), F("case__records_complete_on")),
+        late=DaysBetween(F("issued_on"), F("case__determination_due")),
+    ).values(
         "pk",
         "case_id",
+        "case__case_number",
+        "case__records_complete_on",
         "case__priority",
         "issued_on",
         "mailed_on",
         "case__determination_due",
-    ).annotate(
-        noarfi=DaysBetween(F("mailed_on"), F("case__notice_sent_on")),
-        records=DaysBetween(F("mailed_on"), F("case__records_complete_on")),
-        late=DaysBetween(F("issued_on"), F("case__determination_due")),
+        "noarfi",
+        "records",
+        "late",
     )
     clocks = [
         LetterClock(
-            determination_id=pk,
-            case_id=case_id,
-            priority=priority,
-            issued_on=issued_on,
-            mailed_on=mailed_on,
-            determination_due=due,
-            noarfi_days=noarfi,
-            records_days=records,
-            days_late=late,
+            determination_id=row["pk"],
+            case_id=row["case_id"],
+            case_number=row["case__case_number"],
+            records_complete_on=row["case__records_complete_on"],
+            priority=row["case__priority"],
+            issued_on=row["issued_on"],
+            mailed_on=row["mailed_on"],
+            determination_due=row["case__determination_due"],
+            noarfi_days=row["noarfi"],
+            records_days=row["records"],
+            days_late=row["late"],
         )
-        for pk, case_id, priority, issued_on, mailed_on, due, noarfi, records, late in rows.iterator(
-            chunk_size=2000
-        )
+        for row in rows.iterator(chunk_size=2000)
     ]
     return len(LetterClock.objects.bulk_create(clocks, batch_size=2000))
 

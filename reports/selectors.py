@@ -309,9 +309,9 @@ def late_determinations(*, period: Period, today: date, limit: int | None = None
     values = list(
         listed.values_list(
             "case_id",
-            "case__case_number",
-            "case__priority",
-            "case__records_complete_on",
+            "case_number",
+            "priority",
+            "records_complete_on",
             "determination_due",
             "issued_on",
             "days_late",
