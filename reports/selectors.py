@@ -278,7 +278,8 @@ def clocks(*, period: Period, today: date, limit: int | None = None) -> ReportRe
         total_rows=len(rows),
         notes=[
             "Letters mailed in the period, in calendar days (weekends and holidays count). "
-            "Percentiles interpolate between the nearest letters, as PostgreSQL's percentile_cont."
+            "Percentiles interpolate between the nearest letters, as PostgreSQL's percentile_cont.",
+            _refreshed_note(),
         ],
     )
 
@@ -322,7 +323,10 @@ def late_determinations(*, period: Period, today: date, limit: int | None = None
         [number, str(priorities.get(priority, priority)), complete, due, issued, days]
         for _id, number, priority, complete, due, issued, days in values
     ]
-    notes = ["Determinations issued in the period after the case's determination due date."]
+    notes = [
+        "Determinations issued in the period after the case's determination due date.",
+        _refreshed_note(),
+    ]
     if limit is not None and total > limit:
         notes.append(f"The first {limit} of {total} are shown; the CSV has them all.")
     return ReportResult(
@@ -465,7 +469,8 @@ def reviewer_productivity(*, period: Period, today: date, limit: int | None = No
         total_rows=total,
         notes=[
             "Determinations submitted to QA in the period (the last submission counts), by reviewer "
-            "number; QA returns in the period on their cases."
+            "number; QA returns in the period on their cases.",
+            _refreshed_note(),
         ],
     )
 
