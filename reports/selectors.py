@@ -1,5 +1,9 @@
 """The regulator's reports: pure reads, each a few aggregate queries over a period.
 
+Volumes, decisions, clocks, late determinations and reviewer productivity read the daily and
+per-letter rollups that reports.rollups keeps (refreshed by a periodic task: flat at any number
+of cases); late records reads the cases through its index.
+
 Each report returns a `ReportResult` (columns and rows, the same for the page, the CSV and the
 command's JSON). Only `late_determinations` lists cases: its result carries their ids, and the
 caller writes an access-log row for each (reports.views, the `report` command).
