@@ -36,6 +36,7 @@ seed: migrate
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py publish_decisions
 	$(DEV_ENV) $(PY) manage.py seed_portal_demo
+	$(DEV_ENV) $(PY) manage.py refresh_report_rollups --full
 
 demo: seed
 	@echo ""

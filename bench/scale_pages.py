@@ -1,7 +1,8 @@
 """The pages `bench/scale.py` times, found from the database and the site's own URLs and admin.
 
 `page_list()` picks sample cases, determinations and users from the database (built by
-`bench/scale_data.py`) and returns every staff, search, reviewer, QA and admin page to request.
+`bench/scale_data.py`) and returns every staff, search, reviewer, QA and admin page to request,
+the operations dashboard and each report (page and CSV) over the last twelve months.
 Queues and lists get a deep page too, read from the first page's pager ("Page 1 of N", the
 admin's `?p=` links, or the "Next" links followed). Admin changelists get their search, one
 choice of each filter, their sort orders (every column for cases, one for the others) and
@@ -139,6 +140,15 @@ def page_list(*, client_for: Any, discover: bool = True) -> list[Page]:
         pages.append(
             Page("case deliveries", "intake", [reverse("letters:case_deliveries", args=[n]) for n in closed])
         )
+
+    # The operations dashboard and every report over its default period (the last twelve
+    # months, the longest a report covers), on the page and as CSV (reports app, issue 17).
+    from reports.selectors import KINDS
+
+    pages.append(Page("dashboard", "intake", reverse("reports:dashboard")))
+    for kind in KINDS:
+        pages.append(Page(f"report {kind}", "intake", reverse("reports:report", args=[kind])))
+        pages.append(Page(f"report {kind} csv", "intake", reverse("reports:report_csv", args=[kind])))
 
     # Clinical QA and the reviewer.
     pages.append(Page("QA queue", "qa", reverse("review:qa_queue")))

@@ -47,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"portal.{action}_{model}" for model in _PORTAL_MODELS for action in ("view", "add", "change")),
         "portal.view_submittedrecord",
         "portal.change_submittedrecord",
+        # The operations dashboard and the regulator's reports (reports app).
+        "reports.view_reports",
     ],
     CLINICAL_QA: [
         "cases.view_all_cases",

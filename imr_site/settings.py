@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "portal",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +285,8 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=900)
 OUTBOX_OVERDUE_SECONDS = env.float("OUTBOX_OVERDUE_SECONDS", default=600)
 # /healthz fails when the oldest due row has waited longer than this.
 OUTBOX_HEALTH_MAX_AGE_SECONDS = env.float("OUTBOX_HEALTH_MAX_AGE_SECONDS", default=300)
+# How often the reports' rollup is brought up to date (the decisions report and the trend say when).
+REPORT_ROLLUP_SECONDS = env.float("REPORT_ROLLUP_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "core.sweep_outbox",
@@ -305,6 +308,16 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-invoices": {
         "task": "billing.tasks.invoice_previous_month",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
+    # The reports' decisions rollup (reports.rollups): the days changed since the last run.
+    "refresh-report-rollups": {
+        "task": "reports.tasks.refresh_report_rollups",
+        "schedule": REPORT_ROLLUP_SECONDS,
+    },
+    "nightly-full-report-rollups": {
+        "task": "reports.tasks.refresh_report_rollups",
+        "schedule": crontab(hour=2, minute=40),
+        "kwargs": {"full": True},
     },
 }
 

@@ -33,6 +33,8 @@ urlpatterns = [
     # The parties: organizations' users, per-party links, staff's new-records queue; the API.
     path("portal/", include("portal.urls")),
     path("api/v1/", include("portal.api.urls")),
+    # The operations dashboard (/dashboard/) and the reports (/reports/).
+    path("", include("reports.urls")),
 ]
 
 # Error pages in the site's layout (core.views); Django has no 405 handler: core.http renders it.

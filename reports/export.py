@@ -1,0 +1,58 @@
+"""A report as CSV or JSON: the same columns and rows as the page."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from typing import Any, Protocol
+
+from reports.selectors import Column, ReportResult
+
+
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+def cell(column: Column, value: Any) -> Any:
+    """A value as the CSV and JSON write it: ISO dates, YYYY-MM months, "" for none."""
+    if value is None:
+        return ""
+    if column.kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A spreadsheet never runs a cell as a formula (names are typed by people).
+        return f"'{value}"
+    return value
+
+
+def write_csv(result: ReportResult, stream: _TextSink) -> int:
+    writer = csv.writer(stream)
+    writer.writerow([column.key for column in result.columns])
+    for row in result.rows:
+        writer.writerow([cell(c, v) for c, v in zip(result.columns, row, strict=True)])
+    return len(result.rows)
+
+
+def as_json(result: ReportResult) -> str:
+    return json.dumps(
+        {
+            "report": result.kind,
+            "title": result.title,
+            "from": result.period.start.isoformat(),
+            "to": result.period.end.isoformat(),
+            "columns": [{"key": c.key, "label": c.label} for c in result.columns],
+            "rows": [
+                {c.key: (None if v is None else cell(c, v)) for c, v in zip(result.columns, row, strict=True)}
+                for row in result.rows
+            ],
+            "notes": result.notes,
+        },
+        indent=2,
+    )
+
+
+def filename(result: ReportResult, extension: str) -> str:
+    return f"{result.kind}_{result.period.start.isoformat()}_{result.period.end.isoformat()}.{extension}"
