@@ -419,8 +419,9 @@ class CaseEventAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
-    """Visible only with `cases.view_accesslogentry`, which only administrators hold."""
+class AccessLogEntryAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
+    """Visible only with `cases.view_accesslogentry`, which only administrators hold. Reading
+    the log is itself logged (who looked at whose reads), as `export_access_log` is."""
 
     list_display = ["at", "user", "os_user", "action", "case", "object_repr", "path", "ip_address"]
     # No filter by user: its panel would list every user (3,000 reviewers) on every page.
