@@ -9,7 +9,8 @@ row here fails `test_every_url_has_a_row`; a role that gets more (or less) than 
 `test_every_url_answers_every_role_as_the_matrix_says`.
 
 How a row reads: GET first; a URL that answers GET with 405 is POSTed with an empty body (no form
-token, no fields: no such POST changes anything), written "p<answer>". Answers: "200", "302" (a
+token, no fields: none of these POSTs changes case data; the backup-codes page makes the user new
+codes, the keep-alive restarts the idle clock), written "p<answer>". Answers: "200", "302" (a
 redirect elsewhere than below), "login" (to the log-in page), "adm" (to the admin's log-in page:
 signed in, but not admin-console staff), "2fa" (to the second-factor step), "400", "403", "404".
 Public pages (log-in, the decision library, /healthz, static files) answer every role alike.
