@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -336,6 +337,10 @@ class CaseAdmin(
         if obj is not None:
             # A case keeps its number; priority changes through the "convert to expedited" step.
             readonly += ["case_number", "priority"]
+            if final_reason(obj.pk):
+                # What the letter's header states is fixed with the determination (cases.record_lock);
+                # documents can still be uploaded on this page.
+                readonly += [name for name in flatten_fieldsets(self.fieldsets or []) if name not in readonly]
         return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:

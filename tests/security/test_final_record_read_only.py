@@ -12,6 +12,7 @@ draft after a reassignment).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -36,7 +37,7 @@ from imr_site import roles
 from tests.cases.pdfs import make_pdf_bytes, upload
 from tests.determinations.letters_support import approved_seed_determination
 from tests.factories import DisputedItemFactory, PartyFactory, UserFactory
-from tests.forms_helpers import form_token
+from tests.forms_helpers import form_token, hidden_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,24 @@ def test_case_page_shows_the_items_and_parties_of_a_final_case_read_only(admin_c
     assert "Physical Therapy 2x8 for the Lumbar Spine" in body
     assert 'name="parties-0-name"' not in body
     assert 'name="parties-0-mailing_address"' in body  # still correctable
+
+
+def test_a_forged_case_form_post_changes_no_field_of_an_issued_case(admin_client):
+    case = issued_case()
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    assert 'name="injury_date"' not in admin_client.get(url).content.decode()
+    data = hidden_fields(admin_client, url)  # management forms, row ids and the one-time token
+    # The upload inline's empty form shows today's date as its default: a browser sends it back.
+    page = admin_client.get(url).content.decode()
+    data.update(re.findall(r'name="([\w-]+-0-received_on)"[^>]*value="([^"]*)"', page))
+    data.update({"injury_date": "2001-01-01", "ur_decision_date": "2001-01-02", "signed": ""})
+    response = admin_client.post(url, data)
+    # Accepted: every field the POST changed is read-only on this page, so ignored. (Were they not,
+    # the page's other required fields, not sent, would make it a 200 with errors.)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.injury_date, case.ur_decision_date) == (date(2007, 5, 3), date(2015, 2, 6))
+    assert case.signed
 
 
 def test_party_of_an_issued_case_keeps_its_name_but_its_address_can_be_corrected(admin_client):
