@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -36,6 +37,7 @@ from cases.models import (
     Party,
     PartyRole,
 )
+from cases.record_lock import final_reason
 from cases.selectors import matching_case_ids
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
@@ -109,7 +111,65 @@ class ReadOnlyMixin:
         return False
 
 
-class PartyInline(admin.StackedInline):
+if TYPE_CHECKING:  # the mixins below are only ever mixed into a ModelAdmin
+    _ModelAdminBase = admin.ModelAdmin
+else:
+    _ModelAdminBase = object
+
+
+class FinalRecordAdminMixin(_ModelAdminBase):
+    """Rows of a case whose record is final (cases.record_lock) are read-only here, but for the
+    model's `correctable_when_final` fields; they cannot be deleted, and (for inlines) added.
+    The models and a PostgreSQL trigger refuse the same; a forged POST answers 403 (no field
+    may change) or changes only the correctable fields."""
+
+    _inline = False
+
+    def _case_id_of_obj(self, obj) -> int | None:
+        if obj is None:
+            return None
+        return obj.pk if isinstance(obj, Case) else obj.case_id
+
+    def _final(self, obj) -> bool:
+        return final_reason(self._case_id_of_obj(obj)) is not None
+
+    def _correctable(self) -> tuple[str, ...]:
+        return self.model.correctable_when_final
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not self._correctable() and self._final(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if self._final(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._final(obj):
+            readonly += [
+                field.name
+                for field in self.model._meta.fields
+                if field.editable
+                and field.name not in self._correctable()
+                and field.name not in readonly
+                and not (self._inline and field.name == "case")
+            ]
+        return readonly
+
+
+class FinalRecordInlineMixin(FinalRecordAdminMixin):
+    _inline = True  # `obj` is the case the inline's rows belong to
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        if self._final(obj):
+            return False
+        return super().has_add_permission(request, obj)  # type: ignore[call-arg]
+
+
+class PartyInline(FinalRecordInlineMixin, admin.StackedInline):
     model = Party
     extra = 0
     fields = [
@@ -123,7 +183,7 @@ class PartyInline(admin.StackedInline):
     classes = ["collapse"]
 
 
-class DisputedItemInline(admin.TabularInline):
+class DisputedItemInline(FinalRecordInlineMixin, admin.TabularInline):
     model = DisputedItem
     extra = 0
     fields = [
@@ -190,12 +250,6 @@ class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-
-if TYPE_CHECKING:  # the mixins below are only ever mixed into a ModelAdmin
-    _ModelAdminBase = admin.ModelAdmin
-else:
-    _ModelAdminBase = object
 
 
 class CaseErrorAsMessageMixin(_ModelAdminBase):
@@ -283,6 +337,10 @@ class CaseAdmin(
         if obj is not None:
             # A case keeps its number; priority changes through the "convert to expedited" step.
             readonly += ["case_number", "priority"]
+            if final_reason(obj.pk):
+                # What the letter's header states is fixed with the determination (cases.record_lock);
+                # documents can still be uploaded on this page.
+                readonly += [name for name in flatten_fieldsets(self.fieldsets or []) if name not in readonly]
         return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
@@ -344,7 +402,7 @@ class CaseAdmin(
 
 
 @admin.register(Party)
-class PartyAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
+class PartyAdmin(AccessLoggedAdminMixin, FinalRecordAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["name", "role", "case", "organization", "claim_number", "email"]
     list_filter = ["role"]
     search_fields = ["name__icontains", "claim_number__icontains", "case__case_number__startswith"]
@@ -354,7 +412,7 @@ class PartyAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
 
 
 @admin.register(DisputedItem)
-class DisputedItemAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin):
+class DisputedItemAdmin(AccessLoggedAdminMixin, FinalRecordAdminMixin, LargeListAdmin, admin.ModelAdmin):
     list_display = ["description", "case", "position", "category", "formulary_drug", "ur_decision"]
     list_filter = ["category", "ur_decision", "formulary_drug"]
     search_fields = ["description__icontains", "procedure_code__icontains", "case__case_number__startswith"]
@@ -365,7 +423,12 @@ class DisputedItemAdmin(AccessLoggedAdminMixin, LargeListAdmin, admin.ModelAdmin
 
 @admin.register(Document)
 class DocumentAdmin(
-    AccessLoggedAdminMixin, CaseErrorAsMessageMixin, SubmitOnceMixin, LargeListAdmin, admin.ModelAdmin
+    AccessLoggedAdminMixin,
+    FinalRecordAdminMixin,
+    CaseErrorAsMessageMixin,
+    SubmitOnceMixin,
+    LargeListAdmin,
+    admin.ModelAdmin,
 ):
     list_display = ["title", "case", "kind", "received_on", "pages", "size", "uploaded_by", "open"]
     list_filter = ["kind"]
@@ -419,8 +482,9 @@ class CaseEventAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
-    """Visible only with `cases.view_accesslogentry`, which only administrators hold."""
+class AccessLogEntryAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
+    """Visible only with `cases.view_accesslogentry`, which only administrators hold. Reading
+    the log is itself logged (who looked at whose reads), as `export_access_log` is."""
 
     list_display = ["at", "user", "os_user", "action", "case", "object_repr", "path", "ip_address"]
     # No filter by user: its panel would list every user (3,000 reviewers) on every page.

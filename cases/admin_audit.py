@@ -4,7 +4,8 @@
 case (`access_log_case_path`: "" for the case itself, "case", "determination__case", ...):
 - a change list writes one row per case shown (one INSERT), and a search one more row with
   its text;
-- a change page (and a delete confirmation page) one row; a saved change one "changed" row.
+- a change page, a history page (the admin's record of changes, which names the object) and a
+  delete confirmation page one row each; a saved change one "changed" row.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class AccessLoggedAdminMixin(_Base):
         if request.method == "GET" or response.status_code == 200:
             # Shown (a GET, or a POST answered with the form and its errors): a read.
             self._log_object_page(request, response, "page")
+        return response
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._log_object_page(request, response, "history")
         return response
 
     def delete_view(self, request: HttpRequest, object_id, extra_context=None):

@@ -16,6 +16,8 @@ from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from cases.record_lock import FinalRecordChild
+
 CASE_NUMBER_PATTERN = r"^CM[0-9]{2}-[0-9]{7}$"
 case_number_validator = RegexValidator(
     CASE_NUMBER_PATTERN, "A case number reads CMyy-nnnnnnn, e.g. CM15-0041877."
@@ -294,7 +296,10 @@ class PartyRole(models.TextChoices):
     REQUESTING_PROVIDER = "requesting_provider", "Requesting provider"
 
 
-class Party(models.Model):
+class Party(FinalRecordChild):
+    # A returned letter goes again to the corrected address (cases.record_lock).
+    correctable_when_final = ("email", "mailing_address")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(max_length=24, choices=PartyRole.choices)
     # For the employee, name is "First Last" and first/last names are kept too.
@@ -363,7 +368,9 @@ class URDecision(models.TextChoices):
     DELAYED = "delayed", "Delayed"
 
 
-class DisputedItem(models.Model):
+class DisputedItem(FinalRecordChild):
+    addable_when_final = False  # every item of a final record has its decision
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="disputed_items")
     position = models.PositiveSmallIntegerField("order", help_text="Order in the letter, from 1.")
     description = models.CharField(max_length=500)
@@ -412,7 +419,7 @@ def document_upload_to(document: Document, filename: str) -> str:
     return f"cases/{document.case_id}/documents/{document.sha256[:16]}.pdf"
 
 
-class Document(models.Model):
+class Document(FinalRecordChild):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     title = models.CharField(max_length=200, help_text="Provider, type of record, dates.")

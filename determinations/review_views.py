@@ -7,6 +7,8 @@ the `determinations.qa_determination` permission. Views of case files are logged
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -14,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cases.models import AccessAction, Case, CaseStatus
-from cases.services.audit import log_access
+from cases.services.audit import log_access, log_listed_cases
 from core.errors import DomainError
 from core.form_tokens import submit_once
 from core.http import require_GET, require_http_methods, require_POST
@@ -210,6 +212,14 @@ def reviewer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             accept_form, decline_form = _row_forms(row.case.pk)
             queue.append({"row": row, "accept_form": accept_form, "decline_form": decline_form})
+    # Each row shows its case's number, treatments and deadline: one access-log row per case shown.
+    log_listed_cases(
+        user=request.user,
+        case_ids=sorted({row.case.pk for row in page.rows}),
+        action=AccessAction.VIEW_CASE,
+        object_repr="listed on the reviewer's home",
+        request=request,
+    )
     return render(
         request,
         "determinations/review/reviewer_home.html",
@@ -320,7 +330,20 @@ def preview(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _assigned_only(view):
+    """Answer 404 to anyone but the case's reviewer before the form token is read (submit_once
+    answers a missing token with 400, which would tell others the URL apart from a refusal)."""
+
+    @wraps(view)
+    def wrapper(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+        _assignment_or_404(request, case_id)
+        return view(request, case_id)
+
+    return wrapper
+
+
 @require_POST
+@_assigned_only
 @submit_once
 def submit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request, case_id)
@@ -357,6 +380,13 @@ def submit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
 @permission_required("determinations.qa_determination", raise_exception=True)
 def qa_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = selectors.qa_queue(page=request.GET.get("page"), per_page=QA_QUEUE_PAGE_SIZE)
+    log_listed_cases(
+        user=request.user,
+        case_ids=sorted({row.case.pk for row in page.rows}),
+        action=AccessAction.VIEW_CASE,
+        object_repr="listed in the QA queue",
+        request=request,
+    )
     return render(
         request, "determinations/review/qa_queue.html", {"rows": page.rows, "page_obj": page.page_obj}
     )

@@ -167,9 +167,10 @@ if STATIC_MANIFEST:
     # {% static %}; it halves collectstatic's time and the files on disk.
     WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 FILE_UPLOAD_PERMISSIONS = 0o600
-# The access log records the client's address from REMOTE_ADDR, or from this request header
-# (e.g. HTTP_X_REAL_IP) when a trusted proxy in front of the site sets it.
-AUDIT_CLIENT_IP_HEADER = env.str("AUDIT_CLIENT_IP_HEADER", default="")
+# The client's address, one rule for the lockout, the access log and the library's rate limit
+# (imr_site/client_ip.py): REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies that each
+# append to X-Forwarded-For, the entry the nearest-to-the-client proxy wrote. 0: off.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 DOCUMENT_MAX_UPLOAD_MB = env.int("DOCUMENT_MAX_UPLOAD_MB", default=50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -204,8 +205,8 @@ REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICE
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 LIBRARY_PUBLIC_RATE = env.str("LIBRARY_PUBLIC_RATE", default="60/m")
 LIBRARY_CACHE_SECONDS = env.int("LIBRARY_CACHE_SECONDS", default=60)
-# Behind a proxy, the client's address header (e.g. HTTP_X_REAL_IP) for the per-IP limit.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# The per-IP limit counts by the client's address (TRUSTED_PROXY_COUNT above).
+RATELIMIT_IP_META_KEY = "imr_site.client_ip.client_ip"
 
 # The parties' portal and API (portal/): per-party links' lifetime and rate, the API's rate per token.
 PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=60)
@@ -374,9 +375,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "imr_site.security.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# The client address is REMOTE_ADDR. Behind a proxy, axes takes it from X-Forwarded-For only with
-# django-ipware installed and AXES_IPWARE_PROXY_COUNT set (the number of proxies in front).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+# The address axes locks by is the access log's (imr_site/client_ip.py: REMOTE_ADDR unless
+# TRUSTED_PROXY_COUNT says proxies append to X-Forwarded-For; django-ipware reads the header).
+AXES_CLIENT_IP_CALLABLE = "imr_site.client_ip.client_ip"
 
 # Sessions: logged off after SESSION_IDLE_TIMEOUT seconds without a request (a warning shows a
 # minute before), at browser close, and at the latest SESSION_ABSOLUTE_LIFETIME after log-in.

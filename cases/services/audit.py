@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from cases.models import AccessAction, AccessLogEntry, Case
+from imr_site.client_ip import client_ip
 
 # Rows per INSERT when a command logs many cases at once.
 BULK_BATCH = 1000
@@ -37,21 +37,12 @@ class AccessContext:
     command: str = ""
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or the header named by AUDIT_CLIENT_IP_HEADER (e.g.
-    `HTTP_X_REAL_IP`) when a proxy in front of the site sets it; the first of a list."""
-    header = getattr(settings, "AUDIT_CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
-    value = request.META.get(header) or request.META.get("REMOTE_ADDR") or ""
-    value = value.split(",")[0].strip()
-    return value[:45] or None
-
-
 def request_context(request: HttpRequest | None) -> AccessContext:
     if request is None:
         return AccessContext()
     return AccessContext(
         path=request.get_full_path()[:300],
-        ip_address=client_ip(request),
+        ip_address=client_ip(request),  # the address the lockout counts by too
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
 

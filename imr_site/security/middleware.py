@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django_otp import user_has_device
 
+from imr_site.client_ip import client_ip
 from imr_site.security import sessions
 
 logger = logging.getLogger("imr_site.security")
@@ -29,7 +30,7 @@ def second_factor_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def client_of(request: HttpRequest) -> str:
-    return f"ip={request.META.get('REMOTE_ADDR', '?')} ua={request.META.get('HTTP_USER_AGENT', '?')[:200]!r}"
+    return f"ip={client_ip(request) or '?'} ua={request.META.get('HTTP_USER_AGENT', '?')[:200]!r}"
 
 
 class SessionTimeoutMiddleware:

@@ -35,11 +35,12 @@ def test_qa_page_with_a_400_character_url_stays_within_the_window(page, output_d
     item = determination.items.order_by("disputed_item__position").first()
     item.rationale = f"The guideline at {URL} supports the decision."
     item.save()
-    approve(determination, status=DeterminationStatus.SUBMITTED)  # edited first: submitted text is read-only
     disputed = item.disputed_item
     disputed.description = f"Brace {TOKEN}"
     disputed.claims_administrator_guideline = TOKEN
     disputed.save()
+    # Edited first: a submitted determination's text and its case's items are read-only.
+    approve(determination, status=DeterminationStatus.SUBMITTED)
 
     _log_in(page, qa_user())
     page.goto(reverse("review:qa_determination", args=[determination.pk]))

@@ -60,11 +60,11 @@ def test_a_400_character_token_without_any_break_in_the_summary_and_item_wraps()
     determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     summary_token = _token("S")
     determination.clinical_case_summary = f"The records cite {summary_token} twice.\n\nSecond paragraph."
-    approve(determination)
     disputed = determination.case.disputed_items.order_by("position").first()
     item_token = _token("T", 300)
     disputed.description = f"Brace {item_token}"
-    disputed.save()
+    disputed.save()  # before approval: an approved case's items are read-only (issue 13)
+    approve(determination)
     pdf = render_letter_pdf(determination=determination, draft=True)
     _assert_wrapped_whole(pdf, summary_token)
     assert item_token in "".join(body_text(pdf).split())

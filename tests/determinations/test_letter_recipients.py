@@ -18,10 +18,10 @@ from django.urls import reverse
 from cases.models import Party, PartyRole
 from determinations.letter_selectors import letter_recipients
 from determinations.letters import render_letter_html
-from determinations.models import Delivery, DeliveryChannel, DeliveryStatus
+from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, DeterminationStatus
 from determinations.services.delivery import DeliveryError, mark_posted
 from determinations.services.letters import correct_letter, issue_letter
-from tests.determinations.letters_support import approved_seed_determination, body_text
+from tests.determinations.letters_support import approve, approved_seed_determination, body_text
 from tests.factories import PartyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,10 +130,12 @@ def test_the_seed_case_copies_list_is_unchanged_by_the_one_list():
 
 
 def test_organization_equal_to_the_name_is_printed_once():
-    determination = approved_seed_determination()
+    # The parties are written before the determination is approved (its case's record is then final).
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     determination.case.parties.filter(role=PartyRole.EMPLOYER).update(
         organization="Central Valley Packing Co."
     )
+    approve(determination)
     html = render_letter_html(determination=determination, draft=False)
     assert "Employer: Central Valley Packing Co." in _copies_in_html(html)
     assert "Central Valley Packing Co., Central Valley Packing Co." not in html

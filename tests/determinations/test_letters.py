@@ -22,10 +22,11 @@ from determinations.letters import (
     render_letter_pdf,
     state_name,
 )
-from determinations.models import Decision, ItemDecision
+from determinations.models import Decision, DeterminationStatus, ItemDecision
 from tests.determinations.letters_support import (
     REVIEWER_FIRST_NAME,
     REVIEWER_LAST_NAME,
+    approve,
     approved_seed_determination,
     body_text,
     normalize,
@@ -112,7 +113,8 @@ def test_every_state_and_dc_has_a_full_name():
 
 
 def test_overturned_items_and_documents_reviewed_appear_after_the_decisions():
-    determination = approved_seed_determination()
+    # Items are added while the determination is a draft: an approved case's items are read-only.
+    determination = approved_seed_determination(status=DeterminationStatus.DRAFT)
     case = determination.case
     item = DisputedItemFactory(
         case=case,
@@ -138,6 +140,7 @@ def test_overturned_items_and_documents_reviewed_appear_after_the_decisions():
         pages=3,
         received_on=date(2015, 3, 2),
     )
+    approve(determination)
     pdf = render_letter_pdf(determination=determination, draft=False)
     text = body_text(pdf)
     assert "Lumbar MRI without contrast: Overturned" in text

@@ -12,12 +12,14 @@ from __future__ import annotations
 import copy
 import io
 import json
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from cases.models import Case, Party
 from determinations.models import Determination, Letter
@@ -97,7 +99,25 @@ def _move_aside() -> None:
     gives up its number and claim instead, so the exported object comes back under the same
     ones and is not an earlier IMR of itself."""
     Case.objects.update(case_number="CM99-0000001")
-    Party.objects.exclude(claim_number="").update(claim_number="MOVED-ASIDE")
+    # The decided case's parties are read-only (issue 13): the test steps around the database's
+    # guard for this one statement, as no path of the application can.
+    with _final_record_guard_off():
+        Party.objects.exclude(claim_number="").update(claim_number="MOVED-ASIDE")
+
+
+@contextmanager
+def _final_record_guard_off():
+    """Triggers off for the statements inside (PostgreSQL: `session_replication_role`, superuser)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = 'replica'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = 'origin'")
 
 
 def test_import_export_import_is_lossless_and_names_no_reviewer():

@@ -31,6 +31,25 @@ def make_issued_case(
     case = CaseFactory(status=status, **case_fields)
     if parties:
         add_parties(case)
+    items = items or [
+        (
+            ItemCategory.PHYSICAL_MEDICINE,
+            "Physical Therapy 2x8 for the Lumbar Spine",
+            Decision.UPHELD,
+            RATIONALE,
+        )
+    ]
+    # The items first: once the determination is issued, the case's items are read-only (issue 13).
+    disputed = [
+        DisputedItemFactory(
+            case=case,
+            position=position,
+            category=category,
+            description=description,
+            ur_decision=URDecision.DENIED,
+        )
+        for position, (category, description, _decision, _rationale) in enumerate(items, start=1)
+    ]
     determination = Determination.objects.create(
         case=case,
         reviewer=make_seed_reviewer(),
@@ -40,22 +59,7 @@ def make_issued_case(
         certifications=certifications or ["Pain Medicine"],
         issued_on=issued_on,
     )
-    items = items or [
-        (
-            ItemCategory.PHYSICAL_MEDICINE,
-            "Physical Therapy 2x8 for the Lumbar Spine",
-            Decision.UPHELD,
-            RATIONALE,
-        )
-    ]
-    for position, (category, description, decision, rationale) in enumerate(items, start=1):
-        item = DisputedItemFactory(
-            case=case,
-            position=position,
-            category=category,
-            description=description,
-            ur_decision=URDecision.DENIED,
-        )
+    for item, (_category, _description, decision, rationale) in zip(disputed, items, strict=True):
         ItemDecision.objects.create(
             determination=determination,
             disputed_item=item,

@@ -1,0 +1,393 @@
+"""The access matrix (issue 13, "Checked by"): every URL of the root resolver x every role.
+
+Every URL pattern reachable from `imr_site.urls` is requested, with real objects for its
+arguments (tests/security/matrix_support.py builds them), by one client per role: anonymous, a
+password-only session (the password passed, not the second factor; DEBUG is off in the tests),
+intake staff, clinical QA, the reviewer assigned to the case, another reviewer, and an
+administrator. Each answer must be the one EXPECTED names. A URL added to the project without a
+row here fails `test_every_url_has_a_row`; a role that gets more (or less) than its row says fails
+`test_every_url_answers_every_role_as_the_matrix_says`.
+
+How a row reads: GET first; a URL that answers GET with 405 is POSTed with an empty body (no form
+token, no fields: none of these POSTs changes case data; the backup-codes page makes the user new
+codes, the keep-alive restarts the idle clock), written "p<answer>". Answers: "200", "302" (a
+redirect elsewhere than below), "login" (to the log-in page), "adm" (to the admin's log-in page:
+signed in, but not admin-console staff), "2fa" (to the second-factor step), "400", "403", "404".
+Public pages (log-in, the decision library, /healthz, static files) answer every role alike.
+
+Besides the answers: every URL in READS_CASE_DATA that answers 200 wrote at least one access-log
+row naming the user who asked (issue 13 item 5), and every 403/404 under a case-data path wrote a
+"refused" row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cases.middleware import CASE_DATA_PATH_PREFIXES
+from cases.models import AccessAction, AccessLogEntry, Case
+from cases.steps import STEPS
+from tests.security.matrix_support import (
+    ADMIN,
+    ANONYMOUS,
+    ROLES,
+    World,
+    build_world,
+    clients,
+    content_type_id,
+    url_patterns,
+)
+
+pytestmark = pytest.mark.django_db
+
+# /healthz answers 200 when every check passes, 503 naming the failing ones (no Celery worker
+# runs in this test): either way the same to everyone, never a log-in redirect.
+HEALTH = "health"
+# Log-out is a POST (GET: 405) that ends the session: asked by test_logout_ends_every_session.
+LOGOUT_ROUTES = ("accounts/logout/", "admin/logout/")
+
+# fmt: off
+#   route: "anonymous password_only intake qa assigned_reviewer other_reviewer admin"
+EXPECTED: dict[str, str] = {
+    "": "login 2fa 302 302 302 302 302",
+    "healthz": "health " * 7,
+    "accounts/login/": "200 200 200 200 200 200 200",
+    "accounts/logout/": "login plogin plogin plogin plogin plogin plogin",
+    "accounts/second-factor/": "login 2fa 302 302 302 302 302",
+    "accounts/second-factor/setup/": "login 200 200 200 200 200 200",
+    "accounts/second-factor/setup/qr.svg": "login 200 200 200 200 200 200",
+    "accounts/second-factor/backup-codes/": "login 2fa p200 p200 p200 p200 p200",
+    "accounts/session/keepalive/": "login 2fa p200 p200 p200 p200 p200",
+    "admin/": "adm 2fa 200 adm adm adm 200",
+    "admin/login/": "200 302 302 200 200 200 302",
+    "admin/logout/": "adm 2fa plogin 302 302 302 plogin",
+    "admin/password_change/": "adm 2fa 200 adm adm adm 200",
+    "admin/password_change/done/": "adm 2fa 200 adm adm adm 200",
+    "admin/autocomplete/": "adm 2fa 403 adm adm adm 403",
+    "admin/jsi18n/": "adm 2fa 200 adm adm adm 200",
+    "admin/r/<path:content_type_id>/<path:object_id>/": "adm 2fa 404 adm adm adm 404",
+    "admin/auth/group/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/group/add/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/group/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/group/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/group/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/group/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/auth/user/<id>/password/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/add/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/auth/user/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/otp_totp/totpdevice/<int:pk>/config/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/add/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_totp/totpdevice/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/otp_static/staticdevice/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_static/staticdevice/add/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_static/staticdevice/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_static/staticdevice/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_static/staticdevice/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/otp_static/staticdevice/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/axes/accessattempt/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessattempt/add/": "login 2fa 403 adm adm adm 403",
+    "admin/axes/accessattempt/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessattempt/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessattempt/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessattempt/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/axes/accesslog/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accesslog/add/": "login 2fa 403 adm adm adm 403",
+    "admin/axes/accesslog/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accesslog/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accesslog/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accesslog/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/axes/accessfailurelog/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessfailurelog/add/": "login 2fa 403 adm adm adm 403",
+    "admin/axes/accessfailurelog/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessfailurelog/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessfailurelog/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/axes/accessfailurelog/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/case/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/case/add/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/case/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/case/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/case/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/case/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/party/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/party/add/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/party/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/party/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/party/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/party/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/disputeditem/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/disputeditem/add/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/disputeditem/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/disputeditem/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/disputeditem/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/disputeditem/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/document/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/document/add/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/document/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/document/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/document/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/document/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/caseevent/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/caseevent/add/": "login 2fa 403 adm adm adm 403",
+    "admin/cases/caseevent/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/caseevent/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/cases/caseevent/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/cases/caseevent/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/cases/accesslogentry/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/accesslogentry/add/": "login 2fa 403 adm adm adm 403",
+    "admin/cases/accesslogentry/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/accesslogentry/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/cases/accesslogentry/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/cases/accesslogentry/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/reviewers/reviewer/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/reviewer/add/": "login 2fa 403 adm adm adm 200",
+    "admin/reviewers/reviewer/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/reviewer/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/reviewers/reviewer/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/reviewer/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/reviewers/specialtyrule/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/specialtyrule/add/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/specialtyrule/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/specialtyrule/<path:object_id>/delete/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/specialtyrule/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/specialtyrule/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/reviewers/assignment/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/assignment/add/": "login 2fa 403 adm adm adm 403",
+    "admin/reviewers/assignment/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/assignment/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/reviewers/assignment/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/reviewers/assignment/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/determinations/determination/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/determination/add/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/determination/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/determination/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/determinations/determination/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/determination/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/determinations/guidelineentry/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/guidelineentry/add/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/guidelineentry/<path:object_id>/history/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/guidelineentry/<path:object_id>/delete/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/guidelineentry/<path:object_id>/change/": "login 2fa 403 adm adm adm 200",
+    "admin/determinations/guidelineentry/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/determinations/letter/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/letter/add/": "login 2fa 403 adm adm adm 403",
+    "admin/determinations/letter/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/letter/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/determinations/letter/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/letter/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/determinations/delivery/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/delivery/add/": "login 2fa 403 adm adm adm 403",
+    "admin/determinations/delivery/<path:object_id>/history/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/delivery/<path:object_id>/delete/": "login 2fa 403 adm adm adm 403",
+    "admin/determinations/delivery/<path:object_id>/change/": "login 2fa 200 adm adm adm 200",
+    "admin/determinations/delivery/<path:object_id>/": "login 2fa 302 adm adm adm 302",
+    "admin/^(?P<app_label>auth|otp_totp|otp_static|axes|cases|reviewers|determinations)/$": "adm 2fa 200 adm adm adm 200",  # noqa: E501
+    "admin/(?P<url>.*)$": "adm 2fa 404 adm adm adm 404",
+    "cases/new/": "login 2fa 200 403 403 403 200",
+    "cases/": "login 2fa 200 200 403 403 200",
+    "cases/search/": "login 2fa 200 200 403 403 200",
+    "cases/<int:case_id>/": "login 2fa 200 200 403 403 200",
+    "cases/<int:case_id>/steps/<slug:action>/": "login 2fa p302 p403 p403 p403 p302",
+    "review/": "login 2fa 404 404 200 200 404",
+    "review/cases/<int:case_id>/": "login 2fa 404 404 200 404 404",
+    "review/cases/<int:case_id>/accept/": "login 2fa p404 p404 p302 p404 p404",
+    "review/cases/<int:case_id>/decline/": "login 2fa p404 p404 p302 p404 p404",
+    "review/cases/<int:case_id>/determination/": "login 2fa p404 p404 p400 p404 p404",
+    "review/cases/<int:case_id>/determination/preview/": "login 2fa 404 404 302 404 404",
+    "review/cases/<int:case_id>/determination/submit/": "login 2fa p404 p404 p400 p404 p404",
+    "review/qa/": "login 2fa 403 200 403 403 200",
+    "review/qa/determinations/<int:determination_id>/": "login 2fa 403 200 403 403 200",
+    "review/qa/determinations/<int:determination_id>/approve/": "login 2fa p403 p400 p403 p403 p400",
+    "review/qa/determinations/<int:determination_id>/return/": "login 2fa p403 p400 p403 p403 p400",
+    "reviewers/": "login 2fa 200 403 403 403 200",
+    "reviewers/cases/<int:case_id>/candidates/": "login 2fa 200 403 403 403 200",
+    "letters/to-post/": "login 2fa 200 403 403 403 200",
+    "letters/to-post/batch.pdf": "login 2fa 200 403 403 403 200",
+    "letters/cases/<case_number:case_number>/deliveries/": "login 2fa 200 403 403 403 200",
+    "letters/deliveries/<int:delivery_id>/resend/": "login 2fa 200 403 403 403 200",
+    "letters/letters/<int:letter_id>/download/": "login 2fa 200 200 403 403 200",
+    "documents/<int:document_id>/": "login 2fa 200 200 200 404 200",
+    "jobs/": "login 2fa 403 403 403 403 200",
+    "jobs/<int:job_id>/": "login 2fa 403 403 403 403 p302",
+    "decisions/": "200 200 200 200 200 200 200",
+    "decisions/<str:case_number>/letter.pdf": "200 200 200 200 200 200 200",
+}
+# fmt: on
+
+PUBLIC = {"healthz", "accounts/login/", "decisions/", "decisions/<str:case_number>/letter.pdf"}
+
+# Admin pages of models that hold case data: lists, object pages, history, delete confirmation.
+_CASE_DATA_ADMIN_MODELS = (
+    "cases/case",
+    "cases/party",
+    "cases/disputeditem",
+    "cases/document",
+    "cases/caseevent",
+    "cases/accesslogentry",
+    "reviewers/assignment",
+    "determinations/determination",
+    "determinations/letter",
+    "determinations/delivery",
+)
+READS_CASE_DATA = {
+    "cases/",
+    "cases/<int:case_id>/",
+    "review/",
+    "review/cases/<int:case_id>/",
+    "review/qa/",
+    "review/qa/determinations/<int:determination_id>/",
+    "reviewers/cases/<int:case_id>/candidates/",
+    "letters/to-post/",
+    "letters/to-post/batch.pdf",
+    "letters/cases/<case_number:case_number>/deliveries/",
+    "letters/deliveries/<int:delivery_id>/resend/",
+    "letters/letters/<int:letter_id>/download/",
+    "documents/<int:document_id>/",
+    *(
+        f"admin/{model}/{page}"
+        for model in _CASE_DATA_ADMIN_MODELS
+        for page in ("", "<path:object_id>/history/", "<path:object_id>/delete/", "<path:object_id>/change/")
+    ),
+}
+
+
+def expected_of(route: str) -> list[str]:
+    return EXPECTED[route].split()
+
+
+def concrete_path(route: str, world: World) -> str:
+    """The route with a real object for each of its arguments."""
+    if route.startswith("admin/^(?P<app_label>"):
+        return "/admin/cases/"
+    if route == "admin/(?P<url>.*)$":
+        return "/admin/no-such-page/"
+    model_key = "/".join(route.split("/")[1:3]) if route.startswith("admin/") else ""
+    values = {
+        "case_id": world.case_in_review.pk,
+        "action": next(iter(STEPS)),
+        "determination_id": world.in_qa.pk,
+        "case_number": world.issued.case.case_number,
+        "delivery_id": world.delivery.pk,
+        "letter_id": world.letter.pk,
+        "document_id": world.document.pk,
+        "job_id": world.job.pk,
+        "object_id": world.admin_objects.get(model_key),
+        "id": world.users[ADMIN].pk,  # the admin's change-password page of a user
+        "pk": world.admin_objects["otp_totp/totpdevice"],
+        "content_type_id": content_type_id(Case),
+    }
+    if route == "admin/r/<path:content_type_id>/<path:object_id>/":
+        values["object_id"] = world.case_in_review.pk
+
+    def fill(match: re.Match) -> str:
+        value = values[match.group(1)]
+        assert value is not None, f"no object for {match.group(1)} in {route}"
+        return str(value)
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route)
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return "login"
+        if location.startswith(reverse("admin:login")):
+            return "adm"
+        if location.startswith(reverse("second_factor")):
+            return "2fa"
+        return "302"
+    return str(response.status_code)
+
+
+def ask(client: Client, path: str) -> tuple[str, int]:
+    response = client.get(path)
+    if response.status_code == 405:
+        response = client.post(path)
+        return f"p{outcome(response)}", response.status_code
+    return outcome(response), response.status_code
+
+
+def test_every_url_has_a_row():
+    routes = [route for route, _pattern in url_patterns()]
+    assert len(routes) == len(set(routes)), "two URL patterns with the same route"
+    missing = sorted(set(routes) - set(EXPECTED))
+    assert not missing, f"URLs without a row in the access matrix (add one: who may see them?): {missing}"
+    assert not sorted(set(EXPECTED) - set(routes)), "rows for URLs that no longer exist"
+    assert all(len(expected_of(route)) == len(ROLES) for route in EXPECTED)
+    # Public pages answer every role alike; every other page refuses the anonymous and the
+    # password-only session.
+    for route in EXPECTED:
+        anonymous, password_only, *_signed_in = expected_of(route)
+        if route in PUBLIC:
+            assert len(set(expected_of(route))) == 1, route
+        elif route not in ("admin/login/", *LOGOUT_ROUTES):
+            assert anonymous in ("login", "adm"), route
+            assert password_only in ("2fa", "200") and (password_only == "2fa" or "second-factor" in route), (
+                route
+            )
+
+
+def test_every_url_answers_every_role_as_the_matrix_says():
+    world = build_world()
+    made = clients(world)
+    wrong: list[str] = []
+    unlogged: list[str] = []
+    for route, _pattern in url_patterns():
+        if route in LOGOUT_ROUTES:
+            continue
+        path = concrete_path(route, world)
+        for role, expected in zip(ROLES, expected_of(route), strict=True):
+            before = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            got, status = ask(made[role], path)
+            ok = got in ("200", "503") if expected == HEALTH else got == expected
+            if not ok:
+                wrong.append(f"{role:17} {path}: {got}, the matrix says {expected}")
+            if role == ANONYMOUS:
+                continue
+            new = AccessLogEntry.objects.filter(id__gt=before, user=world.users.get(role))
+            if status == 200 and route in READS_CASE_DATA and not new.exists():
+                unlogged.append(f"{role} {path}")
+            refused = status in (403, 404) and path.startswith(CASE_DATA_PATH_PREFIXES)
+            if refused and not new.filter(action=AccessAction.REFUSED, status_code=status).exists():
+                unlogged.append(f"{role} {path} (refused {status})")
+    assert not wrong, "\n".join(wrong)
+    assert not unlogged, "read or refused without an access-log row:\n" + "\n".join(unlogged)
+
+
+def test_logout_ends_every_session():
+    world = build_world()
+    made = clients(world)
+    for route in LOGOUT_ROUTES:
+        answers = []
+        for role in ROLES:
+            client = made[role]
+            got, _status = ask(client, "/" + route)
+            answers.append(got)
+            if got.startswith("p"):  # a log-out was posted
+                # The session is gone on the server: the next page asks for the log-in again.
+                assert outcome(client.get(reverse("cases:queues"))) == "login", (route, role)
+            if role != ANONYMOUS:
+                client.force_login(world.users[role])
+        assert answers == expected_of(route), (route, answers)
+
+
+def test_static_files_are_public(settings):
+    # Production serves the collected files (whitenoise, before any log-in check); the tests
+    # collect nothing, so whitenoise looks them up in the apps' folders.
+    settings.WHITENOISE_USE_FINDERS = True
+    anonymous = Client()
+    for path in ("/static/css/site.css", "/static/js/idle-logoff.js"):
+        assert anonymous.get(path).status_code == 200, path
