@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from cases.models import CaseStatus, NoticeMethod
+from cases.models import CaseStatus
 from core import clock
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -45,12 +45,8 @@ class OverrideEligibilityForm(ActionForm):
 
 
 class NoticeForm(ActionForm):
-    method = forms.ChoiceField(
-        label="The NOARFI was sent by", choices=NoticeMethod.choices, widget=forms.RadioSelect
-    )
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {"method": self.cleaned_data["method"]}
+    """Sends the NOARFI: by email to every party with an address, else to the post tray. How it
+    went (and so the records clock) is read from the deliveries, never typed."""
 
 
 class RecordsCompleteForm(ActionForm):

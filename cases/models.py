@@ -74,6 +74,21 @@ class ServiceMethod(models.TextChoices):
     PERSONAL = "personal", "Personal"
 
 
+class NoticeKind(models.TextChoices):
+    """Every notice the IMRO sends besides the Final Determination letter (8 CCR 9792.10.4 ff.).
+
+    Declared here, the floor, so the workflow services can ask for one (`cases.hooks.send_notice`);
+    the determinations app renders and delivers them."""
+
+    ELIGIBILITY = "eligibility", "Notice of eligibility"
+    NOARFI = "noarfi", "Notice of Assignment and Request for Information"
+    INELIGIBILITY = "ineligibility", "Notice of ineligibility"
+    EXPEDITED = "expedited", "Notice of conversion to expedited review"
+    WITHDRAWAL = "withdrawal", "Confirmation of withdrawal"
+    TERMINATION = "termination", "Confirmation of termination"
+    LATE_RECORDS = "late_records", "Notice of late medical records"
+
+
 class NoticeMethod(models.TextChoices):
     MAIL = "mail", "Mail"
     ELECTRONIC = "electronic", "Electronic"
@@ -456,6 +471,10 @@ class CaseEventKind(models.TextChoices):
     LETTER_MAILED = "letter_mailed", "Letter sent to every recipient"
     LETTER_POSTED = "letter_posted", "Printed letter posted"
     LETTER_RESENT = "letter_resent", "Letter resent"
+    NOTICE_ISSUED = "notice_issued", "Notice issued to the parties"
+    NOTICE_DELIVERED = "notice_delivered", "Notice sent to every recipient"
+    NOTICE_POSTED = "notice_posted", "Printed notice posted"
+    NOTICE_RESENT = "notice_resent", "Notice resent"
 
 
 class CaseEvent(models.Model):

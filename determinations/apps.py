@@ -9,3 +9,4 @@ class DeterminationsConfig(AppConfig):
         # Registers what happens when a case enters a state (cases.hooks): supersede the
         # determination on a remand. Runs after the reviewers app's hooks (INSTALLED_APPS order).
         from determinations import hooks, jobs  # noqa: F401
+        from determinations.services import notices  # noqa: F401 (registers the notice sender)

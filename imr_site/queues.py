@@ -26,6 +26,8 @@ TASK_QUEUES: dict[str, str] = {
     "core.outbox_digest": EMAIL,
     "cases.tasks.mark_overdue_cases": DEFAULT,
     "core.sweep_outbox": DEFAULT,
+    # Renders PDFs: with the letters.
+    "determinations.tasks.send_late_records_notices": LETTERS,
 }
 
 

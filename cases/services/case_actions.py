@@ -29,10 +29,10 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from cases import hooks
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
 from cases.errors import GuardError
-from cases.jobs import NOTIFY_PARTIES_EXPEDITED
-from cases.models import Case, CaseEventKind, CaseStatus, NoticeMethod, Priority
+from cases.models import Case, CaseEventKind, CaseStatus, NoticeKind, NoticeMethod, Party, Priority
 from cases.services.workflow import (
     lock_case,
     record_case_event,
@@ -40,7 +40,7 @@ from cases.services.workflow import (
     transition_case,
 )
 from cases.steps import ensure_permitted, ensure_step
-from core import clock, outbox
+from core import clock
 from core.clock import today
 
 S = CaseStatus
@@ -80,7 +80,7 @@ def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = N
         case.eligibility_confirmed = finding.eligible
         if not finding.eligible:
             case.save(update_fields=["eligibility_confirmed", "updated_at"])
-            return transition_case(
+            case = transition_case(
                 case_id=case.pk,
                 to=S.INELIGIBLE,
                 by=by,
@@ -88,6 +88,15 @@ def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = N
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data={"finding": {"eligible": False, "reasons": reasons}, "confirmed": True},
             )
+            # Every reason found, with the right to appeal to the WCAB, to every party.
+            hooks.send_notice(
+                case=case,
+                kind=NoticeKind.INELIGIBILITY,
+                by=by,
+                reason="\n".join(reasons),
+                source=S.ELIGIBILITY_REVIEW,
+            )
+            return case
         _mark_eligible(case=case)
         record_case_event(
             case=case,
@@ -141,19 +150,31 @@ def override_eligibility(
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data=data,
             )
+            hooks.send_notice(
+                case=case, kind=NoticeKind.INELIGIBILITY, by=by, reason=reason, source=S.ELIGIBILITY_REVIEW
+            )
     return case
 
 
-def send_notice_of_assignment(
-    *, case_id: int, by: User, method: str, expected_from: str | None = None
-) -> Case:
-    """Record that the NOARFI went to the parties; the records clock starts from it."""
-    if method not in NoticeMethod.values:
-        raise GuardError("Choose how the notice was sent: mail or electronic.", field="method")
+def planned_notice_method(*, case: Case) -> str:
+    """How the NOARFI goes out: electronic only when every party has an email address (each is
+    then sent it by email), otherwise by mail, whose records clock is longer. The date and the
+    method are recorded again from the deliveries actually made once they are all out."""
+    parties = list(Party.objects.filter(case=case).values_list("email", flat=True))
+    if parties and all(email.strip() for email in parties):
+        return NoticeMethod.ELECTRONIC
+    return NoticeMethod.MAIL
+
+
+def send_notice_of_assignment(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
+    """Send the NOARFI to every party (email with the PDF, else the post tray); the records clock
+    starts from it. One step: the notice, its deliveries and their outbox rows are written with
+    the transition, or nothing is (a party with no address refuses the step, naming the party)."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         ensure_step(case=case, key="send_notice", expected_from=expected_from, on=today())
-        return transition_case(
+        method = planned_notice_method(case=case)
+        case = transition_case(
             case_id=case.pk,
             to=S.AWAITING_RECORDS,
             by=by,
@@ -162,6 +183,17 @@ def send_notice_of_assignment(
             expected_from=S.ELIGIBILITY_REVIEW,
             data={"notice_method": method},
         )
+        hooks.send_notice(case=case, kind=NoticeKind.NOARFI, by=by, source=S.ELIGIBILITY_REVIEW)
+        return case
+
+
+def send_eligibility_notice(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
+    """Tell the parties the application was found eligible, when the NOARFI does not follow at once."""
+    with transaction.atomic():
+        case = lock_case(case_id=case_id)
+        ensure_step(case=case, key="send_eligibility_notice", expected_from=expected_from, on=today())
+        hooks.send_notice(case=case, kind=NoticeKind.ELIGIBILITY, by=by, source=case.status)
+        return case
 
 
 def mark_records_complete(
@@ -195,10 +227,15 @@ def _end_case(*, case_id: int, by: User, key: str, reason: str, expected_from: s
         case = lock_case(case_id=case_id)
         step = ensure_step(case=case, key=key, expected_from=expected_from, on=today())
         assert step.target is not None
+        source = case.status
         # The reviewers app ends the assignment from its hook on entering the end state.
-        return transition_case(
+        case = transition_case(
             case_id=case.pk, to=step.target, by=by, reason=reason, expected_from=case.status, locked_case=case
         )
+        # The confirmation, with the reason and the fee the claims administrator owes.
+        kind = NoticeKind.WITHDRAWAL if step.target == S.WITHDRAWN else NoticeKind.TERMINATION
+        hooks.send_notice(case=case, kind=kind, by=by, reason=reason, source=source)
+        return case
 
 
 def withdraw(*, case_id: int, by: User, reason: str, expected_from: str | None = None) -> Case:
@@ -239,13 +276,8 @@ def convert_to_expedited(
                 "determination_due": _iso(case.determination_due),
             },
         )
-        outbox.enqueue(
-            NOTIFY_PARTIES_EXPEDITED,
-            payload={"case_id": case.pk},
-            key=f"case:{case.pk}",
-            by=by,
-            cause=f"case {case.case_number} converted to expedited",
-        )
+        # The new deadlines, to every party at once (email with the PDF, else the post tray).
+        hooks.send_notice(case=case, kind=NoticeKind.EXPEDITED, by=by, reason=note, source=case.status)
     return case
 
 
