@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from cases import deadlines, selectors, steps
+from cases import deadlines, sections, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
 from cases.models import AccessAction, CaseStatus
@@ -118,6 +118,7 @@ def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
         object_repr=f"listed as an earlier IMR on {case.case_number}",
         request=request,
     )
+    context["sections"] = sections.case_sections(request=request, case=case)
     return render(request, "cases/case_detail.html", context)
 
 
@@ -154,6 +155,7 @@ def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) ->
             messages.error(request, str(message))
         return redirect("cases:case", case_id=case_id)
     context["failed_action"] = action
+    context["sections"] = sections.case_sections(request=request, case=case)
     return render(request, "cases/case_detail.html", context, status=400)
 
 

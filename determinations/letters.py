@@ -200,9 +200,7 @@ def _unchanged(text: str) -> str:
 
 def _paragraphs(text: str, redact: TextFilter = _unchanged) -> list[SafeString]:
     """Blank lines separate the reviewer's paragraphs; single line breaks are just spaces."""
-    return [
-        keep_words_whole(redact(part.strip())) for part in re.split(r"\n\s*\n", text) if part.strip()
-    ]
+    return [keep_words_whole(redact(part.strip())) for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
 def _guideline(text: str, redact: TextFilter = _unchanged) -> SafeString | str:

@@ -80,23 +80,17 @@ def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = N
         case.eligibility_confirmed = finding.eligible
         if not finding.eligible:
             case.save(update_fields=["eligibility_confirmed", "updated_at"])
-            case = transition_case(
+            # Every reason found, with the right to appeal to the WCAB, to every party.
+            return transition_case(
                 case_id=case.pk,
                 to=S.INELIGIBLE,
                 by=by,
                 reason="Ineligible: " + " ".join(reasons),
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data={"finding": {"eligible": False, "reasons": reasons}, "confirmed": True},
+                notice=NoticeKind.INELIGIBILITY,
+                notice_reason="\n".join(reasons),
             )
-            # Every reason found, with the right to appeal to the WCAB, to every party.
-            hooks.send_notice(
-                case=case,
-                kind=NoticeKind.INELIGIBILITY,
-                by=by,
-                reason="\n".join(reasons),
-                source=S.ELIGIBILITY_REVIEW,
-            )
-            return case
         _mark_eligible(case=case)
         record_case_event(
             case=case,
@@ -149,9 +143,8 @@ def override_eligibility(
                 reason=f"Found ineligible by staff override: {reason}",
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data=data,
-            )
-            hooks.send_notice(
-                case=case, kind=NoticeKind.INELIGIBILITY, by=by, reason=reason, source=S.ELIGIBILITY_REVIEW
+                notice=NoticeKind.INELIGIBILITY,
+                notice_reason=reason,
             )
     return case
 
@@ -174,7 +167,7 @@ def send_notice_of_assignment(*, case_id: int, by: User, expected_from: str | No
         case = lock_case(case_id=case_id)
         ensure_step(case=case, key="send_notice", expected_from=expected_from, on=today())
         method = planned_notice_method(case=case)
-        case = transition_case(
+        return transition_case(
             case_id=case.pk,
             to=S.AWAITING_RECORDS,
             by=by,
@@ -182,9 +175,8 @@ def send_notice_of_assignment(*, case_id: int, by: User, expected_from: str | No
             f"{NoticeMethod(method).label.lower()}",
             expected_from=S.ELIGIBILITY_REVIEW,
             data={"notice_method": method},
+            notice=NoticeKind.NOARFI,
         )
-        hooks.send_notice(case=case, kind=NoticeKind.NOARFI, by=by, source=S.ELIGIBILITY_REVIEW)
-        return case
 
 
 def send_eligibility_notice(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
@@ -192,7 +184,10 @@ def send_eligibility_notice(*, case_id: int, by: User, expected_from: str | None
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         ensure_step(case=case, key="send_eligibility_notice", expected_from=expected_from, on=today())
-        hooks.send_notice(case=case, kind=NoticeKind.ELIGIBILITY, by=by, source=case.status)
+        data = hooks.send_notice(case=case, kind=NoticeKind.ELIGIBILITY, by=by, source=case.status)
+        record_case_event(
+            case=case, by=by, kind=CaseEventKind.NOTICE_ISSUED, reason=NoticeKind.ELIGIBILITY.label, data=data
+        )
         return case
 
 
@@ -227,15 +222,18 @@ def _end_case(*, case_id: int, by: User, key: str, reason: str, expected_from: s
         case = lock_case(case_id=case_id)
         step = ensure_step(case=case, key=key, expected_from=expected_from, on=today())
         assert step.target is not None
-        source = case.status
-        # The reviewers app ends the assignment from its hook on entering the end state.
-        case = transition_case(
-            case_id=case.pk, to=step.target, by=by, reason=reason, expected_from=case.status, locked_case=case
+        # The reviewers app ends the assignment from its hook on entering the end state; the
+        # confirmation (the reason, the fee the claims administrator owes) goes with the step.
+        return transition_case(
+            case_id=case.pk,
+            to=step.target,
+            by=by,
+            reason=reason,
+            expected_from=case.status,
+            locked_case=case,
+            notice=NoticeKind.WITHDRAWAL if step.target == S.WITHDRAWN else NoticeKind.TERMINATION,
+            notice_reason=reason,
         )
-        # The confirmation, with the reason and the fee the claims administrator owes.
-        kind = NoticeKind.WITHDRAWAL if step.target == S.WITHDRAWN else NoticeKind.TERMINATION
-        hooks.send_notice(case=case, kind=kind, by=by, reason=reason, source=source)
-        return case
 
 
 def withdraw(*, case_id: int, by: User, reason: str, expected_from: str | None = None) -> Case:
@@ -265,6 +263,12 @@ def convert_to_expedited(
         case.expedited_on = today()
         refresh_deadlines(case=case)
         case.save()
+        # The new deadlines, to every party at once (email with the PDF, else the post tray).
+        sent = hooks.send_notice(case=case, kind=NoticeKind.EXPEDITED, by=by, reason=note, source=case.status)
+        if sent:
+            # The notice tells them: a row of the former plain-email job left over sends nothing.
+            case.expedited_parties_notified_at = clock.now()
+            case.save(update_fields=["expedited_parties_notified_at", "updated_at"])
         record_case_event(
             case=case,
             by=by,
@@ -274,10 +278,9 @@ def convert_to_expedited(
                 "previous": previous,
                 "records_due": _iso(case.records_due),
                 "determination_due": _iso(case.determination_due),
+                **sent,
             },
         )
-        # The new deadlines, to every party at once (email with the PDF, else the post tray).
-        hooks.send_notice(case=case, kind=NoticeKind.EXPEDITED, by=by, reason=note, source=case.status)
     return case
 
 

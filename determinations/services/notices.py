@@ -46,10 +46,27 @@ class NoticeError(GuardError):
     """A notice cannot be sent; the message says why (and nothing was sent)."""
 
 
+def notice_event_data(*, notice: Notice) -> dict[str, Any]:
+    """What the event of the step that sent `notice` records about it."""
+    return {
+        "notice": {
+            "id": notice.pk,
+            "kind": notice.kind,
+            "sha256": notice.sha256,
+            "deliveries": [
+                {"role": d.recipient_role, "channel": d.channel, "delivery_id": d.pk}
+                for d in notice.deliveries.order_by("id")
+            ],
+        }
+    }
+
+
 def issue_notice(
     *, case: Case, kind: str, by: AbstractBaseUser | None, reason: str = "", source: str = ""
 ) -> Notice:
-    """Issue notice `kind` for the locked `case` (inside the caller's transaction) and deliver it."""
+    """Issue notice `kind` for the locked `case` (inside the caller's transaction) and deliver it.
+
+    The caller's event records it (`notice_event_data`): the step's transition or action event."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("A notice is issued inside its step's transaction.")
     label = NoticeKind(kind).label
@@ -87,20 +104,6 @@ def issue_notice(
         for delivery in deliveries:
             if delivery.channel == DeliveryChannel.EMAIL:
                 enqueue_send(delivery=delivery, by=by, cause=f"{label} for {case.case_number}")  # type: ignore[arg-type]
-        record_case_event(
-            case=case,
-            by=by,  # type: ignore[arg-type]
-            kind=CaseEventKind.NOTICE_ISSUED,
-            reason=label,
-            data={
-                "notice_id": notice.pk,
-                "kind": kind,
-                "sha256": notice.sha256,
-                "deliveries": [
-                    {"role": d.recipient_role, "channel": d.channel, "delivery_id": d.pk} for d in deliveries
-                ],
-            },
-        )
     except Exception:
         # A rolled-back transaction cannot take back a written file: remove it ourselves.
         notice.pdf.storage.delete(notice.pdf.name)
@@ -112,9 +115,10 @@ def issue_notice(
 def send_notice_from_step(
     *, case: Case, kind: str, by: AbstractBaseUser | None, reason: str, source: str
 ) -> dict[str, Any]:
-    """The sender the workflow's steps call (`cases.hooks.send_notice`), registered from ready()."""
+    """The sender the workflow's steps call (`cases.hooks.send_notice`), registered from ready();
+    returns what the step's event records."""
     notice = issue_notice(case=case, kind=kind, by=by, reason=reason, source=source)
-    return {"notice_id": notice.pk}
+    return notice_event_data(notice=notice)
 
 
 # ---- Late records: to the claims administrator once the records due date has passed -------
@@ -144,7 +148,16 @@ def send_late_records_notice(*, case_id: int, by: AbstractBaseUser | None = None
             )
         if case.records_due is None or case.records_due >= clock.today():
             raise NoticeError(f"The records of case {case.case_number} are not late.")
-        return issue_notice(case=case, kind=NoticeKind.LATE_RECORDS, by=by)
+        notice = issue_notice(case=case, kind=NoticeKind.LATE_RECORDS, by=by)
+        record_case_event(
+            case=case,
+            by=by,  # type: ignore[arg-type]
+            kind=CaseEventKind.NOTICE_ISSUED,
+            reason=f"{notice.get_kind_display()}: {notice.facts['days_late']} day(s) late, "
+            f"penalty ${notice.facts['penalty_usd']}",
+            data=notice_event_data(notice=notice),
+        )
+        return notice
 
 
 def send_late_records_notices() -> int:

@@ -37,7 +37,7 @@ def _awaiting_records_without_records(staff) -> Case:
     case = make_seed_like_case()
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
 
 
 # (step key, how to make a case its guard blocks, what the form posts besides expected_from)
@@ -70,7 +70,7 @@ BLOCKED = {
     "send_notice: eligibility not confirmed": (
         "send_notice",
         lambda staff: CaseFactory(status=S.ELIGIBILITY_REVIEW),
-        {"method": "mail"},
+        {},
     ),
     "convert_to_expedited: already expedited": (
         "convert_to_expedited",
