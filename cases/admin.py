@@ -125,6 +125,7 @@ class PartyInline(admin.StackedInline):
 
 class DisputedItemInline(admin.TabularInline):
     model = DisputedItem
+    fk_name = "case"  # not origin_case (the case a consolidated item was filed under)
     extra = 0
     fields = [
         "position",

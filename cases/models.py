@@ -146,6 +146,12 @@ class Case(FSMModelMixin, models.Model):
     next_deadline = models.DateField(null=True, blank=True, db_index=True)
     overdue = models.BooleanField(default=False, db_index=True)
 
+    # Consolidation (8 CCR 9792.10.4): this application is reviewed as part of another case (its
+    # disputed items moved there: one NOARFI, one reviewer, one letter). Null when on its own.
+    consolidated_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="consolidated_cases"
+    )
+
     needs_manual_assignment = models.BooleanField(default=False)
     manual_assignment_reason = models.TextField(blank=True)
     # When the case last entered ready_for_assignment (recorded by the workflow service), so the
@@ -389,6 +395,11 @@ class DisputedItem(models.Model):
     body_part = models.CharField(max_length=120, blank=True)
     ur_decision = models.CharField("UR decision", max_length=10, choices=URDecision.choices)
     claims_administrator_guideline = models.TextField(blank=True)
+    # When consolidated into another case: the case it was filed under, and its order there.
+    origin_case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="consolidated_items"
+    )
+    origin_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["case_id", "position"]
@@ -475,6 +486,8 @@ class CaseEventKind(models.TextChoices):
     NOTICE_DELIVERED = "notice_delivered", "Notice sent to every recipient"
     NOTICE_POSTED = "notice_posted", "Printed notice posted"
     NOTICE_RESENT = "notice_resent", "Notice resent"
+    CONSOLIDATED = "consolidated", "Cases consolidated into one review"
+    CONSOLIDATION_SPLIT = "consolidation_split", "Consolidated case split off"
 
 
 class CaseEvent(models.Model):

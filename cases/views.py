@@ -96,6 +96,7 @@ def _case_context(
         "case": case,
         "finding": evaluate_eligibility(case=case),
         "earlier_imrs": selectors.earlier_imrs_on_same_treatment(case=case),
+        "consolidation_candidates": selectors.consolidation_candidates(case=case),
         "deadlines": selectors.deadline_rows(case=case, on=on),
         "actions": actions,
         "today": on,

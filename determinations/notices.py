@@ -218,6 +218,7 @@ def build_notice_context(*, case: Case, kind: str, facts: dict, recipients: list
     claims_administrator = parties.get(PartyRole.CLAIMS_ADMINISTRATOR)
     provider = parties.get(PartyRole.REQUESTING_PROVIDER)
     notice_date = date.fromisoformat(facts["notice_date"])
+    consolidated = [other.case_number for other in case.consolidated_cases.order_by("case_number")]
     shown = {key: _us(value) for key, value in facts.items() if key.endswith(("_due", "_on")) and value}
     return {
         "kind": kind,
@@ -242,6 +243,8 @@ def build_notice_context(*, case: Case, kind: str, facts: dict, recipients: list
             ("Claims Administrator", claims_administrator.name if claims_administrator else ""),
             ("Requesting Provider", provider.name if provider else ""),
             *([("Employee's Attorney", attorney.name)] if attorney else []),
+            # Applications consolidated into this case (8 CCR 9792.10.4): one notice for all.
+            *([("Consolidated Case(s)", ", ".join(consolidated))] if consolidated else []),
         ],
         "treatments": [" ".join(item.description.split()) for item in case.disputed_items.all()],
         "provider_name": provider.name if provider else "the requesting physician",

@@ -321,3 +321,25 @@ def remand_case(*, case_id: int, by: User, order_reference: str, expected_from: 
             data={"order_reference": order_reference, "remanded_at": clock.now().isoformat()},
             locked_case=case,
         )
+
+
+def consolidate(
+    *, case_id: int, by: User, case_numbers: list[str], reason: str, expected_from: str | None = None
+) -> Case:
+    """Consolidate other applications into this case (`cases.services.consolidation`)."""
+    from cases.services.consolidation import consolidate_cases
+
+    return consolidate_cases(
+        case_id=case_id, by=by, case_numbers=case_numbers, reason=reason, expected_from=expected_from
+    )
+
+
+def split_consolidation(
+    *, case_id: int, by: User, case_numbers: list[str], reason: str, expected_from: str | None = None
+) -> Case:
+    """Split consolidated applications off this case again, before it is assigned."""
+    from cases.services.consolidation import split_cases
+
+    return split_cases(
+        case_id=case_id, by=by, case_numbers=case_numbers, reason=reason, expected_from=expected_from
+    )

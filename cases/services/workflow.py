@@ -278,6 +278,12 @@ def ensure_unchanged(*, case: Case, expected_from: str | None) -> None:
 
 def _check_transition(*, case: Case, to: str, expected_from: str | None) -> str:
     ensure_unchanged(case=case, expected_from=expected_from)
+    if case.consolidated_into_id is not None:
+        # Its items are reviewed in the lead case (cases.services.consolidation).
+        raise TransitionNotAllowedError(
+            f"Case {case.case_number} is consolidated into another case: take the steps there, "
+            "or split it off first."
+        )
     return _transition_method_name(source=case.status, target=to)
 
 

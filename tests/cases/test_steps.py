@@ -72,6 +72,16 @@ BLOCKED = {
         lambda staff: CaseFactory(status=S.ELIGIBILITY_REVIEW),
         {},
     ),
+    "send_eligibility_notice: eligibility not confirmed": (
+        "send_eligibility_notice",
+        lambda staff: CaseFactory(status=S.ELIGIBILITY_REVIEW),
+        {},
+    ),
+    "split: nothing consolidated into the case": (
+        "split",
+        lambda staff: CaseFactory(status=S.RECEIVED),
+        {"case_numbers": "CM15-0041877", "reason": "Filed apart"},
+    ),
     "convert_to_expedited: already expedited": (
         "convert_to_expedited",
         lambda staff: CaseFactory(status=S.IN_REVIEW, priority=Priority.EXPEDITED),
