@@ -129,7 +129,7 @@ class NoticeAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, ad
         "created_by",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
 
 
 class RecipientRoleFilter(admin.SimpleListFilter):
