@@ -183,3 +183,14 @@ def test_case_page_offers_candidates_and_the_step(staff_client, staff):
     assert 'id="consolidated-into"' in other_page and lead.case_number in other_page
     lead_page = staff_client.get(reverse("cases:case", args=[lead.pk])).content.decode()
     assert f"filed under {other.case_number}" in lead_page
+
+
+def test_the_letter_of_a_lead_names_its_consolidated_cases():
+    from determinations.letters import build_letter_context
+    from tests.determinations.letters_support import approved_seed_determination
+
+    determination = approved_seed_determination()
+    member = _second_application()
+    type(member).objects.filter(pk=member.pk).update(consolidated_into=determination.case)
+    header = dict(build_letter_context(determination=determination)["header"])
+    assert header["Consolidated Case(s)"] == member.case_number
