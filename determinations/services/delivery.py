@@ -208,24 +208,50 @@ def record_done_if_complete(*, delivery: Delivery) -> None:
         _record_mailed_if_complete(letter_id=delivery.letter_id)
 
 
+def _reached_by(*, deliveries: list[Delivery]) -> dict[int, Delivery] | None:
+    """{first delivery id: the delivery that reached that party first}, or None while a party has
+    not been reached. A failed first send counts once a resend of it (by hand, perhaps by post
+    after the party's email was removed) went out."""
+    by_id = {d.pk: d for d in deliveries}
+
+    def first_of(delivery: Delivery) -> int:
+        while delivery.resend_of_id is not None and delivery.resend_of_id in by_id:
+            delivery = by_id[delivery.resend_of_id]
+        return delivery.pk
+
+    reached: dict[int, Delivery] = {}
+    for delivery in deliveries:
+        if delivery.status not in DONE_STATUSES:
+            continue
+        first = first_of(delivery)
+        if first not in reached or _went_out_on(delivery=delivery) < _went_out_on(delivery=reached[first]):
+            reached[first] = delivery
+    firsts = [d.pk for d in deliveries if d.resend_of_id is None]
+    if not firsts or any(pk not in reached for pk in firsts):
+        return None
+    return {pk: reached[pk] for pk in firsts}
+
+
 def _record_notice_done_if_complete(*, notice_id: int) -> None:
-    """Once every first delivery of a notice is sent or posted, it counts as delivered on the last
-    of their dates. For the NOARFI that date and how it went are the records clock's start: by
-    email only when every party was reached by email, otherwise the mail rule's longer clock."""
+    """Once every party was sent the notice (emailed or posted, first send or a resend of it), it
+    counts as delivered on the last of those dates. For the NOARFI that date and how it went are the
+    records clock's start: by email only when every party was reached by email, otherwise the mail
+    rule's longer clock."""
     notice = Notice.objects.get(pk=notice_id)
-    first_sends = list(notice.deliveries.filter(resend_of__isnull=True))
-    if not first_sends or any(d.status not in DONE_STATUSES for d in first_sends):
+    if _reached_by(deliveries=list(notice.deliveries.all())) is None:
         return
     case = Case.objects.select_for_update().get(pk=notice.case_id)
     notice = Notice.objects.select_for_update().get(pk=notice_id)
     if notice.completed_on is not None:
         return
-    completed_on = max(_went_out_on(delivery=d) for d in first_sends)
+    reached = _reached_by(deliveries=list(notice.deliveries.all()))
+    assert reached is not None  # deliveries only ever move on to sent or posted
+    completed_on = max(_went_out_on(delivery=d) for d in reached.values())
     notice.completed_on = completed_on
     notice.save(update_fields=["completed_on"])
     data: dict[str, str] = {"notice_id": str(notice.pk), "completed_on": completed_on.isoformat()}
     if notice.kind == NoticeKind.NOARFI:
-        electronic = all(d.channel == DeliveryChannel.EMAIL for d in first_sends)
+        electronic = all(d.channel == DeliveryChannel.EMAIL for d in reached.values())
         case.notice_sent_on = completed_on
         case.notice_method = NoticeMethod.ELECTRONIC if electronic else NoticeMethod.MAIL
         refresh_deadlines(case=case)

@@ -240,3 +240,42 @@ def test_a_retried_or_redelivered_send_job_never_sends_twice(
     assert len(smtp_server.messages) == 4
     assert set(Delivery.objects.filter(notice__case=case).values_list("attempts", flat=True)) == {1}
     assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.NOTICE_DELIVERED).count() == 1
+
+
+def test_a_failed_email_resent_by_post_makes_the_mail_rule_apply(
+    smtp_server, frozen_today, django_capture_on_commit_callbacks
+):
+    """The employee's email is refused for good; staff remove the address and send the NOARFI again,
+    by post: the notice counts as delivered when that letter is mailed, and by mail."""
+    from core import outbox
+    from determinations.services.delivery import resend_delivery
+
+    frozen_today(SEED_NOTICE_DAY)
+    staff = staff_user()
+    case = to_confirmed_eligible(import_seed_application(), staff)
+    smtp_server.fail_next = 100
+    with django_capture_on_commit_callbacks(execute=False):
+        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
+    notice = Notice.objects.get(case=case, kind=NoticeKind.NOARFI)
+    employee = Delivery.objects.get(notice=notice, recipient_role=PartyRole.EMPLOYEE)
+    job = OutboxJob.objects.get(kind=SEND_DELIVERY, key=f"delivery:{employee.pk}")
+    outbox.cancel_job(job_id=job.pk, by=staff, reason="The address bounces")
+    with pytest.raises(Exception):  # noqa: B017 (the SMTP refusal, recorded on the delivery)
+        send_delivery(delivery_id=employee.pk)
+    smtp_server.fail_next = 0
+    for delivery in Delivery.objects.filter(notice=notice).exclude(pk=employee.pk):
+        run_job_now(SEND_DELIVERY, delivery_id=delivery.pk)
+    notice.refresh_from_db()
+    assert notice.completed_on is None  # the employee has not been reached
+    Party.objects.filter(case=case, role=PartyRole.EMPLOYEE).update(email="")
+    again = resend_delivery(delivery_id=employee.pk, by=staff, reason="Email bounced; by post")
+    assert again.channel == DeliveryChannel.POST and again.status == DeliveryStatus.TO_POST
+    frozen_today(date(2015, 3, 3))
+    mark_posted(delivery_ids=[again.pk], mailed_on=date(2015, 3, 3), by=staff)
+    notice.refresh_from_db()
+    case.refresh_from_db()
+    assert notice.completed_on == date(2015, 3, 3)
+    assert case.notice_sent_on == date(2015, 3, 3) and case.notice_method == NoticeMethod.MAIL
+    assert case.records_due == deadlines.compute_records_due(
+        notice_on=date(2015, 3, 3), notice_method=NoticeMethod.MAIL, expedited=False
+    )
