@@ -92,11 +92,18 @@ def reviewer_queue(*, reviewer: Reviewer, page: str | int | None = None, per_pag
             assignment=a,
             determination=None,
             days_left=days_left(due=a.case.determination_due, on=on),
-            returned_by_qa=(a.qa_comment or "") if a.qa_returned else None,
+            returned_by_qa=_returned_comment(a),
         )
         for a in page_obj
     ]
     return QueuePage(page_obj=page_obj, rows=rows)
+
+
+def _returned_comment(assignment: Assignment) -> str | None:
+    """QA's comment when QA returned the reviewer's determination (annotated by reviewer_queue)."""
+    if not assignment.qa_returned:  # type: ignore[attr-defined]  # annotated by reviewer_queue
+        return None
+    return assignment.qa_comment or ""  # type: ignore[attr-defined]  # annotated by reviewer_queue
 
 
 def assignment_for_reviewer(

@@ -138,7 +138,10 @@ def test_reviewer_reads_the_records_beside_the_form_and_moves_with_the_keyboard(
     # Back to a desktop width: both panes again, no tabs.
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not tabs.is_visible()
-    assert page.get_by_label("Clinical case summary").is_visible() and page.locator("#record-viewer").is_visible()
+    assert (
+        page.get_by_label("Clinical case summary").is_visible()
+        and page.locator("#record-viewer").is_visible()
+    )
 
     assert violations == []
     assert errors == []

@@ -180,7 +180,9 @@ def test_reviewer_home_shows_returned_by_qa_with_the_comment(client, reviewer):
     assert long_comment[:200] in cut and long_comment.strip() not in cut and "…" in cut
 
     # Submitted again, the case is with QA: no longer "Returned by QA" in the to-do list.
-    submit_determination(case_id=returned.pk, by=reviewer.user, summary="Summary", items=seed_item_inputs(returned))
+    submit_determination(
+        case_id=returned.pk, by=reviewer.user, summary="Summary", items=seed_item_inputs(returned)
+    )
     body = client.get(reverse("review:reviewer_home")).content.decode()
     assert f'data-case="{returned.case_number}"' not in body
     assert "Submitted, with clinical QA" in body and returned.case_number in body
