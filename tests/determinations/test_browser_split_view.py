@@ -7,7 +7,12 @@ Content-Security-Policy violation; "]" moves to the next document and "k" back, 
 in the clinical summary only types it; at 390 px the page shows two tabs, "Records" and
 "Decision", and switches between them (by click and by arrow key). Each document shown is one
 GET of its reviewer-only URL: one access-log row per document viewed.
-Screenshots: tests/output/review-split-view-1280.png, -390-records.png, -390-decision.png.
+Screenshots: tests/output/review-split-view-1280.png, -1280-scrolled.png, -390-records.png,
+-390-decision.png.
+
+Then QA returns a case with a comment: the reviewer's queue shows "Returned by QA" with the
+comment at 1280 and 390 px (review-queue-returned-1280.png, -390.png), and its link opens the
+case at QA's comment.
 """
 
 from __future__ import annotations
@@ -145,3 +150,28 @@ def test_reviewer_reads_the_records_beside_the_form_and_moves_with_the_keyboard(
 
     assert violations == []
     assert errors == []
+
+
+def test_reviewer_sees_returned_by_qa_with_the_comment_in_the_queue(page, output_dir):
+    from determinations.services.review import qa_return, submit_determination
+    from tests.determinations.review_support import qa_user, seed_item_inputs
+
+    reviewer = make_seed_reviewer()
+    case, _assignment = case_for_review(reviewer=reviewer, case_number="CM15-0041877")
+    determination = submit_determination(
+        case_id=case.pk, by=reviewer.user, summary="Summary", items=seed_item_inputs(case)
+    )
+    comment = "Item 2: cite the page numbers of the MTUS trigger point guideline."
+    qa_return(determination_id=determination.pk, by=qa_user(), comment=comment)
+    browser_login(page, reviewer.user)
+    row = page.locator(f'[data-case="{case.case_number}"]')
+    assert "Returned by QA" in row.inner_text() and comment in row.inner_text()
+    page.screenshot(path=str(output_dir / "review-queue-returned-1280.png"), animations="disabled")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert row.get_by_text(comment).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(output_dir / "review-queue-returned-390.png"), animations="disabled")
+    row.get_by_role("link", name=f"Revise case {case.case_number}").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(reverse("review:case_file", args=[case.pk]) + "#qa-comment")
+    assert page.locator("#qa-comment").get_by_text(comment).is_visible()
