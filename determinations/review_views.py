@@ -24,6 +24,7 @@ from core.types import AuthenticatedHttpRequest
 from determinations import panels, selectors
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
+from determinations.record_viewer import viewer_assets
 from determinations.review_forms import (
     GUIDELINE_DATALIST_ID,
     AcceptAssignmentForm,
@@ -114,6 +115,7 @@ def _render_case_file(
         request=request,
     )
     accept_form, decline_form = _row_forms(case.pk)
+    documents = list(case.documents.all())  # prefetched by the selector
     if forms is not None and show_form:
         # Read-only panels of higher apps under each item (the library's precedents).
         shown = panels.item_panels(
@@ -136,6 +138,10 @@ def _render_case_file(
             "days_left": selectors.days_left(due=case.determination_due),
             "guidelines": selectors.guideline_suggestions() if editable else [],
             "guideline_datalist_id": GUIDELINE_DATALIST_ID,
+            # The Records pane: each document with its page count, shown in the viewer beside the form.
+            "documents": documents,
+            "total_pages": sum(document.pages for document in documents),
+            "viewer": viewer_assets(),
         },
         status=status,
     )

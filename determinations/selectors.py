@@ -8,7 +8,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as DbCase
-from django.db.models import F, Prefetch, Value, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Value, When
 
 from cases.models import Case, CaseEvent, CaseStatus
 from core.clock import today
@@ -27,6 +27,8 @@ class QueueRow:
     assignment: Assignment | None
     determination: Determination | None
     days_left: int | None
+    # The reviewer's queue: QA's comment when QA returned this reviewer's determination.
+    returned_by_qa: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -64,11 +66,18 @@ def _urgency_order(prefix: str = "") -> list:
 
 def reviewer_queue(*, reviewer: Reviewer, page: str | int | None = None, per_page: int = 50) -> QueuePage:
     """One page of the reviewer's active assignments in assigned, in review or QA review (2 queries:
-    count and rows): the work to do first, most urgent first, then those with clinical QA."""
+    count and rows): the work to do first, most urgent first, then those with clinical QA.
+
+    A case whose determination by this reviewer QA returned carries QA's comment (a subquery on
+    the one current determination of the case, so still 2 queries)."""
+    returned = Determination.objects.current().filter(
+        case_id=OuterRef("case_id"), reviewer_id=OuterRef("reviewer_id"), status=DeterminationStatus.RETURNED
+    )
     assignments = (
         Assignment.objects.active()
         .filter(reviewer=reviewer, case__status__in=REVIEWER_CASE_STATUSES)
         .select_related("case")
+        .annotate(qa_returned=Exists(returned), qa_comment=Subquery(returned.values("qa_comment")[:1]))
         .order_by(
             DbCase(When(case__status=CaseStatus.QA_REVIEW, then=Value(1)), default=Value(0)),
             *_urgency_order("case__"),
@@ -83,10 +92,18 @@ def reviewer_queue(*, reviewer: Reviewer, page: str | int | None = None, per_pag
             assignment=a,
             determination=None,
             days_left=days_left(due=a.case.determination_due, on=on),
+            returned_by_qa=_returned_comment(a),
         )
         for a in page_obj
     ]
     return QueuePage(page_obj=page_obj, rows=rows)
+
+
+def _returned_comment(assignment: Assignment) -> str | None:
+    """QA's comment when QA returned the reviewer's determination (annotated by reviewer_queue)."""
+    if not assignment.qa_returned:  # type: ignore[attr-defined]  # annotated by reviewer_queue
+        return None
+    return assignment.qa_comment or ""  # type: ignore[attr-defined]  # annotated by reviewer_queue
 
 
 def assignment_for_reviewer(
