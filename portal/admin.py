@@ -1,6 +1,7 @@
 """Staff manage organizations, their users, their links to cases, API tokens and party links here.
 
-A case link is made by choosing the case and the organization (never by matching a name); an
+The case links, party links and submitted records are case data: their lists and pages write
+access-log rows (`cases.admin_audit.AccessLoggedAdminMixin`). A case link is made by choosing the case and the organization (never by matching a name); an
 API token is revoked by ticking "revoked" (djangorestframework-api-key's admin); a party link by
 the "Revoke" action.
 """
@@ -12,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
+from cases.admin_audit import AccessLoggedAdminMixin
 from cases.services.audit import log_access
 from portal.models import CaseLink, Membership, Organization, OrganizationAPIKey, PartyLink, SubmittedRecord
 from portal.services import links
@@ -34,7 +36,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(admin.ModelAdmin):
+class CaseLinkAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     """Staff link an organization to a case on purpose: the case and the organization are chosen."""
 
     list_display = ["case", "organization", "role", "source", "linked_by", "linked_at"]
@@ -65,7 +67,7 @@ class OrganizationAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(PartyLink)
-class PartyLinkAdmin(admin.ModelAdmin):
+class PartyLinkAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["case", "role", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["role"]
     raw_id_fields = ["case"]
@@ -94,7 +96,7 @@ class PartyLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubmittedRecord)
-class SubmittedRecordAdmin(admin.ModelAdmin):
+class SubmittedRecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = [
         "case",
         "kind",
