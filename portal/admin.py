@@ -1,7 +1,8 @@
 """Staff manage organizations, their users, their links to cases, API tokens and party links here.
 
 The case links, party links and submitted records are case data: their lists and pages write
-access-log rows (`cases.admin_audit.AccessLoggedAdminMixin`). A case link is made by choosing the case and the organization (never by matching a name); an
+access-log rows (`cases.admin_audit.AccessLoggedAdminMixin`).
+A case link is made by choosing the case and the organization (never by matching a name); an
 API token is revoked by ticking "revoked" (djangorestframework-api-key's admin); a party link by
 the "Revoke" action.
 """

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from rest_framework_api_key.models import APIKey
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
@@ -21,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice
+from rest_framework_api_key.models import APIKey
 
 from billing.jobs import render_invoice
 from billing.services.invoicing import issue_month
