@@ -185,6 +185,7 @@ class PartyInline(FinalRecordInlineMixin, admin.StackedInline):
 
 class DisputedItemInline(FinalRecordInlineMixin, admin.TabularInline):
     model = DisputedItem
+    fk_name = "case"  # not origin_case (the case a consolidated item was filed under)
     extra = 0
     fields = [
         "position",

@@ -86,29 +86,17 @@ def confirm_eligibility(modeladmin, request, queryset) -> None:
     )
 
 
-def _send_notice_by(method: str) -> Callable[..., Case]:
-    def send(*, case_id: int, by) -> Case:
-        return _step_service("send_notice")(case_id=case_id, by=by, method=method)
-
-    return send
-
-
 @_for_step("send_notice")
-@admin.action(description="NOARFI sent electronically", permissions=["change"])
-def send_notice_electronic(modeladmin, request, queryset) -> None:
+@admin.action(description="Send the NOARFI to the parties", permissions=["change"])
+def send_notice(modeladmin, request, queryset) -> None:
+    # How it went (email or post, and so the records clock) comes from the deliveries made.
     _run(
         modeladmin,
         request,
         queryset,
-        service=_send_notice_by("electronic"),
-        done="NOARFI recorded (electronic).",
+        service=_step_service("send_notice"),
+        done="NOARFI sent (email, or the post tray where a party has no email).",
     )
-
-
-@_for_step("send_notice")
-@admin.action(description="NOARFI sent by mail", permissions=["change"])
-def send_notice_mail(modeladmin, request, queryset) -> None:
-    _run(modeladmin, request, queryset, service=_send_notice_by("mail"), done="NOARFI recorded (mail).")
 
 
 @_for_step("records_complete")
@@ -241,8 +229,7 @@ def remand(modeladmin, request, queryset):
 CASE_ACTIONS: list = [
     start_eligibility_review,
     confirm_eligibility,
-    send_notice_electronic,
-    send_notice_mail,
+    send_notice,
     mark_records_complete,
     close_case,
     convert_to_expedited,

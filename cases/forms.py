@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from cases.models import CaseStatus, NoticeMethod
+from cases.models import CASE_NUMBER_PATTERN, CaseStatus
 from core import clock
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -45,12 +45,8 @@ class OverrideEligibilityForm(ActionForm):
 
 
 class NoticeForm(ActionForm):
-    method = forms.ChoiceField(
-        label="The NOARFI was sent by", choices=NoticeMethod.choices, widget=forms.RadioSelect
-    )
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {"method": self.cleaned_data["method"]}
+    """Sends the NOARFI: by email to every party with an address, else to the post tray. How it
+    went (and so the records clock) is read from the deliveries, never typed."""
 
 
 class RecordsCompleteForm(ActionForm):
@@ -118,3 +114,29 @@ class CaseSearchForm(forms.Form):
         required=False,
         error_messages={"max_length": f"Search for at most {SEARCH_MAX_LENGTH} characters."},
     )
+
+
+class ConsolidationForm(ActionForm):
+    """Consolidate other cases into this one, or split them off again: case numbers and a reason."""
+
+    case_numbers = forms.CharField(
+        label="Case numbers",
+        max_length=2000,
+        help_text="One or more, separated by commas or spaces (e.g. CM15-0041878).",
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+    def clean_case_numbers(self) -> list[str]:
+        import re
+
+        numbers = [part for part in re.split(r"[\s,;]+", self.cleaned_data["case_numbers"].upper()) if part]
+        pattern = re.compile(CASE_NUMBER_PATTERN)
+        bad = [number for number in numbers if not pattern.match(number)]
+        if bad:
+            raise forms.ValidationError(f"Not a case number: {', '.join(bad[:5])} (they read CMyy-nnnnnnn).")
+        if not numbers:
+            raise forms.ValidationError("Name at least one case number.")
+        return numbers
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"case_numbers": self.cleaned_data["case_numbers"], "reason": self.cleaned_data["reason"]}

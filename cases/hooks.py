@@ -105,3 +105,43 @@ def case_page_note(fn: Callable[[Case], list[CasePageNote]]) -> Callable[[Case],
 
 def case_page_notes(*, case: Case) -> list[CasePageNote]:
     return [note for fn in _case_page_notes for note in fn(case)]
+
+
+# ---- Notices: the workflow asks, a higher app renders and delivers ----------------------
+
+
+class NoticeSender(Protocol):
+    def __call__(
+        self, *, case: Case, kind: str, by: AbstractBaseUser | None, reason: str, source: str
+    ) -> dict[str, Any] | None: ...
+
+
+_notice_senders: list[NoticeSender] = []
+
+
+def notice_sender(sender: NoticeSender) -> NoticeSender:
+    """Register the function that sends a notice (`cases.models.NoticeKind`) to the parties.
+
+    The determinations app registers one from `ready()`: it renders the notice and writes its
+    deliveries and outbox rows in the caller's transaction, or raises a DomainError (a party
+    with no address, a notice already sent) that rolls the whole step back."""
+    if sender not in _notice_senders:
+        _notice_senders.append(sender)
+    return sender
+
+
+def send_notice(
+    *, case: Case, kind: str, by: AbstractBaseUser | None, reason: str = "", source: str = ""
+) -> dict[str, Any]:
+    """Send notice `kind` about the locked `case` to its parties, inside the caller's transaction.
+
+    `reason` is the step's written reason (withdrawal, termination); `source` the state the case
+    was in before the step. Returns what the senders did (for the event's data)."""
+    data: dict[str, Any] = {}
+    for sender in _notice_senders:
+        data.update(sender(case=case, kind=kind, by=by, reason=reason, source=source) or {})
+    return data
+
+
+def registered_notice_senders() -> list[NoticeSender]:
+    return list(_notice_senders)

@@ -76,6 +76,21 @@ class ServiceMethod(models.TextChoices):
     PERSONAL = "personal", "Personal"
 
 
+class NoticeKind(models.TextChoices):
+    """Every notice the IMRO sends besides the Final Determination letter (8 CCR 9792.10.4 ff.).
+
+    Declared here, the floor, so the workflow services can ask for one (`cases.hooks.send_notice`);
+    the determinations app renders and delivers them."""
+
+    ELIGIBILITY = "eligibility", "Notice of eligibility"
+    NOARFI = "noarfi", "Notice of Assignment and Request for Information"
+    INELIGIBILITY = "ineligibility", "Notice of ineligibility"
+    EXPEDITED = "expedited", "Notice of conversion to expedited review"
+    WITHDRAWAL = "withdrawal", "Confirmation of withdrawal"
+    TERMINATION = "termination", "Confirmation of termination"
+    LATE_RECORDS = "late_records", "Notice of late medical records"
+
+
 class NoticeMethod(models.TextChoices):
     MAIL = "mail", "Mail"
     ELECTRONIC = "electronic", "Electronic"
@@ -132,6 +147,12 @@ class Case(FSMModelMixin, models.Model):
     appeal_due = models.DateField(null=True, blank=True)
     next_deadline = models.DateField(null=True, blank=True, db_index=True)
     overdue = models.BooleanField(default=False, db_index=True)
+
+    # Consolidation (8 CCR 9792.10.4): this application is reviewed as part of another case (its
+    # disputed items moved there: one NOARFI, one reviewer, one letter). Null when on its own.
+    consolidated_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="consolidated_cases"
+    )
 
     needs_manual_assignment = models.BooleanField(default=False)
     manual_assignment_reason = models.TextField(blank=True)
@@ -381,6 +402,11 @@ class DisputedItem(FinalRecordChild):
     body_part = models.CharField(max_length=120, blank=True)
     ur_decision = models.CharField("UR decision", max_length=10, choices=URDecision.choices)
     claims_administrator_guideline = models.TextField(blank=True)
+    # When consolidated into another case: the case it was filed under, and its order there.
+    origin_case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="consolidated_items"
+    )
+    origin_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["case_id", "position"]
@@ -463,6 +489,12 @@ class CaseEventKind(models.TextChoices):
     LETTER_MAILED = "letter_mailed", "Letter sent to every recipient"
     LETTER_POSTED = "letter_posted", "Printed letter posted"
     LETTER_RESENT = "letter_resent", "Letter resent"
+    NOTICE_ISSUED = "notice_issued", "Notice issued to the parties"
+    NOTICE_DELIVERED = "notice_delivered", "Notice sent to every recipient"
+    NOTICE_POSTED = "notice_posted", "Printed notice posted"
+    NOTICE_RESENT = "notice_resent", "Notice resent"
+    CONSOLIDATED = "consolidated", "Cases consolidated into one review"
+    CONSOLIDATION_SPLIT = "consolidation_split", "Consolidated case split off"
 
 
 class CaseEvent(models.Model):

@@ -5,7 +5,7 @@ what the determination rests on is fixed: its disputed items, the documents it l
 parties the letter names and goes to. `cases` is the floor of the project and cannot read
 determinations, so the determinations app registers the question here from `ready()`
 (`determinations.hooks`); PostgreSQL asks the same question in a trigger (migration
-`determinations/0007_sec_case_children_read_only`).
+`determinations/0008_sec_case_children_read_only`).
 
 A party's email and mailing address stay correctable (a returned letter is sent again to the
 corrected address; the delivery records the address it used). Adding a party (an attorney who

@@ -267,9 +267,11 @@ def case_for_page(*, user: User, case_id: int) -> Case | None:
     return (
         cases_visible_to(user=user)
         .filter(pk=case_id)
+        .select_related("consolidated_into")
         .prefetch_related(
             "parties",
-            "disputed_items",
+            Prefetch("disputed_items", queryset=DisputedItem.objects.select_related("origin_case")),
+            "consolidated_cases",
             "documents",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
             Prefetch("assignments", queryset=assignment_model._default_manager.select_related("reviewer")),
@@ -541,3 +543,38 @@ def access_log_entries(
     if username is not None:
         entries = entries.filter(user__username=username)
     return entries.order_by("at", "id")
+
+
+# ---- Consolidation ---------------------------------------------------------------------------
+
+CONSOLIDATION_CANDIDATES_LIMIT = 20
+
+
+def consolidation_candidates(*, case: Case) -> list[Case]:
+    """Other open applications that could be consolidated into `case` now (same employee, date of
+    injury and requesting physician, NOARFI not yet sent), at most CONSOLIDATION_CANDIDATES_LIMIT.
+
+    Two queries (the cases by date of injury and employee name, their parties); none when `case`
+    itself can take no consolidation. Reads the prefetched parties of `case`."""
+    from cases.services.consolidation import CONSOLIDATE_STATUSES, why_not_consolidable
+
+    if case.status not in CONSOLIDATE_STATUSES or case.consolidated_into_id is not None:
+        return []
+    employee = next((p for p in case.parties.all() if p.role == PartyRole.EMPLOYEE), None)
+    if employee is None:
+        return []
+    others = (
+        Case.objects.filter(
+            injury_date=case.injury_date,
+            status__in=CONSOLIDATE_STATUSES,
+            consolidated_into__isnull=True,
+            parties__role=PartyRole.EMPLOYEE,
+            parties__name__iexact=employee.name,
+        )
+        .exclude(pk=case.pk)
+        .prefetch_related("parties")
+        .order_by("received_on", "id")[:CONSOLIDATION_CANDIDATES_LIMIT]
+    )
+    return [
+        other for other in others if not why_not_consolidable(lead=case, other=other, check_members=False)
+    ]

@@ -28,7 +28,7 @@ from django.contrib.auth.models import User
 
 from cases import forms as case_forms
 from cases.errors import GuardError, TransitionNotAllowedError
-from cases.models import OPEN_STATUSES, Case, CaseStatus, DocumentKind, Priority
+from cases.models import OPEN_STATUSES, Case, CaseStatus, DocumentKind, NoticeKind, Priority
 from cases.services.workflow import ensure_unchanged, status_label
 
 if TYPE_CHECKING:
@@ -50,6 +50,22 @@ def eligibility_undecided(case: Case, on: date) -> str | None:
 def confirmed_eligible(case: Case, on: date) -> str | None:
     if case.eligibility_confirmed is not True:
         return "Confirm the case eligible (or override the finding) before sending the notice of assignment."
+    return None
+
+
+def eligibility_notice_not_sent(case: Case, on: date) -> str | None:
+    reason = confirmed_eligible(case, on)
+    if reason:
+        return "Confirm the case eligible before sending the notice of eligibility."
+    # The determinations app's notices, read through their reverse relation by name.
+    if case.notices.filter(kind=NoticeKind.ELIGIBILITY).exists():
+        return f"The notice of eligibility of case {case.case_number} was already sent."
+    return None
+
+
+def has_consolidated_cases(case: Case, on: date) -> str | None:
+    if not case.consolidated_cases.exists():
+        return "No case is consolidated into this one."
     return None
 
 
@@ -99,6 +115,9 @@ class Step:
 
     def blocked(self, *, case: Case, on: date) -> str | None:
         """Why the step cannot be taken now (None: it can), the state aside."""
+        if case.consolidated_into_id is not None:
+            # Its items are reviewed in the lead case: every step is taken there (or split first).
+            return "This case is consolidated into another case: take the steps there, or split it off first."
         return self.guard(case, on) if self.guard is not None else None
 
     def offered_to(self, user: User) -> bool:
@@ -146,15 +165,49 @@ _TABLE: Sequence[Step] = (
         forbidden="You may not override eligibility findings.",
     ),
     Step(
+        key="send_eligibility_notice",
+        label="Send the notice of eligibility",
+        sources=(S.ELIGIBILITY_REVIEW,),
+        target=None,  # the NOARFI follows later
+        cannot="have its notice of eligibility sent",
+        form_class=case_forms.ConfirmActionForm,
+        done="Notice of eligibility sent to the parties.",
+        service_name="send_eligibility_notice",
+        guard=eligibility_notice_not_sent,
+        hide_when_blocked=True,
+    ),
+    Step(
         key="send_notice",
         label="Send the NOARFI",
         sources=(S.ELIGIBILITY_REVIEW,),
         target=S.AWAITING_RECORDS,
         cannot="have its NOARFI sent",
         form_class=case_forms.NoticeForm,
-        done="Notice of assignment recorded.",
+        done="Notice of assignment sent to the parties (email, or the post tray where a party has no email).",
         service_name="send_notice_of_assignment",
         guard=confirmed_eligible,
+        hide_when_blocked=True,
+    ),
+    Step(
+        key="consolidate",
+        label="Consolidate cases into this one",
+        sources=(S.RECEIVED, S.ELIGIBILITY_REVIEW),
+        target=None,
+        cannot="have other cases consolidated into it",
+        form_class=case_forms.ConsolidationForm,
+        done="Cases consolidated: their disputed items are reviewed in this case.",
+        service_name="consolidate",
+    ),
+    Step(
+        key="split",
+        label="Split consolidated cases off",
+        sources=(S.RECEIVED, S.ELIGIBILITY_REVIEW, S.AWAITING_RECORDS, S.READY_FOR_ASSIGNMENT),
+        target=None,
+        cannot="have cases split off",
+        form_class=case_forms.ConsolidationForm,
+        done="Cases split off: each continues on its own.",
+        service_name="split_consolidation",
+        guard=has_consolidated_cases,
         hide_when_blocked=True,
     ),
     Step(

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from cases import deadlines, hooks, selectors, steps
+from cases import deadlines, hooks, sections, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
 from cases.models import AccessAction, CaseStatus
@@ -96,6 +96,7 @@ def _case_context(
         "case": case,
         "finding": evaluate_eligibility(case=case),
         "earlier_imrs": selectors.earlier_imrs_on_same_treatment(case=case),
+        "consolidation_candidates": selectors.consolidation_candidates(case=case),
         "deadlines": selectors.deadline_rows(case=case, on=on),
         "actions": actions,
         "today": on,
@@ -120,6 +121,7 @@ def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
         object_repr=f"listed as an earlier IMR on {case.case_number}",
         request=request,
     )
+    context["sections"] = sections.case_sections(request=request, case=case)
     return render(request, "cases/case_detail.html", context)
 
 
@@ -156,6 +158,7 @@ def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) ->
             messages.error(request, str(message))
         return redirect("cases:case", case_id=case_id)
     context["failed_action"] = action
+    context["sections"] = sections.case_sections(request=request, case=case)
     return render(request, "cases/case_detail.html", context, status=400)
 
 

@@ -21,6 +21,7 @@ from determinations.models import (
     GuidelineEntry,
     ItemDecision,
     Letter,
+    Notice,
 )
 from determinations.services.delivery import resend_delivery
 
@@ -107,6 +108,30 @@ class LetterAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, ad
     readonly_fields = cast("list[str]", fields)  # every field shown is read-only
 
 
+@admin.register(Notice)
+class NoticeAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
+    """Sent notices, read-only (their deliveries are on the case page's Correspondence section)."""
+
+    access_log_case_path = "case"
+    list_display = ["case", "kind", "issued_on", "completed_on", "pages"]
+    list_filter = ["kind"]
+    search_fields = ["case__case_number__startswith"]
+    search_help_text = "The case number or its start."
+    list_select_related = ["case"]
+    fields = [
+        "case",
+        "kind",
+        "issued_on",
+        "completed_on",
+        "pages",
+        "sha256",
+        "facts",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = cast("list[str]", fields)  # every field shown is read-only
+
+
 class RecipientRoleFilter(admin.SimpleListFilter):
     """Filter by the recipient's role, named as people read it."""
 
@@ -143,6 +168,11 @@ class DeliveryAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, LargeListAdmin, 
     list_select_related = ["letter__determination__case"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["resend_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
+        # The letters' deliveries (the access log path above is theirs); a notice's deliveries
+        # are shown, logged and resent on the case page.
+        return super().get_queryset(request).filter(letter__isnull=False)
 
     @admin.display(description="Recipient role", ordering="recipient_role")
     def recipient_role_label(self, delivery: Delivery) -> str:

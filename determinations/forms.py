@@ -30,7 +30,7 @@ class MailedOnForm(forms.Form):
         assert isinstance(deliveries, forms.ModelMultipleChoiceField)
         deliveries.queryset = queryset
         deliveries.label_from_instance = lambda obj: (  # type: ignore[method-assign]  # Django's documented hook
-            f"{obj.letter.determination.case.case_number}: {obj.recipient_name} "
+            f"{obj.case.case_number}: {obj.document_title}, {obj.recipient_name} "
             f"({obj.get_recipient_role_display().lower()}, "
             f"{obj.get_status_display().lower() if obj.postal_address else 'no postal address on file'})"
         )

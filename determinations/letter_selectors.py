@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import CharField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from cases.models import Case, Party, PartyRole
 from cases.selectors import cases_visible_to
@@ -19,6 +19,7 @@ from determinations.models import (
     DeliveryStatus,
     Determination,
     Letter,
+    Notice,
 )
 
 # Who receives a case's letter, in the order the letter names them. The employee always
@@ -146,9 +147,13 @@ def deliveries_to_post(*, user: User) -> QuerySet[Delivery]:
     them alone)."""
     deliveries = Delivery.objects.filter(status=DeliveryStatus.TO_POST)
     if not user.has_perm("cases.view_all_cases"):
-        deliveries = deliveries.filter(letter__determination__case__in=cases_visible_to(user=user))
-    return deliveries.select_related("letter__determination__case", "party").order_by(
-        "letter__issued_on", "letter_id", "id"
+        visible = cases_visible_to(user=user)
+        deliveries = deliveries.filter(
+            Q(letter__determination__case__in=visible) | Q(notice__case__in=visible)
+        )
+    # Letters and notices alike (the notices app's deliveries share the tray).
+    return deliveries.select_related("letter__determination__case", "notice__case", "party").order_by(
+        Coalesce("letter__issued_on", "notice__issued_on"), "letter_id", "notice_id", "id"
     )
 
 
@@ -161,8 +166,29 @@ def letter_visible_to(*, user: User, letter_id: int) -> Letter | None:
 
 
 def delivery_visible_to(*, user: User, delivery_id: int) -> Delivery | None:
+    visible = cases_visible_to(user=user)
     return (
-        Delivery.objects.select_related("letter__determination__case")
-        .filter(pk=delivery_id, letter__determination__case__in=cases_visible_to(user=user))
+        Delivery.objects.select_related("letter__determination__case", "notice__case")
+        .filter(Q(letter__determination__case__in=visible) | Q(notice__case__in=visible), pk=delivery_id)
         .first()
     )
+
+
+def notice_visible_to(*, user: User, notice_id: int) -> Notice | None:
+    return (
+        Notice.objects.select_related("case")
+        .filter(pk=notice_id, case__in=cases_visible_to(user=user))
+        .first()
+    )
+
+
+def case_correspondence(*, case: Case) -> tuple[list[Notice], list[Letter]]:
+    """Every notice and letter of `case` with its deliveries (4 queries, whatever their number)."""
+    deliveries = Prefetch("deliveries", queryset=Delivery.objects.select_related("resend_of").order_by("id"))
+    notices = list(Notice.objects.filter(case=case).prefetch_related(deliveries).order_by("id"))
+    letters = list(
+        Letter.objects.filter(determination__case=case)
+        .prefetch_related(deliveries)
+        .order_by("-version", "-id")
+    )
+    return notices, letters

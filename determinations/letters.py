@@ -200,9 +200,7 @@ def _unchanged(text: str) -> str:
 
 def _paragraphs(text: str, redact: TextFilter = _unchanged) -> list[SafeString]:
     """Blank lines separate the reviewer's paragraphs; single line breaks are just spaces."""
-    return [
-        keep_words_whole(redact(part.strip())) for part in re.split(r"\n\s*\n", text) if part.strip()
-    ]
+    return [keep_words_whole(redact(part.strip())) for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
 def _guideline(text: str, redact: TextFilter = _unchanged) -> SafeString | str:
@@ -252,7 +250,9 @@ def build_letter_context(
     """
     determination = (
         Determination.objects.select_related("case", "reviewer")
-        .prefetch_related("reviewer__licenses", "reviewer__certifications", "case__parties")
+        .prefetch_related(
+            "reviewer__licenses", "reviewer__certifications", "case__parties", "case__consolidated_cases"
+        )
         .get(pk=determination.pk)
     )
     case = determination.case
@@ -297,6 +297,7 @@ def build_letter_context(
         for doc in case.documents.all()
     ]
     letter_date = determination.issued_on or clock.today()
+    consolidated = sorted(other.case_number for other in case.consolidated_cases.all())
     if recipients is None:
         recipients = letter_recipients(case=case)
     copies_to = [{"role_label": recipient.role_label, "name": recipient.name} for recipient in recipients]
@@ -319,6 +320,8 @@ def build_letter_context(
             ("Claims Administrator", claims_administrator.name if claims_administrator else ""),
             ("Requesting Provider", provider.name if provider else ""),
             *([("Employee's Attorney", attorney.name)] if attorney else []),
+            # Applications consolidated into this case: one letter decides all their items.
+            *([("Consolidated Case(s)", ", ".join(consolidated))] if consolidated else []),
         ],
         "treatments": [item["description"] for item in items],
         "licensure_states": [state_name(code) for code in states],

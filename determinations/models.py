@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
 
-from cases.models import Case, DisputedItem, Party, PartyRole
+from cases.models import Case, DisputedItem, NoticeKind, Party, PartyRole
 from core.errors import DomainError
 from reviewers.models import Reviewer
 
@@ -333,8 +333,61 @@ class DeliveryStatus(models.TextChoices):
     POSTED = "posted", "Mailed by post"
 
 
+def notice_upload_to(notice: Notice, filename: str) -> str:
+    return f"notices/{notice.case_id}/{notice.kind}-{notice.sha256}.pdf"
+
+
+class Notice(models.Model):
+    """A notice sent to the parties of a case: one per kind and case, written once, never changed.
+
+    `facts` keeps what the notice states (records due date, reasons, days late, fee...) as
+    JSON, so the case page and the tests read them without opening the PDF.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    pdf = models.FileField(upload_to=notice_upload_to)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    pages = models.PositiveSmallIntegerField()
+    issued_on = models.DateField()
+    facts = models.JSONField(default=dict, blank=True)
+    # The day the last of its first deliveries went out (emailed or posted); null until then.
+    completed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            # A repeated step, a retried job or two users at once never issue a notice twice.
+            models.UniqueConstraint(fields=["case", "kind"], name="notice_one_per_kind_per_case"),
+            models.CheckConstraint(condition=Q(kind__in=NoticeKind.values), name="notice_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Only the completion date is written later (determinations.services.delivery).
+        if not self._state.adding and set(kwargs.get("update_fields") or ()) != {"completed_on"}:
+            raise ReadOnlyRecordError("A sent notice never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyRecordError("A sent notice is never deleted.")
+
+
 class Delivery(models.Model):
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="deliveries")
+    """One document (a letter, or a notice) to one party, by email or by post."""
+
+    letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
     party = models.ForeignKey(Party, null=True, on_delete=models.SET_NULL, related_name="deliveries")
     recipient_role = models.CharField(max_length=24)
     recipient_name = models.CharField(max_length=200)
@@ -367,14 +420,60 @@ class Delivery(models.Model):
                 condition=Q(resend_of__isnull=True),
                 name="delivery_one_first_send_per_recipient",
             ),
+            models.UniqueConstraint(
+                fields=["notice", "recipient_role"],
+                condition=Q(resend_of__isnull=True),
+                name="delivery_one_first_notice_send_per_recipient",
+            ),
+            # Exactly one document: a letter or a notice.
+            models.CheckConstraint(
+                condition=(Q(letter__isnull=False) & Q(notice__isnull=True))
+                | (Q(letter__isnull=True) & Q(notice__isnull=False)),
+                name="delivery_one_document",
+            ),
         ]
         indexes = [
             # Letters to post: the few waiting, out of every delivery ever made.
             models.Index(fields=["letter"], condition=Q(status="to_post"), name="delivery_to_post"),
+            models.Index(fields=["notice"], condition=Q(status="to_post"), name="delivery_notice_to_post"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.letter} to {self.get_recipient_role_display().lower()}"
+        return f"{self.document} to {self.get_recipient_role_display().lower()}"
+
+    # ---- The document delivered, whichever it is (a letter or a notice) ----
+
+    @property
+    def document(self) -> Letter | Notice:
+        document = self.letter if self.letter_id is not None else self.notice
+        assert document is not None  # the delivery_one_document constraint
+        return document
+
+    @property
+    def case(self) -> Case:
+        if self.letter_id is not None:
+            assert self.letter is not None
+            return self.letter.determination.case
+        assert self.notice is not None
+        return self.notice.case
+
+    @property
+    def document_title(self) -> str:
+        """What was sent, as people read it."""
+        if self.notice_id is not None:
+            assert self.notice is not None
+            return self.notice.get_kind_display()
+        assert self.letter is not None
+        corrected = f" (corrected, version {self.letter.version})" if self.letter.version > 1 else ""
+        return f"Final Determination letter{corrected}"
+
+    @property
+    def document_date(self):
+        return self.document.issued_on
+
+    @property
+    def document_pages(self) -> int:
+        return self.document.pages
 
     @property
     def postal_address(self) -> str:

@@ -13,4 +13,10 @@ urlpatterns = [
     path("cases/<case_number:case_number>/deliveries/", views.case_deliveries, name="case_deliveries"),
     path("deliveries/<int:delivery_id>/resend/", views.resend, name="resend"),
     path("letters/<int:letter_id>/download/", views.download_letter, name="download"),
+    path(
+        "cases/<case_number:case_number>/notices/<slug:kind>/preview/",
+        views.notice_preview,
+        name="notice_preview",
+    ),
+    path("notices/<int:notice_id>/download/", views.download_notice, name="notice_download"),
 ]

@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from cases.models import AccessAction
+from cases.models import AccessAction, NoticeKind
+from cases.selectors import cases_visible_to
 from cases.services.audit import log_access, log_listed_cases
 from core import clock
 from core.errors import DomainError
@@ -30,13 +31,17 @@ from determinations.letter_selectors import (
     deliveries_to_post,
     delivery_visible_to,
     letter_visible_to,
+    notice_visible_to,
 )
+from determinations.models import Notice
+from determinations.notices import preview_notice_html
 from determinations.services.delivery import (
     AUTOMATIC_STATUSES,
     RESENDABLE_STATUSES,
     build_post_batch_pdf,
     letter_filename,
     mark_posted,
+    notice_filename,
     resend_delivery,
 )
 
@@ -79,7 +84,7 @@ def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     delivery = delivery_visible_to(user=request.user, delivery_id=delivery_id)
     if delivery is None:
         raise Http404("No such delivery.")
-    case = delivery.letter.determination.case
+    case = delivery.case
     log_access(
         user=request.user,
         case=case,
@@ -106,7 +111,8 @@ def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
             how = "queued for email" if new.channel == "email" else "added to the post tray"
             if new.pk == delivery.pk:
                 how = "being sent now"
-            messages.success(request, f"The letter to {new.recipient_name} is {how}.")
+            what = "letter" if new.letter_id else "notice"
+            messages.success(request, f"The {what} to {new.recipient_name} is {how}.")
             return redirect("letters:case_deliveries", case_number=case.case_number)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -176,7 +182,7 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The tray shows each letter's recipient and address: one access-log row per case shown.
     log_listed_cases(
         user=request.user,
-        case_ids=sorted({delivery.letter.determination.case_id for delivery in deliveries}),
+        case_ids=sorted({delivery.case.pk for delivery in deliveries}),
         action=AccessAction.VIEW_CASE,
         object_repr="listed on the post tray",
         request=request,
@@ -206,16 +212,67 @@ def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
     for delivery in deliveries:
         log_access(
             user=request.user,
-            case=delivery.letter.determination.case,
+            case=delivery.case,
             action=AccessAction.VIEW_LETTER,
             object_repr=(
-                f"Post batch: letter v{delivery.letter.version} to "
-                f"{delivery.get_recipient_role_display().lower()}"
-            ),
+                f"Post batch: {delivery.document_title} to {delivery.get_recipient_role_display().lower()}"
+            )[:200],
             request=request,
         )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="letters-to-post.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@permission_required("determinations.view_delivery", raise_exception=True)
+def notice_preview(request: AuthenticatedHttpRequest, case_number: str, kind: str) -> HttpResponse:
+    """A notice as it would go today, before it goes (marked DRAFT; nothing is stored or sent)."""
+    if kind not in NoticeKind.values:
+        raise Http404("No such notice.")
+    case = cases_visible_to(user=request.user).filter(case_number=case_number).first()
+    if case is None:
+        raise Http404("No such case.")
+    issued = Notice.objects.filter(case=case, kind=kind).first()
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_LETTER,
+        object_repr=f"preview of the {NoticeKind(kind).label.lower()}"[:200],
+        request=request,
+    )
+    return render(
+        request,
+        "determinations/staff/notice_preview.html",
+        {
+            "case": case,
+            "kind_label": NoticeKind(kind).label,
+            "issued": issued,
+            "notice_html": "" if issued else preview_notice_html(case=case, kind=kind),
+        },
+    )
+
+
+@permission_required("determinations.view_letter", raise_exception=True)
+def download_notice(request: AuthenticatedHttpRequest, notice_id: int) -> FileResponse:
+    notice = notice_visible_to(user=request.user, notice_id=notice_id)
+    if notice is None:
+        raise Http404("No such notice.")
+    log_access(
+        user=request.user,
+        case=notice.case,
+        action=AccessAction.VIEW_LETTER,
+        object_repr=f"{notice.get_kind_display()} {notice.sha256[:12]}"[:200],
+        request=request,
+    )
+    response = FileResponse(
+        notice.pdf.open("rb"),
+        as_attachment=True,
+        filename=notice_filename(notice=notice),
+        content_type="application/pdf",
+    )
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"

@@ -27,6 +27,8 @@ TASK_QUEUES: dict[str, str] = {
     "cases.tasks.mark_overdue_cases": DEFAULT,
     "core.sweep_outbox": DEFAULT,
     "billing.tasks.invoice_previous_month": DEFAULT,
+    # Renders PDFs: with the letters.
+    "determinations.tasks.send_late_records_notices": LETTERS,
 }
 
 

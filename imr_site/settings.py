@@ -196,6 +196,8 @@ if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", SITE_URL):
 IMRO_NAME = env.str("IMRO_NAME", default="MAXIMUS Federal Services")
 IMRO_SHORT_NAME = env.str("IMRO_SHORT_NAME", default="MAXIMUS")
 IMRO_ADDRESS = env.str("IMRO_ADDRESS", default="P.O. Box 138009, Sacramento, CA 95813-8009")
+# Where parties mail medical records (the NOARFI says so); the IMRO's address when unset.
+IMRO_RECORDS_ADDRESS = env.str("IMRO_RECORDS_ADDRESS", default="")
 # Require a California license of every reviewer (8 CCR 9792.10.5 lets the IMRO choose).
 REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICENSE", default=False)
 # A case ready for assignment that no reviewer took within this many hours is flagged in the
@@ -319,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_report_rollups",
         "schedule": crontab(hour=2, minute=40),
         "kwargs": {"full": True},
+    },
+    "daily-late-records-notices": {
+        "task": "determinations.tasks.send_late_records_notices",
+        "schedule": crontab(hour=6, minute=45),
     },
 }
 

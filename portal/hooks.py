@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.urls import reverse
 
 from cases.hooks import CasePageNote, case_page_note
-from cases.models import Case
+from cases.models import Case, Party
+from determinations.notices import register_records_link_provider
 from portal.models import SubmittedRecord
+from portal.services.links import party_link_url
 
 
 @case_page_note
@@ -21,3 +24,14 @@ def new_records_note(case: Case) -> list[CasePageNote]:
             url=reverse("portal:staff_case_records", args=[case.case_number]),
         )
     ]
+
+
+def records_link(*, case: Case, party: Party | None) -> str:
+    """The party's own upload link, for the NOARFI's email (determinations.notices asks)."""
+    if party is None:
+        return ""
+    with transaction.atomic():  # party_link locks the case while it finds or makes the link
+        return party_link_url(case_id=case.pk, role=party.role)
+
+
+register_records_link_provider(records_link)

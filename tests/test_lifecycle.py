@@ -39,7 +39,7 @@ def test_seed_case_goes_from_application_to_delivered_letter(django_capture_on_c
 
     case_actions.start_eligibility_review(case_id=case.pk, by=intake)
     case_actions.confirm_eligibility(case_id=case.pk, by=intake)
-    case_actions.send_notice_of_assignment(case_id=case.pk, by=intake, method="electronic")
+    case_actions.send_notice_of_assignment(case_id=case.pk, by=intake)
     add_document(
         case=case,
         uploaded_file=upload(make_pdf_bytes()),

@@ -29,10 +29,10 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from cases import hooks
 from cases.eligibility import EligibilityFinding, evaluate_eligibility
 from cases.errors import GuardError
-from cases.jobs import NOTIFY_PARTIES_EXPEDITED
-from cases.models import Case, CaseEventKind, CaseStatus, NoticeMethod, Priority
+from cases.models import Case, CaseEventKind, CaseStatus, NoticeKind, NoticeMethod, Party, Priority
 from cases.services.workflow import (
     lock_case,
     record_case_event,
@@ -40,7 +40,7 @@ from cases.services.workflow import (
     transition_case,
 )
 from cases.steps import ensure_permitted, ensure_step
-from core import clock, outbox
+from core import clock
 from core.clock import today
 
 S = CaseStatus
@@ -80,6 +80,7 @@ def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = N
         case.eligibility_confirmed = finding.eligible
         if not finding.eligible:
             case.save(update_fields=["eligibility_confirmed", "updated_at"])
+            # Every reason found, with the right to appeal to the WCAB, to every party.
             return transition_case(
                 case_id=case.pk,
                 to=S.INELIGIBLE,
@@ -87,6 +88,8 @@ def confirm_eligibility(*, case_id: int, by: User, expected_from: str | None = N
                 reason="Ineligible: " + " ".join(reasons),
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data={"finding": {"eligible": False, "reasons": reasons}, "confirmed": True},
+                notice=NoticeKind.INELIGIBILITY,
+                notice_reason="\n".join(reasons),
             )
         _mark_eligible(case=case)
         record_case_event(
@@ -140,19 +143,30 @@ def override_eligibility(
                 reason=f"Found ineligible by staff override: {reason}",
                 expected_from=S.ELIGIBILITY_REVIEW,
                 data=data,
+                notice=NoticeKind.INELIGIBILITY,
+                notice_reason=reason,
             )
     return case
 
 
-def send_notice_of_assignment(
-    *, case_id: int, by: User, method: str, expected_from: str | None = None
-) -> Case:
-    """Record that the NOARFI went to the parties; the records clock starts from it."""
-    if method not in NoticeMethod.values:
-        raise GuardError("Choose how the notice was sent: mail or electronic.", field="method")
+def planned_notice_method(*, case: Case) -> str:
+    """How the NOARFI goes out: electronic only when every party has an email address (each is
+    then sent it by email), otherwise by mail, whose records clock is longer. The date and the
+    method are recorded again from the deliveries actually made once they are all out."""
+    parties = list(Party.objects.filter(case=case).values_list("email", flat=True))
+    if parties and all(email.strip() for email in parties):
+        return NoticeMethod.ELECTRONIC
+    return NoticeMethod.MAIL
+
+
+def send_notice_of_assignment(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
+    """Send the NOARFI to every party (email with the PDF, else the post tray); the records clock
+    starts from it. One step: the notice, its deliveries and their outbox rows are written with
+    the transition, or nothing is (a party with no address refuses the step, naming the party)."""
     with transaction.atomic():
         case = lock_case(case_id=case_id)
         ensure_step(case=case, key="send_notice", expected_from=expected_from, on=today())
+        method = planned_notice_method(case=case)
         return transition_case(
             case_id=case.pk,
             to=S.AWAITING_RECORDS,
@@ -161,7 +175,20 @@ def send_notice_of_assignment(
             f"{NoticeMethod(method).label.lower()}",
             expected_from=S.ELIGIBILITY_REVIEW,
             data={"notice_method": method},
+            notice=NoticeKind.NOARFI,
         )
+
+
+def send_eligibility_notice(*, case_id: int, by: User, expected_from: str | None = None) -> Case:
+    """Tell the parties the application was found eligible, when the NOARFI does not follow at once."""
+    with transaction.atomic():
+        case = lock_case(case_id=case_id)
+        ensure_step(case=case, key="send_eligibility_notice", expected_from=expected_from, on=today())
+        data = hooks.send_notice(case=case, kind=NoticeKind.ELIGIBILITY, by=by, source=case.status)
+        record_case_event(
+            case=case, by=by, kind=CaseEventKind.NOTICE_ISSUED, reason=NoticeKind.ELIGIBILITY.label, data=data
+        )
+        return case
 
 
 def mark_records_complete(
@@ -195,9 +222,17 @@ def _end_case(*, case_id: int, by: User, key: str, reason: str, expected_from: s
         case = lock_case(case_id=case_id)
         step = ensure_step(case=case, key=key, expected_from=expected_from, on=today())
         assert step.target is not None
-        # The reviewers app ends the assignment from its hook on entering the end state.
+        # The reviewers app ends the assignment from its hook on entering the end state; the
+        # confirmation (the reason, the fee the claims administrator owes) goes with the step.
         return transition_case(
-            case_id=case.pk, to=step.target, by=by, reason=reason, expected_from=case.status, locked_case=case
+            case_id=case.pk,
+            to=step.target,
+            by=by,
+            reason=reason,
+            expected_from=case.status,
+            locked_case=case,
+            notice=NoticeKind.WITHDRAWAL if step.target == S.WITHDRAWN else NoticeKind.TERMINATION,
+            notice_reason=reason,
         )
 
 
@@ -228,6 +263,12 @@ def convert_to_expedited(
         case.expedited_on = today()
         refresh_deadlines(case=case)
         case.save()
+        # The new deadlines, to every party at once (email with the PDF, else the post tray).
+        sent = hooks.send_notice(case=case, kind=NoticeKind.EXPEDITED, by=by, reason=note, source=case.status)
+        if sent:
+            # The notice tells them: a row of the former plain-email job left over sends nothing.
+            case.expedited_parties_notified_at = clock.now()
+            case.save(update_fields=["expedited_parties_notified_at", "updated_at"])
         record_case_event(
             case=case,
             by=by,
@@ -237,14 +278,8 @@ def convert_to_expedited(
                 "previous": previous,
                 "records_due": _iso(case.records_due),
                 "determination_due": _iso(case.determination_due),
+                **sent,
             },
-        )
-        outbox.enqueue(
-            NOTIFY_PARTIES_EXPEDITED,
-            payload={"case_id": case.pk},
-            key=f"case:{case.pk}",
-            by=by,
-            cause=f"case {case.case_number} converted to expedited",
         )
     return case
 
@@ -286,3 +321,25 @@ def remand_case(*, case_id: int, by: User, order_reference: str, expected_from: 
             data={"order_reference": order_reference, "remanded_at": clock.now().isoformat()},
             locked_case=case,
         )
+
+
+def consolidate(
+    *, case_id: int, by: User, case_numbers: list[str], reason: str, expected_from: str | None = None
+) -> Case:
+    """Consolidate other applications into this case (`cases.services.consolidation`)."""
+    from cases.services.consolidation import consolidate_cases
+
+    return consolidate_cases(
+        case_id=case_id, by=by, case_numbers=case_numbers, reason=reason, expected_from=expected_from
+    )
+
+
+def split_consolidation(
+    *, case_id: int, by: User, case_numbers: list[str], reason: str, expected_from: str | None = None
+) -> Case:
+    """Split consolidated applications off this case again, before it is assigned."""
+    from cases.services.consolidation import split_cases
+
+    return split_cases(
+        case_id=case_id, by=by, case_numbers=case_numbers, reason=reason, expected_from=expected_from
+    )

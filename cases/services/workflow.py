@@ -206,8 +206,15 @@ def transition_case(
     data: dict[str, Any] | None = None,
     locked_case: Case | None = None,
     formulary_only: bool | None = None,
+    notice: str | None = None,
+    notice_reason: str = "",
 ) -> Case:
     """Move the case to `to`; returns the locked, saved case. Raises TransitionNotAllowedError.
+
+    `notice` (a NoticeKind) is sent to the parties as part of the step (`cases.hooks.send_notice`,
+    with `notice_reason`: the ineligibility's reasons, the withdrawal's reason), after the on-enter
+    hooks and before the event, which records it; a refusal (a party with no address) rolls the
+    step back.
 
     `expected_from` is the state the user saw: if someone else moved the case since, the
     step is refused with a message saying so, rather than applied to a state nobody saw.
@@ -231,6 +238,8 @@ def transition_case(
                 on=on,
                 data=data,
                 formulary_only=formulary_only,
+                notice=notice,
+                notice_reason=notice_reason,
             )
         return case
     if locked_case.pk != case_id:
@@ -251,6 +260,8 @@ def transition_case(
             on=on,
             data=data,
             formulary_only=formulary_only,
+            notice=notice,
+            notice_reason=notice_reason,
         )
     return locked_case
 
@@ -267,6 +278,12 @@ def ensure_unchanged(*, case: Case, expected_from: str | None) -> None:
 
 def _check_transition(*, case: Case, to: str, expected_from: str | None) -> str:
     ensure_unchanged(case=case, expected_from=expected_from)
+    if case.consolidated_into_id is not None:
+        # Its items are reviewed in the lead case (cases.services.consolidation).
+        raise TransitionNotAllowedError(
+            f"Case {case.case_number} is consolidated into another case: take the steps there, "
+            "or split it off first."
+        )
     return _transition_method_name(source=case.status, target=to)
 
 
@@ -280,6 +297,8 @@ def _apply_transition(
     on: date | None,
     data: dict[str, Any],
     formulary_only: bool | None,
+    notice: str | None = None,
+    notice_reason: str = "",
 ) -> None:
     method_name = _check_transition(case=case, to=to, expected_from=expected_from)
     _write_transition(
@@ -291,6 +310,8 @@ def _apply_transition(
         on=on,
         data=data,
         formulary_only=formulary_only,
+        notice=notice,
+        notice_reason=notice_reason,
     )
 
 
@@ -304,6 +325,8 @@ def _write_transition(
     on: date | None,
     data: dict[str, Any],
     formulary_only: bool | None,
+    notice: str | None = None,
+    notice_reason: str = "",
 ) -> None:
     source = case.status
     effective_on = on or today()
@@ -319,6 +342,8 @@ def _write_transition(
     # assignment, supersede the determination, ...): in this transaction, so a failure rolls
     # the step back; what they did is recorded with the event.
     data.update(hooks.run_on_enter(case, source=source, by=by))
+    if notice:
+        data.update(hooks.send_notice(case=case, kind=notice, by=by, reason=notice_reason, source=source))
     CaseEvent.objects.create(
         case=case,
         actor=by if by is not None and by.is_authenticated else None,

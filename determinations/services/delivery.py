@@ -32,13 +32,21 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from cases.errors import GuardError
-from cases.models import Case, CaseEventKind
+from cases.models import Case, CaseEventKind, NoticeMethod
 from cases.services.workflow import record_case_event, refresh_deadlines
 from core import clock, outbox
 from core.models import OutboxJob
 from determinations.jobs import SEND_DELIVERY
 from determinations.letter_selectors import letter_recipient
-from determinations.models import Delivery, DeliveryChannel, DeliveryStatus, Determination, Letter
+from determinations.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    Determination,
+    Letter,
+    Notice,
+    NoticeKind,
+)
 from determinations.services.letters import delivery_for, enqueue_send
 
 SMTP_TIMEOUT_SECONDS = 60
@@ -67,20 +75,42 @@ def letter_filename(*, letter: Letter) -> str:
     return f"IMR-Final-Determination-{case_number}{suffix}.pdf"
 
 
+def notice_filename(*, notice: Notice) -> str:
+    title = NoticeKind(notice.kind).label.replace(" ", "-")
+    return f"IMR-{title}-{notice.case.case_number}.pdf"
+
+
+def document_filename(*, delivery: Delivery) -> str:
+    if delivery.notice_id is not None:
+        assert delivery.notice is not None
+        return notice_filename(notice=delivery.notice)
+    assert delivery.letter is not None
+    return letter_filename(letter=delivery.letter)
+
+
 def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
-    letter = delivery.letter
-    case = letter.determination.case
-    corrected = " (corrected)" if letter.version > 1 else ""
-    subject = f"IMR Final Determination{corrected} - Case {case.case_number}"
-    body = render_to_string(
-        "determinations/letters/delivery_email.txt",
-        {
-            "delivery": delivery,
-            "case_number": case.case_number,
-            "letter": letter,
-            "imro_name": settings.IMRO_NAME,
-        },
-    )
+    if delivery.notice_id is not None:
+        from determinations.notices import notice_email
+
+        assert delivery.notice is not None
+        subject, body = notice_email(delivery=delivery)
+        document = delivery.notice.pdf
+    else:
+        letter = delivery.letter
+        assert letter is not None
+        case = letter.determination.case
+        corrected = " (corrected)" if letter.version > 1 else ""
+        subject = f"IMR Final Determination{corrected} - Case {case.case_number}"
+        body = render_to_string(
+            "determinations/letters/delivery_email.txt",
+            {
+                "delivery": delivery,
+                "case_number": case.case_number,
+                "letter": letter,
+                "imro_name": settings.IMRO_NAME,
+            },
+        )
+        document = letter.pdf
     message = EmailMessage(
         subject=subject,
         body=body,
@@ -89,8 +119,8 @@ def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
         headers={"Message-ID": delivery.message_id},
         connection=connection,
     )
-    with letter.pdf.open("rb") as pdf:
-        message.attach(letter_filename(letter=letter), pdf.read(), "application/pdf")
+    with document.open("rb") as pdf:
+        message.attach(document_filename(delivery=delivery), pdf.read(), "application/pdf")
     return message
 
 
@@ -124,7 +154,7 @@ def send_delivery(*, delivery_id: int) -> Delivery:
         delivery = Delivery.objects.get(pk=delivery_id)
         # A crash may have come between marking it sent and recording the letter mailed.
         with transaction.atomic():
-            _record_mailed_if_complete(letter_id=delivery.letter_id)
+            record_done_if_complete(delivery=delivery)
         return delivery
     return _send_claimed(delivery_id=delivery_id, attempt_id=attempt_id)
 
@@ -136,8 +166,9 @@ def _send_claimed(*, delivery_id: int, attempt_id: str) -> Delivery:
     try:
         with transaction.atomic():
             delivery = (
-                Delivery.objects.select_for_update()
-                .select_related("letter__determination__case")
+                # Only the delivery row is locked: its letter or notice (one of them null) is read.
+                Delivery.objects.select_for_update(of=("self",))
+                .select_related("letter__determination__case", "notice__case")
                 .get(pk=delivery_id)
             )
             if delivery.status == DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
@@ -164,8 +195,78 @@ def _send_claimed(*, delivery_id: int, attempt_id: str) -> Delivery:
         # Raised after the commit, so the failure is recorded and the job is retried.
         raise failure
     with transaction.atomic():
-        _record_mailed_if_complete(letter_id=delivery.letter_id)
+        record_done_if_complete(delivery=delivery)
     return delivery
+
+
+def record_done_if_complete(*, delivery: Delivery) -> None:
+    """Record the letter mailed, or the notice delivered, once all its first deliveries are out."""
+    if delivery.notice_id is not None:
+        _record_notice_done_if_complete(notice_id=delivery.notice_id)
+    else:
+        assert delivery.letter_id is not None
+        _record_mailed_if_complete(letter_id=delivery.letter_id)
+
+
+def _reached_by(*, deliveries: list[Delivery]) -> dict[int, Delivery] | None:
+    """{first delivery id: the delivery that reached that party first}, or None while a party has
+    not been reached. A failed first send counts once a resend of it (by hand, perhaps by post
+    after the party's email was removed) went out."""
+    by_id = {d.pk: d for d in deliveries}
+
+    def first_of(delivery: Delivery) -> int:
+        while delivery.resend_of_id is not None and delivery.resend_of_id in by_id:
+            delivery = by_id[delivery.resend_of_id]
+        return delivery.pk
+
+    reached: dict[int, Delivery] = {}
+    for delivery in deliveries:
+        if delivery.status not in DONE_STATUSES:
+            continue
+        first = first_of(delivery)
+        if first not in reached or _went_out_on(delivery=delivery) < _went_out_on(delivery=reached[first]):
+            reached[first] = delivery
+    firsts = [d.pk for d in deliveries if d.resend_of_id is None]
+    if not firsts or any(pk not in reached for pk in firsts):
+        return None
+    return {pk: reached[pk] for pk in firsts}
+
+
+def _record_notice_done_if_complete(*, notice_id: int) -> None:
+    """Once every party was sent the notice (emailed or posted, first send or a resend of it), it
+    counts as delivered on the last of those dates. For the NOARFI that date and how it went are the
+    records clock's start: by email only when every party was reached by email, otherwise the mail
+    rule's longer clock."""
+    notice = Notice.objects.get(pk=notice_id)
+    if _reached_by(deliveries=list(notice.deliveries.all())) is None:
+        return
+    case = Case.objects.select_for_update().get(pk=notice.case_id)
+    notice = Notice.objects.select_for_update().get(pk=notice_id)
+    if notice.completed_on is not None:
+        return
+    reached = _reached_by(deliveries=list(notice.deliveries.all()))
+    assert reached is not None  # deliveries only ever move on to sent or posted
+    completed_on = max(_went_out_on(delivery=d) for d in reached.values())
+    notice.completed_on = completed_on
+    notice.save(update_fields=["completed_on"])
+    data: dict[str, str] = {"notice_id": str(notice.pk), "completed_on": completed_on.isoformat()}
+    if notice.kind == NoticeKind.NOARFI:
+        electronic = all(d.channel == DeliveryChannel.EMAIL for d in reached.values())
+        case.notice_sent_on = completed_on
+        case.notice_method = NoticeMethod.ELECTRONIC if electronic else NoticeMethod.MAIL
+        refresh_deadlines(case=case)
+        case.save()
+        data.update(
+            notice_method=case.notice_method,
+            records_due=case.records_due.isoformat() if case.records_due else "",
+        )
+    record_case_event(
+        case=case,
+        by=None,
+        kind=CaseEventKind.NOTICE_DELIVERED,
+        reason=f"{notice.get_kind_display()} sent to every recipient",
+        data=data,
+    )
 
 
 def _record_mailed_if_complete(*, letter_id: int) -> None:
@@ -205,8 +306,8 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: User | None) ->
         deliveries = list(
             Delivery.objects.select_for_update()
             .filter(pk__in=delivery_ids)
-            .select_related("letter__determination__case")
-            .prefetch_related("party")  # not joined: FOR UPDATE refuses a nullable outer join
+            # not joined: FOR UPDATE refuses a nullable outer join
+            .prefetch_related("party", "letter__determination__case", "notice__case")
             .order_by("pk")
         )
         if len(deliveries) != len(set(delivery_ids)):
@@ -215,24 +316,21 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: User | None) ->
         if not_waiting:
             raise DeliveryError(
                 "Already marked as mailed (or not for the post): "
-                + ", ".join(
-                    f"{d.letter.determination.case.case_number} to {d.recipient_name}" for d in not_waiting
-                )
+                + ", ".join(f"{d.case.case_number} to {d.recipient_name}" for d in not_waiting)
             )
         no_address = [d for d in deliveries if not d.postal_address]
         if no_address:
             raise DeliveryError(
                 "No postal address on file, so these letters cannot have been mailed: "
                 + ", ".join(
-                    f"{d.letter.determination.case.case_number} to {d.recipient_name}"
-                    f" ({d.get_recipient_role_display().lower()})"
+                    f"{d.case.case_number} to {d.recipient_name} ({d.get_recipient_role_display().lower()})"
                     for d in no_address
                 )
                 + ". Add the party's postal address on the case, print the letter with its address "
                 "sheet and mail it, then record it; nothing was recorded as mailed.",
                 field="deliveries",
             )
-        too_early = [d for d in deliveries if mailed_on < d.letter.issued_on]
+        too_early = [d for d in deliveries if mailed_on < d.document_date]
         if too_early:
             raise DeliveryError("A letter cannot be mailed before it was issued.", field="mailed_on")
         for delivery in deliveries:
@@ -242,13 +340,15 @@ def mark_posted(*, delivery_ids: list[int], mailed_on: date, by: User | None) ->
             delivery.attempts += 1
             delivery.save(update_fields=["status", "mailed_on", "address", "attempts"])
             record_case_event(
-                case=delivery.letter.determination.case,
+                case=delivery.case,
                 by=by,
-                kind=CaseEventKind.LETTER_POSTED,
+                kind=CaseEventKind.LETTER_POSTED if delivery.letter_id else CaseEventKind.NOTICE_POSTED,
                 data={"delivery_id": delivery.pk, "mailed_on": mailed_on.isoformat()},
             )
-        for letter_id in sorted({d.letter_id for d in deliveries}):
+        for letter_id in sorted({d.letter_id for d in deliveries if d.letter_id is not None}):
             _record_mailed_if_complete(letter_id=letter_id)
+        for notice_id in sorted({d.notice_id for d in deliveries if d.notice_id is not None}):
+            _record_notice_done_if_complete(notice_id=notice_id)
         return deliveries
 
 
@@ -283,9 +383,10 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
     with transaction.atomic():
         original = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("letter__determination__case", "party")
+            .select_related("letter__determination__case", "notice__case", "party")
             .get(pk=delivery_id)
         )
+        resent_kind = CaseEventKind.LETTER_RESENT if original.letter_id else CaseEventKind.NOTICE_RESENT
         job = automatic_send(delivery=original)
         refusal = resend_refusal(delivery=original, job=job)
         if refusal:
@@ -295,9 +396,9 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
         if original.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
             # Never went out (as far as we know): send the same delivery now, same Message-ID.
             record_case_event(
-                case=original.letter.determination.case,
+                case=original.case,
                 by=by,
-                kind=CaseEventKind.LETTER_RESENT,
+                kind=resent_kind,
                 reason=reason,
                 data={"delivery_id": original.pk, "resend_of": None, "channel": original.channel},
             )
@@ -306,13 +407,16 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
         if original.party is None:
             raise DeliveryError("The recipient of this delivery no longer exists on the case.")
         resend = delivery_for(
-            letter=original.letter, recipient=letter_recipient(party=original.party), resend_of=original
+            letter=original.letter,
+            notice=original.notice,
+            recipient=letter_recipient(party=original.party),
+            resend_of=original,
         )
         resend.save()
         record_case_event(
-            case=original.letter.determination.case,
+            case=original.case,
             by=by,
-            kind=CaseEventKind.LETTER_RESENT,
+            kind=resent_kind,
             reason=reason,
             data={"delivery_id": resend.pk, "resend_of": original.pk, "channel": resend.channel},
         )
@@ -322,7 +426,7 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
 
 
 def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
-    """One printable PDF: for each delivery an address sheet, then its letter."""
+    """One printable PDF: for each delivery an address sheet, then its letter or notice."""
     from determinations.letters import html_to_pdf
 
     if not deliveries:
@@ -333,13 +437,13 @@ def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
             "determinations/letters/address_sheet.html",
             {
                 "delivery": delivery,
-                "case_number": delivery.letter.determination.case.case_number,
+                "case_number": delivery.case.case_number,
                 "imro_name": settings.IMRO_NAME,
                 "imro_address": getattr(settings, "IMRO_ADDRESS", ""),
             },
         )
         writer.append(PdfReader(io.BytesIO(html_to_pdf(html=sheet_html))))
-        with delivery.letter.pdf.open("rb") as pdf:
+        with delivery.document.pdf.open("rb") as pdf:
             writer.append(PdfReader(io.BytesIO(pdf.read())))
     out = io.BytesIO()
     writer.write(out)

@@ -31,6 +31,7 @@ from determinations.models import (
     Determination,
     DeterminationStatus,
     Letter,
+    Notice,
     correcting,
 )
 from reviewers.services.assignment import end_assignments
@@ -117,12 +118,18 @@ def _discard_file(*, letter: Letter) -> None:
 
 
 def delivery_for(
-    *, letter: Letter, recipient: LetterRecipient, resend_of: Delivery | None = None
+    *,
+    recipient: LetterRecipient,
+    letter: Letter | None = None,
+    notice: Notice | None = None,
+    resend_of: Delivery | None = None,
 ) -> Delivery:
-    """An unsaved Delivery to `recipient`: by email when it has one, else to the post tray."""
+    """An unsaved Delivery of `letter` or `notice` to `recipient`: by email when it has one,
+    else to the post tray."""
     status = DeliveryStatus.PENDING if recipient.method == DeliveryChannel.EMAIL else DeliveryStatus.TO_POST
     return Delivery(
         letter=letter,
+        notice=notice,
         party=recipient.party,
         recipient_role=recipient.role,
         recipient_name=recipient.name,

@@ -1,8 +1,8 @@
 """An intake staff member takes the seed case from received to ready for assignment in a browser.
 
 No reviewer exists, so the assignment task (run eagerly) finds nobody and the case stays
-ready for assignment. Bad input tried on the way: a NOARFI submitted without choosing how
-it was sent (a form error, the case does not move).
+ready for assignment. How the NOARFI went is not asked: every party has an email address, so
+it goes electronically (tests/notices/test_browser_noarfi.py follows its emails).
 """
 
 from __future__ import annotations
@@ -44,13 +44,6 @@ def test_staff_take_the_seed_case_to_ready_for_assignment(page, live_server, out
 
     page.get_by_role("button", name="Confirm the finding").click()
     page.wait_for_selector("#step-send_notice")
-
-    # No method chosen: a form error, and the case stays where it was.
-    page.get_by_role("button", name="Send the NOARFI").click()
-    page.wait_for_selector("#step-send_notice .invalid-feedback, #step-send_notice .text-danger")
-    assert Case.objects.get(pk=case.pk).status == CaseStatus.ELIGIBILITY_REVIEW
-
-    page.locator("#step-send_notice").get_by_label("Electronic").check()
     page.get_by_role("button", name="Send the NOARFI").click()
     page.wait_for_selector("#case-status[data-status='awaiting_records']")
 

@@ -73,7 +73,7 @@ def test_withdraw_races_the_notice(postgres):
     case_actions.confirm_eligibility(case_id=case.pk, by=first)
     results, errors = race(
         lambda: case_actions.send_notice_of_assignment(
-            case_id=case.pk, by=first, method="mail", expected_from=S.ELIGIBILITY_REVIEW
+            case_id=case.pk, by=first, expected_from=S.ELIGIBILITY_REVIEW
         ),
         lambda: case_actions.withdraw(
             case_id=case.pk, by=second, reason="Employee withdrew", expected_from=S.ELIGIBILITY_REVIEW

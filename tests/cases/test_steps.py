@@ -37,7 +37,7 @@ def _awaiting_records_without_records(staff) -> Case:
     case = make_seed_like_case()
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
 
 
 # (step key, how to make a case its guard blocks, what the form posts besides expected_from)
@@ -70,7 +70,17 @@ BLOCKED = {
     "send_notice: eligibility not confirmed": (
         "send_notice",
         lambda staff: CaseFactory(status=S.ELIGIBILITY_REVIEW),
-        {"method": "mail"},
+        {},
+    ),
+    "send_eligibility_notice: eligibility not confirmed": (
+        "send_eligibility_notice",
+        lambda staff: CaseFactory(status=S.ELIGIBILITY_REVIEW),
+        {},
+    ),
+    "split: nothing consolidated into the case": (
+        "split",
+        lambda staff: CaseFactory(status=S.RECEIVED),
+        {"case_numbers": "CM15-0041877", "reason": "Filed apart"},
     ),
     "convert_to_expedited: already expedited": (
         "convert_to_expedited",

@@ -119,16 +119,34 @@ def test_case_page_shows_reasons_and_overdue_days(staff_client):
 @pytest.mark.parametrize(
     ("state", "fields", "steps"),
     [
-        (S.RECEIVED, {}, ["start_eligibility_review", "convert_to_expedited", "withdraw", "terminate"]),
+        (
+            S.RECEIVED,
+            {},
+            ["start_eligibility_review", "consolidate", "convert_to_expedited", "withdraw", "terminate"],
+        ),
         (
             S.ELIGIBILITY_REVIEW,
             {},
-            ["confirm_eligibility", "override_eligibility", "convert_to_expedited", "withdraw", "terminate"],
+            [
+                "confirm_eligibility",
+                "override_eligibility",
+                "consolidate",
+                "convert_to_expedited",
+                "withdraw",
+                "terminate",
+            ],
         ),
         (
             S.ELIGIBILITY_REVIEW,
             {"eligibility_confirmed": True},
-            ["send_notice", "convert_to_expedited", "withdraw", "terminate"],
+            [
+                "send_eligibility_notice",
+                "send_notice",
+                "consolidate",
+                "convert_to_expedited",
+                "withdraw",
+                "terminate",
+            ],
         ),
         (S.AWAITING_RECORDS, {"priority": "expedited"}, ["records_complete", "withdraw", "terminate"]),
         (S.IN_REVIEW, {}, ["convert_to_expedited", "withdraw", "terminate"]),
@@ -203,7 +221,7 @@ def test_override_needs_reason_on_the_form(staff_client, staff):
 def test_guard_error_shows_on_the_form(staff_client, staff, case):
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+    case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
     response = staff_client.post(
         step_url(case, "records_complete"), {"records_complete-expected_from": "awaiting_records"}
     )

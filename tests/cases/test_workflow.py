@@ -16,7 +16,7 @@ from django.core import mail
 
 from cases import deadlines
 from cases.errors import GuardError, TransitionNotAllowedError
-from cases.models import Case, CaseEvent, CaseStatus, DocumentKind, Priority
+from cases.models import Case, CaseEvent, CaseStatus, DocumentKind, NoticeMethod, Party, PartyRole, Priority
 from cases.services import case_actions
 from cases.services.documents import add_document
 from cases.services.notices import notify_parties_expedited
@@ -109,9 +109,14 @@ def last_event(case: Case) -> CaseEvent:
 
 
 def to_awaiting_records(case: Case, staff, method: str = "electronic") -> Case:
+    """Send the NOARFI; by mail when a party (the employer) has no email, else electronically."""
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method=method)
+    if method == NoticeMethod.MAIL:
+        Party.objects.filter(case=case, role=PartyRole.EMPLOYER).update(
+            email="", mailing_address="1 Packing Way, Fresno, CA 93706"
+        )
+    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
 
 
 # ---- The graph ---------------------------------------------------------------------------
@@ -233,7 +238,7 @@ def test_override_ineligible_finding_to_eligible_is_logged(staff):
     assert event.actor == staff and event.reason == "Signed copy received by fax on intake."
     assert event.data["finding"]["eligible"] is False and event.data["eligible"] is True
     # Now the NOARFI can go.
-    sent = case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+    sent = case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
     assert sent.status == S.AWAITING_RECORDS
 
 
@@ -268,16 +273,18 @@ def test_override_needs_the_permission(case):
 def test_no_notice_before_eligibility_is_confirmed(case, staff):
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     with pytest.raises(GuardError, match="Confirm the case eligible"):
-        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="mail")
+        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
     assert reload(case).status == S.ELIGIBILITY_REVIEW
 
 
-@pytest.mark.parametrize("method", ["", "fax", "MAIL"])
-def test_notice_method_must_be_mail_or_electronic(case, staff, method):
+@pytest.mark.parametrize("method", ["", "fax", "mail", "electronic"])
+def test_notice_method_is_never_typed(case, staff, method):
+    """How the NOARFI went comes from the parties' addresses (then the deliveries made), not a form."""
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    with pytest.raises(GuardError, match="mail or electronic"):
+    with pytest.raises(TypeError):
         case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method=method)
+    assert reload(case).status == S.ELIGIBILITY_REVIEW
 
 
 @pytest.mark.parametrize(("method", "days"), [("mail", 15), ("electronic", 12)])
@@ -287,7 +294,10 @@ def test_notice_starts_the_records_clock(case, staff, method, days):
     assert sent.notice_sent_on == today() and sent.notice_method == method
     assert sent.records_due == deadlines.add_calendar_days(today(), days)
     assert sent.next_deadline == sent.records_due
-    assert last_event(case).data == {"notice_method": method}
+    data = last_event(case).data
+    assert data["notice_method"] == method
+    # The step sent the NOARFI itself (tests/notices): its event records the notice and deliveries.
+    assert data["notice"]["kind"] == "noarfi" and len(data["notice"]["deliveries"]) == 4
 
 
 def test_records_complete_needs_a_medical_record(case, staff, _no_assignment):
@@ -357,7 +367,9 @@ def test_termination_ends_the_reviewers_assignment(staff):
     case_actions.terminate(case_id=case.pk, by=staff, reason="Claims administrator authorized the PT")
     assignment.refresh_from_db()
     assert (assignment.active, assignment.status) == (False, AssignmentStatus.ENDED)
-    assert last_event(case).data == {"ended_assignment_ids": [assignment.pk]}
+    data = last_event(case).data
+    assert data["ended_assignment_ids"] == [assignment.pk]
+    assert data["notice"]["kind"] == "termination"  # the confirmation went with the step
 
 
 # ---- Expedited ---------------------------------------------------------------------------
@@ -381,18 +393,22 @@ def test_convert_to_expedited_recomputes_deadlines_and_tells_parties(
     event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.CONVERTED_TO_EXPEDITED)
     assert event.actor == staff and "certified" in event.reason
     assert event.data["previous"]["records_due"] == deadlines.add_calendar_days(today(), 15).isoformat()
-    # Five parties with addresses (the seed-like case has no attorney): one email each.
+    # Four parties (the seed-like case has no attorney): the employer has no email, so it is sent
+    # the notice by post; each of the others one email with the notice's PDF.
     recipients = sorted(address for message in mail.outbox for address in message.to)
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 3
     assert "maria.example@example.org" in recipients
     for message in mail.outbox:
-        assert case.case_number in message.subject
+        assert case.case_number in message.subject and "expedited" in message.subject
         assert "Maria" not in message.body and "Example" not in message.body
         assert "Dr. Alan" not in message.body and "GSC-07" not in message.body
+        assert [name for name, _content, _type in message.attachments] == [
+            f"IMR-Notice-of-conversion-to-expedited-review-{case.case_number}.pdf"
+        ]
     assert reload(case).expedited_parties_notified_at is not None
-    # A retried task sends nothing again.
+    # The former plain-email job (a row left from before notices) sends nothing again.
     assert notify_parties_expedited(case_id=case.pk) == 0
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 3
 
 
 def test_conversion_after_records_complete_counts_from_the_certification(staff, frozen_today):

@@ -84,8 +84,8 @@ def remove_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("determinations", "0006_delivery_sending_claim"),
-        ("cases", "0008_access_log_complete_and_append_only"),
+        ("determinations", "0007_notices_notice_and_delivery"),
+        ("cases", "0010_notices_consolidation"),
     ]
 
     operations = [migrations.RunPython(add_triggers, remove_triggers)]

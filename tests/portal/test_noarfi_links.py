@@ -1,0 +1,74 @@
+"""The NOARFI's email carries each party's own link to the records portal (issues 14 and 15).
+
+The step goes through the real services and the real SMTP server (aiosmtpd); each party's email
+holds a link that opens that case's status page as that party, and no party gets another's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from cases.models import NoticeKind, PartyRole
+from cases.services import case_actions
+from determinations.models import Notice
+from portal.models import PartyLink
+from portal.services import links
+from tests.notices.support import SEED_NOTICE_DAY, import_seed_application, staff_user, to_confirmed_eligible
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r"https?://\S+/portal/p/[^\s/]+/")
+
+
+def _body(message) -> str:
+    return next(
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() == "text/plain"
+    )
+
+
+def test_each_party_gets_its_own_upload_link_in_the_noarfi_email(
+    smtp_server, frozen_today, django_capture_on_commit_callbacks
+):
+    frozen_today(SEED_NOTICE_DAY)
+    staff = staff_user()
+    case = to_confirmed_eligible(import_seed_application(), staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
+    assert Notice.objects.filter(case=case, kind=NoticeKind.NOARFI).exists()
+
+    links_by_address = {}
+    for entry in smtp_server.messages:
+        (address,) = entry["rcpt_tos"]
+        found = LINK.findall(_body(entry["message"]))
+        assert len(found) == 1, (address, found)
+        links_by_address[address] = found[0]
+    # Four parties with an email address, four different links, one live link each.
+    assert len(links_by_address) == 4 and len(set(links_by_address.values())) == 4
+    assert PartyLink.objects.filter(case=case).count() == 4
+
+    cache.clear()  # the per-address rate limit of the link pages
+    anonymous = Client()
+    employee_link = links_by_address["maria.example@example.org"]
+    page = anonymous.get("/" + employee_link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200
+    assert case.case_number in page.content.decode()
+    # Each address got the link of its own party's role.
+    roles = {
+        address: links.resolve(token=url.rstrip("/").rsplit("/", 1)[1]).role
+        for address, url in links_by_address.items()
+    }
+    assert roles == {
+        "maria.example@example.org": PartyRole.EMPLOYEE,
+        "hr@centralvalley.example.com": PartyRole.EMPLOYER,
+        "ur-desk@goldenstateclaims.example.com": PartyRole.CLAIMS_ADMINISTRATOR,
+        "office@treating-pain.example.com": PartyRole.REQUESTING_PROVIDER,
+    }
+
+    # A link with one character changed opens nothing.
+    tampered = employee_link[:-3] + ("A" if employee_link[-3] != "A" else "B") + employee_link[-2:]
+    assert anonymous.get("/" + tampered.split("://", 1)[1].split("/", 1)[1]).status_code == 404
