@@ -25,12 +25,23 @@ from rest_framework_api_key.models import APIKey
 from billing.jobs import render_invoice
 from billing.services.invoicing import issue_month
 from cases import deadlines
-from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseStatus, DocumentKind, PartyRole
+from cases.models import (
+    AccessAction,
+    AccessLogEntry,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    DocumentKind,
+    NoticeKind,
+    PartyRole,
+)
+from cases.services import case_actions
 from cases.services.documents import add_document
 from core import clock
 from core.models import OutboxJob
-from determinations.models import DeterminationStatus
+from determinations.models import DeterminationStatus, Notice
 from determinations.services.letters import issue_letter
+from exchange.services.intake import import_case
 from imr_site import roles
 from library.services.publication import publish_determination
 from portal.models import Membership, Organization, OrganizationKind, RecordKind, RecordSubmission
@@ -41,9 +52,10 @@ from reports.rollups import refresh_changed
 from reviewers.models import SpecialtyRule
 from tests.billing.support import billed_case
 from tests.cases.pdfs import make_pdf_bytes, upload
-from tests.determinations.letters_support import approved_seed_determination
+from tests.determinations.letters_support import approved_seed_determination, seed_payload
 from tests.determinations.review_support import case_for_review
 from tests.factories import UserFactory, make_seed_reviewer
+from tests.notices.support import to_confirmed_eligible
 from tests.second_factor import SecondFactorClient, totp_device
 
 # The roles of the matrix, in the order they are asked.
@@ -115,6 +127,7 @@ class World:
     party_upload_token: str  # the employee's per-party link to case_in_review ...
     party_submission: Any  # ... and the records uploaded through it
     invitation: tuple[str, str]  # (uidb64, token) of an invited organization user
+    notice: Any  # a NOARFI sent by the workflow step (its PDF and deliveries)
     invoice: Any  # an issued invoice (its PDF rendered) for a case withdrawn in May 2021
     report_kind: str  # a report that names cases (one access-log row per case shown)
 
@@ -237,6 +250,17 @@ def build_world() -> World:
         by=users[INTAKE],
     )
     job = OutboxJob.objects.order_by("pk").first()  # the letter's deliveries
+    # A NOARFI sent through the workflow step (a fifth case, a new application through the intake).
+    # Its own claim number: the same claim, UR decision and treatment would be a duplicate filing.
+    application = {key: value for key, value in seed_payload().items() if key != "determination"}
+    application["case_number"] = "CM15-0900005"
+    application["claims_administrator"] = {
+        **application["claims_administrator"],
+        "claim_number": "MX-0900005",
+    }
+    noticed = to_confirmed_eligible(import_case(payload=application), users[INTAKE])
+    case_actions.send_notice_of_assignment(case_id=noticed.pk, by=users[INTAKE])
+    notice = Notice.objects.get(case=noticed, kind=NoticeKind.NOARFI)
     portal = _portal(world_users=users, issued=issued, case_in_review=case_in_review, other_case=other_case)
     invoice = _invoice()
     refresh_changed(full=True)  # the reports' rollups
@@ -271,6 +295,7 @@ def build_world() -> World:
         job=job,
         admin_objects=admin_objects,
         invoice=invoice,
+        notice=notice,
         report_kind="late_determinations",
         **portal,
     )

@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.middleware import CASE_DATA_PATH_PREFIXES
-from cases.models import AccessAction, AccessLogEntry, Case
+from cases.models import AccessAction, AccessLogEntry, Case, NoticeKind
 from cases.steps import STEPS
 from tests.security.matrix_support import (
     ADMIN,
@@ -204,6 +204,12 @@ EXPECTED: dict[str, str] = {
     "admin/determinations/delivery/<path:object_id>/change/":      "login  2fa    200    adm    adm    adm    200    404    404    login  login",
     "admin/determinations/delivery/<path:object_id>/":             "login  2fa    302    adm    adm    adm    302    404    404    login  login",
 
+    "admin/determinations/notice/":                                "login  2fa    200    adm    adm    adm    200    404    404    login  login",
+    "admin/determinations/notice/add/":                            "login  2fa    403    adm    adm    adm    403    404    404    login  login",
+    "admin/determinations/notice/<path:object_id>/history/":       "login  2fa    200    adm    adm    adm    200    404    404    login  login",
+    "admin/determinations/notice/<path:object_id>/delete/":        "login  2fa    403    adm    adm    adm    403    404    404    login  login",
+    "admin/determinations/notice/<path:object_id>/change/":        "login  2fa    200    adm    adm    adm    200    404    404    login  login",
+    "admin/determinations/notice/<path:object_id>/":               "login  2fa    302    adm    adm    adm    302    404    404    login  login",
     "admin/rest_framework_api_key/apikey/":                        "login  2fa    403    adm    adm    adm    200    404    404    login  login",
     "admin/rest_framework_api_key/apikey/add/":                    "login  2fa    403    adm    adm    adm    200    404    404    login  login",
     "admin/rest_framework_api_key/apikey/<path:object_id>/history/": "login  2fa    403    adm    adm    adm    200    404    404    login  login",
@@ -264,6 +270,8 @@ EXPECTED: dict[str, str] = {
     "letters/to-post/batch.pdf":                                   "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/cases/<case_number:case_number>/deliveries/":         "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/deliveries/<int:delivery_id>/resend/":                "login  2fa    200    403    403    403    200    404    404    login  login",
+    "letters/cases/<case_number:case_number>/notices/<slug:kind>/preview/": "login  2fa    200    403    403    403    200    404    404    login  login",
+    "letters/notices/<int:notice_id>/download/":                   "login  2fa    200    200    403    403    200    404    404    login  login",
     "letters/letters/<int:letter_id>/download/":                   "login  2fa    200    200    403    403    200    404    404    login  login",
     "documents/<int:document_id>/":                                "login  2fa    200    200    200    404    200    404    404    login  login",
     "jobs/":                                                       "login  2fa    403    403    403    403    200    404    404    login  login",
@@ -344,6 +352,7 @@ _CASE_DATA_ADMIN_MODELS = (
     "determinations/determination",
     "determinations/letter",
     "determinations/delivery",
+    "determinations/notice",
     "portal/caselink",
     "portal/partylink",
     "portal/submittedrecord",
@@ -361,6 +370,8 @@ READS_CASE_DATA = {
     "letters/cases/<case_number:case_number>/deliveries/",
     "letters/deliveries/<int:delivery_id>/resend/",
     "letters/letters/<int:letter_id>/download/",
+    "letters/cases/<case_number:case_number>/notices/<slug:kind>/preview/",
+    "letters/notices/<int:notice_id>/download/",
     "documents/<int:document_id>/",
     "portal/",
     "portal/cases/<str:case_number>/",
@@ -413,10 +424,13 @@ def concrete_path(route: str, world: World) -> str:
         "submission_id": world.submission.pk,
         "token": world.party_token,
         "invoice_id": world.invoice.pk,
+        "notice_id": world.notice.pk,
         "kind": world.report_kind,
     }
     if route.startswith("portal/p/<str:token>/receipts/"):  # the employee's upload through its link
         values["token"], values["submission_id"] = world.party_upload_token, world.party_submission.pk
+    if route.startswith("letters/"):  # a notice's preview: the NOARFI of the issued case, as it would go
+        values["kind"] = NoticeKind.NOARFI
     if route.startswith("portal/invite/"):
         values["uidb64"], values["token"] = world.invitation
     if route == "admin/r/<path:content_type_id>/<path:object_id>/":
