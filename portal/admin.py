@@ -13,11 +13,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from cases.admin_audit import AccessLoggedAdminMixin
 from cases.services.audit import log_access
 from portal.models import CaseLink, Membership, Organization, OrganizationAPIKey, PartyLink, SubmittedRecord
 from portal.services import links
+
+# The library's own key model authenticates nothing here (the API takes OrganizationAPIKey only):
+# a key made on its admin page would be handed out and refused. Only the organizations' keys show.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class MembershipInline(admin.TabularInline):
@@ -112,3 +118,11 @@ class SubmittedRecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["case", "document", "submission", "seen_by"]
     readonly_fields = ["uploaded_at", "days_late", "penalty_usd"]
     show_full_result_count = False
+
+    # What a party submitted is written by the upload only (its receipt names it): never made or
+    # deleted by hand.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SubmittedRecord | None = None) -> bool:
+        return False

@@ -20,7 +20,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice
-from rest_framework_api_key.models import APIKey
 
 from billing.jobs import render_invoice
 from billing.services.invoicing import issue_month
@@ -179,7 +178,6 @@ def _portal(
         submitter=Submitter(label="the employee (case link)", party_link=upload_link),
     )
     assert RecordSubmission.objects.count() == 2
-    APIKey.objects.create_key(name="unused library key")  # the library's own model has an admin too
     return {
         "organization": organization,
         "other_organization": other_organization,
