@@ -198,6 +198,9 @@ IMRO_SHORT_NAME = env.str("IMRO_SHORT_NAME", default="MAXIMUS")
 IMRO_ADDRESS = env.str("IMRO_ADDRESS", default="P.O. Box 138009, Sacramento, CA 95813-8009")
 # Where parties mail medical records (the NOARFI says so); the IMRO's address when unset.
 IMRO_RECORDS_ADDRESS = env.str("IMRO_RECORDS_ADDRESS", default="")
+# A page or download listing more cases than this writes their access-log rows through the
+# outbox (one job, the same rows, the request's time) instead of in the request.
+ACCESS_LOG_DEFERRED_ROWS = env.int("ACCESS_LOG_DEFERRED_ROWS", default=1000)
 # Require a California license of every reviewer (8 CCR 9792.10.5 lets the IMRO choose).
 REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICENSE", default=False)
 # A case ready for assignment that no reviewer took within this many hours is flagged in the

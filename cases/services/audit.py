@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.http import HttpRequest
 
 from cases.models import AccessAction, AccessLogEntry, Case
+from core import clock
 from imr_site.client_ip import client_ip
 
 # Rows per INSERT when a command logs many cases at once.
@@ -108,16 +111,75 @@ def log_listed_cases(
     object_repr: str = "",
     request: HttpRequest | None = None,
 ) -> None:
-    """One entry per case whose data another page showed (e.g. earlier IMRs of a claim); one query."""
+    """One entry per case whose data another page showed (e.g. earlier IMRs of a claim); one query.
+
+    A listing of more than ACCESS_LOG_DEFERRED_ROWS cases (a report's CSV of a year's late
+    determinations: thousands of rows, most of a second to insert) writes one outbox row instead,
+    in the request's transaction; the job writes the same rows, stamped with the request's time,
+    exactly once (`write_deferred_listing`). PostgreSQL only: SQLite writes them here."""
     if not case_ids:
         return
     context = request_context(request)
+    if len(case_ids) > settings.ACCESS_LOG_DEFERRED_ROWS and connection.vendor == "postgresql":
+        from cases.jobs import WRITE_ACCESS_LOG
+        from core import outbox
+
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        outbox.enqueue(
+            WRITE_ACCESS_LOG,
+            payload={
+                "user_id": user_id,
+                "case_ids": [int(case_id) for case_id in case_ids],
+                "action": str(action),
+                "object_repr": object_repr[:200],
+                "path": context.path,
+                "ip_address": context.ip_address,
+                "user_agent": context.user_agent,
+                "at": clock.now().isoformat(),
+            },
+            cause=f"access log of {len(case_ids)} listed cases",
+        )
+        return
     AccessLogEntry.objects.bulk_create(
         [
             _entry(user=user, case_id=case_id, action=action, object_repr=object_repr, context=context)
             for case_id in case_ids
         ]
     )
+
+
+def write_deferred_listing(
+    *,
+    user_id: int | None,
+    case_ids: list[int],
+    action: str,
+    object_repr: str,
+    path: str,
+    ip_address: str | None,
+    user_agent: str,
+    at: str,
+) -> int:
+    """The rows `log_listed_cases` deferred: one statement, none when they were written already
+    (a retried job: the same user, time, path and action mark the listing)."""
+    table = AccessLogEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (action, object_repr, path, at, user_id, case_id, command, ip_address, os_user,
+                 status_code, user_agent)
+            SELECT %s, %s, %s, %s::timestamptz, %s, listed.case_id, '', %s::inet, '', NULL, %s
+            FROM unnest(%s::bigint[]) AS listed(case_id)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table}
+                WHERE at = %s::timestamptz AND user_id IS NOT DISTINCT FROM %s AND path = %s
+                  AND action = %s
+            )
+            """,  # noqa: S608 (the table name is the model's own)
+            [action, object_repr, path, at, user_id, ip_address, user_agent, case_ids,
+             at, user_id, path, action],
+        )  # fmt: skip
+        return cursor.rowcount
 
 
 def log_command_access(

@@ -77,11 +77,12 @@ def board_data(frozen_today):
         (date(2025, 3, 31), [Decision.OVERTURNED]),
     ]:
         case = make_case(received_on=issued - timedelta(days=40), status=S.CLOSED, priority=Priority.STANDARD)
+        # The items first: an issued determination makes its case's items read-only.
+        items = [DisputedItemFactory(case=case, position=10 + n) for n in range(len(decisions))]
         determination = DeterminationFactory(
             case=case, reviewer=None, status=DeterminationStatus.ISSUED, issued_on=issued
         )
-        for position, decision in enumerate(decisions, start=10):
-            item = DisputedItemFactory(case=case, position=position)
+        for item, decision in zip(items, decisions, strict=True):
             ItemDecisionFactory(determination=determination, disputed_item=item, decision=decision)
     refresh_report_rollups.delay()
     return cases
