@@ -3,8 +3,11 @@
 Every URL pattern reachable from `imr_site.urls` is requested, with real objects for its
 arguments (tests/security/matrix_support.py builds them), by one client per role: anonymous, a
 password-only session (the password passed, not the second factor; DEBUG is off in the tests),
-intake staff, clinical QA, the reviewer assigned to the case, another reviewer, and an
-administrator. Each answer must be the one EXPECTED names. A URL added to the project without a
+intake staff, clinical QA, the reviewer assigned to the case, another reviewer, an
+administrator, a user of the organization linked to the portal's cases (the claims administrator
+of the issued case and of the case in review), a user of another organization (linked to another
+case: 404 on the first's cases everywhere), and, with no session, the first organization's API
+token and the other organization's (`Authorization: Api-Key ...`). Each answer must be the one EXPECTED names. A URL added to the project without a
 row here fails `test_every_url_has_a_row`; a role that gets more (or less) than its row says fails
 `test_every_url_answers_every_role_as_the_matrix_says`.
 
@@ -12,12 +15,16 @@ How a row reads: GET first; a URL that answers GET with 405 is POSTed with an em
 token, no fields: none of these POSTs changes case data; the backup-codes page makes the user new
 codes, the keep-alive restarts the idle clock), written "p<answer>". Answers: "200", "302" (a
 redirect elsewhere than below), "login" (to the log-in page), "adm" (to the admin's log-in page:
-signed in, but not admin-console staff), "2fa" (to the second-factor step), "400", "403", "404".
-Public pages (log-in, the decision library, /healthz, static files) answer every role alike.
+signed in, but not admin-console staff), "2fa" (to the second-factor step), "400", "401" (the API
+without a token), "403", "404", "415" (an empty form POSTed where the API takes JSON).
+Public pages (log-in, the decision library, /healthz, static files, the API's schema, a party's
+signed link, an invitation link) answer every role alike. An organization's user reaches the
+portal only (404 elsewhere, portal.middleware); an API token opens no page (the anonymous visitor).
 
 Besides the answers: every URL in READS_CASE_DATA that answers 200 wrote at least one access-log
-row naming the user who asked (issue 13 item 5), and every 403/404 under a case-data path wrote a
-"refused" row.
+row naming the user who asked (issue 13 item 5; through a party's link with no session, and
+through the API, no user: an API row names the organization), every 403/404 under a case-data
+path wrote a "refused" row, and every API call (answered or refused) wrote a row naming who called.
 """
 
 # ruff: noqa: E501 (the matrix is one table, a row per URL)
