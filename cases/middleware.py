@@ -30,6 +30,9 @@ CASE_DATA_PATH_PREFIXES = (
     "/admin/reviewers/",
     "/admin/portal/",
     "/portal/",
+    # An invoice names its cases; a report may (late determinations).
+    "/billing/invoices/",
+    "/reports/",
 )
 REFUSED_STATUSES = frozenset({403, 404})
 

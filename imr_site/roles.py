@@ -43,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "determinations.view_letter",
         "determinations.view_delivery",
         "determinations.change_delivery",
+        # The notices they send (read-only in the admin, as the letters).
+        "determinations.view_notice",
         # The parties' portal: organizations, their users and case links, tokens, party links.
         *(f"portal.{action}_{model}" for model in _PORTAL_MODELS for action in ("view", "add", "change")),
         "portal.view_submittedrecord",

@@ -1,5 +1,7 @@
 """Staff manage organizations, their users, their links to cases, API tokens and party links here.
 
+The case links, party links and submitted records are case data: their lists and pages write
+access-log rows (`cases.admin_audit.AccessLoggedAdminMixin`).
 A case link is made by choosing the case and the organization (never by matching a name); an
 API token is revoked by ticking "revoked" (djangorestframework-api-key's admin); a party link by
 the "Revoke" action.
@@ -11,10 +13,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
+from cases.admin_audit import AccessLoggedAdminMixin
 from cases.services.audit import log_access
 from portal.models import CaseLink, Membership, Organization, OrganizationAPIKey, PartyLink, SubmittedRecord
 from portal.services import links
+
+# The library's own key model authenticates nothing here (the API takes OrganizationAPIKey only):
+# a key made on its admin page would be handed out and refused. Only the organizations' keys show.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,7 +43,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(admin.ModelAdmin):
+class CaseLinkAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     """Staff link an organization to a case on purpose: the case and the organization are chosen."""
 
     list_display = ["case", "organization", "role", "source", "linked_by", "linked_at"]
@@ -65,7 +74,7 @@ class OrganizationAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(PartyLink)
-class PartyLinkAdmin(admin.ModelAdmin):
+class PartyLinkAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["case", "role", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["role"]
     raw_id_fields = ["case"]
@@ -94,7 +103,7 @@ class PartyLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubmittedRecord)
-class SubmittedRecordAdmin(admin.ModelAdmin):
+class SubmittedRecordAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = [
         "case",
         "kind",
@@ -109,3 +118,11 @@ class SubmittedRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["case", "document", "submission", "seen_by"]
     readonly_fields = ["uploaded_at", "days_late", "penalty_usd"]
     show_full_result_count = False
+
+    # What a party submitted is written by the upload only (its receipt names it): never made or
+    # deleted by hand.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SubmittedRecord | None = None) -> bool:
+        return False

@@ -242,6 +242,13 @@ def link_rate(group: str, request: HttpRequest) -> str:
     return settings.PORTAL_LINK_RATE
 
 
+def _link_reader(request: HttpRequest):
+    """Who reads through a party's link, for the access log: the signed-in user who opened it
+    (a staff member, an organization's user), or nobody but the link's holder."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 def party_link_view(view):
     """No log-in; rate-limited per address; the token resolved to a live link or refused."""
 
@@ -262,7 +269,7 @@ def party_link_view(view):
             link = links.resolve(token=token)
         except LinkError as error:
             log_access(
-                user=None,
+                user=_link_reader(request),
                 case=None,
                 action=AccessAction.REFUSED,
                 object_repr=f"party link refused ({error.status})",
@@ -303,7 +310,7 @@ def party_status(request: HttpRequest, link: PartyLink, token: str) -> HttpRespo
                 formset._non_form_errors = formset.error_class([error.message])  # type: ignore[attr-defined]
             else:
                 log_access(
-                    user=None,
+                    user=_link_reader(request),
                     case=case,
                     action=AccessAction.CHANGE,
                     object_repr=f"records uploaded through the {link.get_role_display()} link",
@@ -311,7 +318,9 @@ def party_status(request: HttpRequest, link: PartyLink, token: str) -> HttpRespo
                 )
                 return redirect("portal:party_receipt", token=token, submission_id=submission.pk)
         status = 400
-        _log_refused_upload(request, case=case, formset=formset, email_form=email_form, user=None)
+        _log_refused_upload(
+            request, case=case, formset=formset, email_form=email_form, user=_link_reader(request)
+        )
     PartyLink.objects.filter(pk=link.pk).update(last_used_at=clock.now())
     context = _status_context(case=case, role=link.role, formset=formset, email_form=email_form)
     context.update(
@@ -321,7 +330,7 @@ def party_status(request: HttpRequest, link: PartyLink, token: str) -> HttpRespo
         upload_url=reverse("portal:party_status", args=[token]),
     )
     log_access(
-        user=None,
+        user=_link_reader(request),
         case=case,
         action=AccessAction.VIEW_CASE,
         object_repr=f"status page through the {link.get_role_display()} link",
@@ -337,7 +346,7 @@ def party_receipt(request: HttpRequest, link: PartyLink, token: str, submission_
         RecordSubmission.objects.select_related("case"), pk=submission_id, party_link=link
     )
     log_access(
-        user=None,
+        user=_link_reader(request),
         case=submission.case,
         action=AccessAction.VIEW_CASE,
         object_repr="records receipt (link)",
@@ -357,7 +366,7 @@ def party_receipt(request: HttpRequest, link: PartyLink, token: str, submission_
 @require_GET
 @party_link_view
 def party_letter(request: HttpRequest, link: PartyLink, token: str) -> FileResponse:
-    return _letter_response(case=link.case, role=link.role, request=request)
+    return _letter_response(case=link.case, role=link.role, request=request, user=_link_reader(request))
 
 
 # ---- Staff ------------------------------------------------------------------------------

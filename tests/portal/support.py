@@ -52,7 +52,8 @@ def awaiting_records_case(staff, **fields) -> Case:
     case.parties.filter(role=PartyRole.CLAIMS_ADMINISTRATOR).update(claim_number=f"GSC-{case.pk:08d}")
     case_actions.start_eligibility_review(case_id=case.pk, by=staff)
     case_actions.confirm_eligibility(case_id=case.pk, by=staff)
-    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff, method="electronic")
+    # The step sends the NOARFI (by email: every seed party has an address); it takes no method.
+    return case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
 
 
 def token_for(org: Organization) -> str:
