@@ -152,12 +152,14 @@ class QueueOptionsForm(forms.Form):
     """The work queues' sort and filters (GET). A value the queue does not offer is an error
     of its field: the view says so and shows the queue without it."""
 
-    sort = forms.ChoiceField(
-        label="Sort", required=False, choices=_queue_sort_choices
+    sort = forms.ChoiceField(label="Sort", required=False, choices=_queue_sort_choices)
+    priority = forms.ChoiceField(
+        label="Priority", required=False, choices=[("", "Any priority"), *Priority.choices]
     )
-    priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any priority"), *Priority.choices])
     category = forms.ChoiceField(
         label="Treatment category", required=False, choices=[("", "Any category"), *ItemCategory.choices]
     )
-    overdue = forms.ChoiceField(label="Overdue", required=False, choices=[("", "Overdue or not"), ("1", "Overdue only")])
+    overdue = forms.ChoiceField(
+        label="Overdue", required=False, choices=[("", "Overdue or not"), ("1", "Overdue only")]
+    )
     reviewer = forms.CharField(label="Assigned reviewer", required=False, max_length=20)

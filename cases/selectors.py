@@ -123,9 +123,10 @@ def queue_reviewer_id(*, reviewer_number: str) -> int | None:
 
 
 def _filter_sql(filters: QueueFilters) -> tuple[str, list]:
-    """The filters as SQL conditions on the cases table (for the counts), with their parameters."""
+    """The filters as SQL conditions on the cases table (for the counts), with their parameters.
+    Only quoted table names are written into the SQL; every value is a parameter."""
     table = connection.ops.quote_name(Case._meta.db_table)
-    sql, params = " AND consolidated_into_id IS NULL", []
+    sql, params = " AND consolidated_into_id IS NULL", cast(list[str | int], [])
     if filters.priority:
         sql += " AND priority = %s"
         params.append(filters.priority)
@@ -133,12 +134,12 @@ def _filter_sql(filters: QueueFilters) -> tuple[str, list]:
         sql += " AND overdue"
     if filters.category:
         items = connection.ops.quote_name(DisputedItem._meta.db_table)
-        sql += f" AND EXISTS (SELECT 1 FROM {items} i WHERE i.case_id = {table}.id AND i.category = %s)"
+        sql += f" AND EXISTS (SELECT 1 FROM {items} i WHERE i.case_id = {table}.id AND i.category = %s)"  # noqa: S608
         params.append(filters.category)
     if filters.reviewer_id is not None:
         assignments = connection.ops.quote_name(_assignment_model()._meta.db_table)
         sql += (
-            f" AND EXISTS (SELECT 1 FROM {assignments} a WHERE a.case_id = {table}.id"
+            f" AND EXISTS (SELECT 1 FROM {assignments} a WHERE a.case_id = {table}.id"  # noqa: S608
             " AND a.active AND a.reviewer_id = %s)"
         )
         params.append(filters.reviewer_id)
@@ -161,9 +162,7 @@ def _capped_counts_sql(filter_sql: str) -> str:
     return f"SELECT {', '.join(parts)}"
 
 
-def queue_counts(
-    *, user: User, filters: QueueFilters = NO_FILTERS
-) -> dict[str, dict[str, int | bool]]:
+def queue_counts(*, user: User, filters: QueueFilters = NO_FILTERS) -> dict[str, dict[str, int | bool]]:
     """Per state: `total` cases and `overdue` ones under `filters`, each exact up to
     QUEUE_COUNT_CAP (`capped`, `overdue_capped`: at least that many). One query; without the
     item-category and reviewer filters each count is served by the `case_queue_counts` index
@@ -239,9 +238,7 @@ def _party(role: str, field: str) -> Subquery:
     return Subquery(Party.objects.filter(case=OuterRef("pk"), role=role).order_by().values(field)[:1])
 
 
-def queue_cases(
-    *, user: User, status: str | None, filters: QueueFilters = NO_FILTERS
-) -> QuerySet[Case]:
+def queue_cases(*, user: User, status: str | None, filters: QueueFilters = NO_FILTERS) -> QuerySet[Case]:
     """Cases of one state (or every open case) under `filters`, with the queue's columns,
     unordered: `queue_page` orders and pages them. A case consolidated into another is not
     listed on its own (it is reviewed under its lead case).
@@ -273,7 +270,11 @@ def queue_cases(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    reviewer = assignments.filter(case=OuterRef("pk"), active=True).order_by().values("reviewer__reviewer_number")[:1]
+    reviewer = (
+        assignments.filter(case=OuterRef("pk"), active=True)
+        .order_by()
+        .values("reviewer__reviewer_number")[:1]
+    )
     return cases.annotate(
         item_count=Coalesce(Subquery(items, output_field=models.IntegerField()), Value(0)),
         employee_name=_party(PartyRole.EMPLOYEE, "name"),

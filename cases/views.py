@@ -48,32 +48,35 @@ def _queue_options(
     form.is_valid()
     for name, errors in form.errors.items():
         label = form.fields[name].label
-        messages.warning(request, f"{label}: {' '.join(errors)} The queue is shown without it.")
+        messages.warning(
+            request, f"{label}: {' '.join(str(e) for e in errors)} The queue is shown without it."
+        )
     cleaned = form.cleaned_data
-    values = {
-        "sort": cleaned.get("sort") or selectors.DEFAULT_QUEUE_SORT,
-        "priority": cleaned.get("priority") or "",
-        "category": cleaned.get("category") or "",
-        "overdue": cleaned.get("overdue") == "1",
-        "reviewer_number": (cleaned.get("reviewer") or "").upper(),
-    }
+    sort: str = cleaned.get("sort") or selectors.DEFAULT_QUEUE_SORT
+    priority: str = cleaned.get("priority") or ""
+    category: str = cleaned.get("category") or ""
+    overdue: bool = cleaned.get("overdue") == "1"
+    reviewer_number: str = (cleaned.get("reviewer") or "").upper()
     reviewer_id = None
-    if values["reviewer_number"]:
-        reviewer_id = selectors.queue_reviewer_id(reviewer_number=values["reviewer_number"])
+    if reviewer_number:
+        reviewer_id = selectors.queue_reviewer_id(reviewer_number=reviewer_number)
         if reviewer_id is None:
             messages.warning(
                 request,
-                f"No reviewer has the number {values['reviewer_number']}: "
-                "the queue is shown for every reviewer.",
+                f"No reviewer has the number {reviewer_number}: the queue is shown for every reviewer.",
             )
-            values["reviewer_number"] = ""
+            reviewer_number = ""
+    values = {
+        "sort": sort,
+        "priority": priority,
+        "category": category,
+        "overdue": overdue,
+        "reviewer_number": reviewer_number,
+    }
     if asked:
         queue_views.save_queue_view(user=request.user, saved=saved, values=values)
     filters = selectors.QueueFilters(
-        priority=values["priority"],
-        category=values["category"],
-        overdue=values["overdue"],
-        reviewer_id=reviewer_id,
+        priority=priority, category=category, overdue=overdue, reviewer_id=reviewer_id
     )
     return values, filters
 
@@ -141,7 +144,9 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
             "reviewer": values["reviewer_number"],
         }
     )
-    filtered = bool(values["priority"] or values["category"] or values["overdue"] or values["reviewer_number"])
+    filtered = bool(
+        values["priority"] or values["category"] or values["overdue"] or values["reviewer_number"]
+    )
     return render(
         request,
         "cases/queues.html",
@@ -155,7 +160,10 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sort": values["sort"],
             "sort_label": selectors.QUEUE_SORTS[values["sort"]].label,
             # A column heading sorts by it; clicked again, the other way round.
-            "next_sort": {key: f"-{key}" if values["sort"] == key else key for key in ("received", "in_state", "deadline")},
+            "next_sort": {
+                key: f"-{key}" if values["sort"] == key else key
+                for key in ("received", "in_state", "deadline")
+            },
             "filtered": filtered,
             "customised": filtered or values["sort"] != selectors.DEFAULT_QUEUE_SORT,
         },

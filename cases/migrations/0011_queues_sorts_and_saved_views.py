@@ -50,52 +50,89 @@ def drop_postgres_indexes(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_notices_consolidation'),
+        ("cases", "0010_notices_consolidation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QueueView',
+            name="QueueView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort', models.CharField(blank=True, max_length=20)),
-                ('priority', models.CharField(blank=True, max_length=10)),
-                ('category', models.CharField(blank=True, max_length=24)),
-                ('overdue', models.BooleanField(default=False)),
-                ('reviewer_number', models.CharField(blank=True, max_length=20)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort", models.CharField(blank=True, max_length=20)),
+                ("priority", models.CharField(blank=True, max_length=10)),
+                ("category", models.CharField(blank=True, max_length=24)),
+                ("overdue", models.BooleanField(default=False)),
+                ("reviewer_number", models.CharField(blank=True, max_length=20)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='case',
-            name='status_since',
-            field=models.DateField(blank=True, null=True, verbose_name='in this state since'),
+            model_name="case",
+            name="status_since",
+            field=models.DateField(blank=True, null=True, verbose_name="in this state since"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'received_on', 'id'], name='case_queue_received'),
+            model_name="case",
+            index=models.Index(fields=["status", "received_on", "id"], name="case_queue_received"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('consolidated_into__isnull', True)), fields=['status', 'overdue', 'priority'], name='case_queue_counts'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("consolidated_into__isnull", True)),
+                fields=["status", "overdue", "priority"],
+                name="case_queue_counts",
+            ),
         ),
         migrations.AddField(
-            model_name='queueview',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='queue_view', to=settings.AUTH_USER_MODEL),
+            model_name="queueview",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="queue_view",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='queueview',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__in', ['standard', 'expedited', ''])), name='queue_view_priority_valid'),
+            model_name="queueview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__in", ["standard", "expedited", ""])),
+                name="queue_view_priority_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='queueview',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['pharmaceuticals', 'physical_medicine', 'chiropractic', 'acupuncture', 'injections', 'diagnostics', 'surgery', 'dme', 'behavioral_health', 'home_health', 'programs', 'evaluation_management', 'other', ''])), name='queue_view_category_valid'),
+            model_name="queueview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "category__in",
+                        [
+                            "pharmaceuticals",
+                            "physical_medicine",
+                            "chiropractic",
+                            "acupuncture",
+                            "injections",
+                            "diagnostics",
+                            "surgery",
+                            "dme",
+                            "behavioral_health",
+                            "home_health",
+                            "programs",
+                            "evaluation_management",
+                            "other",
+                            "",
+                        ],
+                    )
+                ),
+                name="queue_view_category_valid",
+            ),
         ),
         migrations.RunPython(backfill_status_since, migrations.RunPython.noop),
         migrations.RunPython(create_postgres_indexes, drop_postgres_indexes),

@@ -57,7 +57,9 @@ def known(frozen_today):
     reviewer = ReviewerFactory(reviewer_number="R20001")
     other_reviewer = ReviewerFactory(reviewer_number="R20002")
 
-    def case(number, status, *, deadline, received, since, priority=Priority.STANDARD, overdue=False, **parties):
+    def case(
+        number, status, *, deadline, received, since, priority=Priority.STANDARD, overdue=False, **parties
+    ):
         made = CaseFactory(
             case_number=number,
             status=status,
@@ -218,7 +220,9 @@ def test_the_tab_counts_follow_the_filters(staff_client, known):
     body = staff_client.get(URL, {"reviewer": "R20001", "status": CaseStatus.IN_REVIEW}).content.decode()
     assert re.search(r'data-count="in_review">1<', body)
     body = staff_client.get(URL, {"overdue": "1"}).content.decode()
-    assert re.search(r'data-count="assigned">1</span> <span class="badge text-bg-danger" title="overdue">1 overdue', body)
+    assert re.search(
+        r'data-count="assigned">1</span> <span class="badge text-bg-danger" title="overdue">1 overdue', body
+    )
     assert re.search(r'data-count="in_review">0<', body)
 
 
@@ -308,7 +312,11 @@ def test_a_filtered_sorted_page_costs_the_same_queries_for_3_or_30_cases(
         for status in (CaseStatus.IN_REVIEW, CaseStatus.RECEIVED):
             for case in CaseFactory.create_batch(n, status=status, overdue=True, priority=Priority.STANDARD):
                 DisputedItemFactory(case=case, category=ItemCategory.SURGERY)
-                for role in (PartyRole.EMPLOYEE, PartyRole.CLAIMS_ADMINISTRATOR, PartyRole.REQUESTING_PROVIDER):
+                for role in (
+                    PartyRole.EMPLOYEE,
+                    PartyRole.CLAIMS_ADMINISTRATOR,
+                    PartyRole.REQUESTING_PROVIDER,
+                ):
                     PartyFactory(case=case, role=role)
                 Assignment.objects.create(case=case, reviewer=reviewer)
 
