@@ -86,15 +86,44 @@ def page_list(*, client_for: Any, discover: bool = True) -> list[Page]:
     who = users()
     pages: list[Page] = [Page("home (intake)", "intake", "/")]
 
-    # The staff queues: every status and all open cases, first page and the last.
-    queues = [("all open", reverse("cases:queues"))] + [
-        (status, f"{reverse('cases:queues')}?status={status}") for status in CaseStatus.values
+    # The staff queues: every status and all open cases, first page and the last. Each URL
+    # names its sort: without one the queue restores the user's saved sort and filters (a
+    # redirect), which the variants below change.
+    queue_url = reverse("cases:queues")
+    queues = [("all open", f"{queue_url}?sort=deadline")] + [
+        (status, f"{queue_url}?status={status}&sort=deadline") for status in CaseStatus.values
     ]
     for label, url in queues:
         pages.append(Page(f"queue {label}", "intake", url))
         deep = _deep_page(client_for("intake"), url) if discover else None
         if deep:
             pages.append(Page(f"queue {label} {deep[0]}", "intake", deep[1]))
+
+    # The queues' other sorts and the filters (issue 16): all open, a large state and a small
+    # open one; each sort's first and deep page, each filter alone and with a sort.
+    from cases.models import ItemCategory, Priority
+    from cases.selectors import QUEUE_SORTS
+
+    busy_reviewer = getattr(getattr(who["reviewer"], "reviewer", None), "reviewer_number", "")
+    variants = [f"sort={sort}" for sort in QUEUE_SORTS if sort != "deadline"] + [
+        f"sort=deadline&priority={Priority.EXPEDITED}",
+        f"sort=deadline&category={ItemCategory.SURGERY}",
+        f"sort=in_state&category={ItemCategory.ACUPUNCTURE}&priority={Priority.STANDARD}",
+        "sort=-received&overdue=1",
+        f"sort=deadline&reviewer={busy_reviewer}",
+    ]
+    for label, status in (
+        ("all open", ""),
+        (CaseStatus.CLOSED, CaseStatus.CLOSED),
+        (CaseStatus.IN_REVIEW, CaseStatus.IN_REVIEW),
+    ):
+        for variant in variants:
+            url = f"{queue_url}?status={status}&{variant}" if status else f"{queue_url}?{variant}"
+            pages.append(Page(f"queue {label} {variant}", "intake", url))
+            if variant.startswith("sort=") and "&" not in variant:
+                deep = _deep_page(client_for("intake"), url) if discover else None
+                if deep:
+                    pages.append(Page(f"queue {label} {variant} {deep[0]}", "intake", deep[1]))
 
     # The case page, for cases at three points of the workflow (rotating over ten of each).
     for status in (CaseStatus.AWAITING_RECORDS, CaseStatus.IN_REVIEW, CaseStatus.CLOSED):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from cases.models import CASE_NUMBER_PATTERN, CaseStatus
+from cases.models import CASE_NUMBER_PATTERN, CaseStatus, ItemCategory, Priority
 from core import clock
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -140,3 +140,26 @@ class ConsolidationForm(ActionForm):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"case_numbers": self.cleaned_data["case_numbers"], "reason": self.cleaned_data["reason"]}
+
+
+def _queue_sort_choices() -> list[tuple[str, str]]:
+    from cases.selectors import QUEUE_SORTS  # the selectors import the steps, which import these forms
+
+    return [(key, sort.label) for key, sort in QUEUE_SORTS.items()]
+
+
+class QueueOptionsForm(forms.Form):
+    """The work queues' sort and filters (GET). A value the queue does not offer is an error
+    of its field: the view says so and shows the queue without it."""
+
+    sort = forms.ChoiceField(label="Sort", required=False, choices=_queue_sort_choices)
+    priority = forms.ChoiceField(
+        label="Priority", required=False, choices=[("", "Any priority"), *Priority.choices]
+    )
+    category = forms.ChoiceField(
+        label="Treatment category", required=False, choices=[("", "Any category"), *ItemCategory.choices]
+    )
+    overdue = forms.ChoiceField(
+        label="Overdue", required=False, choices=[("", "Overdue or not"), ("1", "Overdue only")]
+    )
+    reviewer = forms.CharField(label="Assigned reviewer", required=False, max_length=20)

@@ -70,6 +70,11 @@ EXPEDITED_FIRST = models.Case(
 )
 
 
+# The day a case entered its state, never null: the queues' sort key and the expression of their
+# PostgreSQL-only indexes (migration 0011_queues_sorts_and_saved_views).
+IN_STATE_SINCE = Coalesce(F("status_since"), F("received_on"), output_field=models.DateField())
+
+
 class ServiceMethod(models.TextChoices):
     MAIL = "mail", "Mail"
     ELECTRONIC = "electronic", "Electronic"
@@ -159,6 +164,10 @@ class Case(FSMModelMixin, models.Model):
     # When the case last entered ready_for_assignment (recorded by the workflow service), so the
     # queue can show how long it has waited for a reviewer without reading the event log.
     ready_since = models.DateTimeField("ready for assignment since", null=True, blank=True)
+    # The day the case entered its current state (cases.services.workflow.record_entry_dates):
+    # the queues' "days in state" column and sort. Null for a case that never moved (then
+    # IN_STATE_SINCE reads the day it was received).
+    status_since = models.DateField("in this state since", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,6 +242,15 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["status", "overdue"], name="case_status_overdue"),
             # The admin's and the search's newest-first order.
             models.Index(fields=["received_on", "id"], name="case_received_order"),
+            # The queues sorted by the day received, one state (either way: read backwards).
+            models.Index(fields=["status", "received_on", "id"], name="case_queue_received"),
+            # The tabs' counts under a priority filter, without the consolidated cases (listed
+            # under their lead case): read from the index alone.
+            models.Index(
+                fields=["status", "overdue", "priority"],
+                name="case_queue_counts",
+                condition=Q(consolidated_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -582,3 +600,29 @@ class DeadlineDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Deadline digest of {self.sent_on}"
+
+
+class QueueView(models.Model):
+    """A staff user's last sort and filters of the work queues, restored when they come back
+    (cases.services.queue_views). Only values the queue offers are stored."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_view")
+    sort = models.CharField(max_length=20, blank=True)
+    priority = models.CharField(max_length=10, blank=True)
+    category = models.CharField(max_length=24, blank=True)
+    overdue = models.BooleanField(default=False)
+    reviewer_number = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__in=[*Priority.values, ""]), name="queue_view_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=[*ItemCategory.values, ""]), name="queue_view_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"queue view of {self.user}"

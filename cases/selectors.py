@@ -24,6 +24,7 @@ from cases.eligibility import (
 )
 from cases.models import (
     EXPEDITED_FIRST,
+    IN_STATE_SINCE,
     OPEN_STATUSES,
     QUEUE_DEADLINE,
     AccessLogEntry,
@@ -92,33 +93,89 @@ class DeadlineRow:
 QUEUE_COUNT_CAP = 5_000
 
 
-def _capped_counts_sql() -> str:
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, already checked (cases.views.queues): empty means no filter.
+    `reviewer_id` is the reviewer whose number was asked for (`queue_reviewer_id`)."""
+
+    priority: str = ""
+    category: str = ""
+    overdue: bool = False
+    reviewer_id: int | None = None
+
+
+NO_FILTERS = QueueFilters()
+
+
+def _assignment_model() -> type[models.Model]:
+    # The reviewers app stands above cases: its assignments are read by the reverse relation.
+    return Case._meta.get_field("assignments").related_model  # type: ignore[return-value]
+
+
+def queue_reviewer_id(*, reviewer_number: str) -> int | None:
+    """The id of the reviewer with that number (case-insensitive), or None when there is none."""
+    reviewer_model = _assignment_model()._meta.get_field("reviewer").related_model
+    return (
+        reviewer_model._default_manager.filter(reviewer_number__iexact=reviewer_number.strip())  # type: ignore[union-attr]
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _filter_sql(filters: QueueFilters) -> tuple[str, list]:
+    """The filters as SQL conditions on the cases table (for the counts), with their parameters.
+    Only quoted table names are written into the SQL; every value is a parameter."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    sql, params = " AND consolidated_into_id IS NULL", cast(list[str | int], [])
+    if filters.priority:
+        sql += " AND priority = %s"
+        params.append(filters.priority)
+    if filters.overdue:
+        sql += " AND overdue"
+    if filters.category:
+        items = connection.ops.quote_name(DisputedItem._meta.db_table)
+        sql += f" AND EXISTS (SELECT 1 FROM {items} i WHERE i.case_id = {table}.id AND i.category = %s)"  # noqa: S608
+        params.append(filters.category)
+    if filters.reviewer_id is not None:
+        assignments = connection.ops.quote_name(_assignment_model()._meta.db_table)
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {assignments} a WHERE a.case_id = {table}.id"  # noqa: S608
+            " AND a.active AND a.reviewer_id = %s)"
+        )
+        params.append(filters.reviewer_id)
+    return sql, params
+
+
+def _capped_counts_sql(filter_sql: str) -> str:
     """One statement: per state, its cases and its overdue cases, each counted up to the cap.
 
     Written once as SQL: built through the ORM, the 24 subqueries cost ~20 ms of Python on
     every view, for SQL that runs in under 1 ms. Plain SQL that SQLite runs too.
     """
     table = connection.ops.quote_name(Case._meta.db_table)
-    part = "(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE status = %s{extra} LIMIT %s) capped)"
+    part = "(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE status = %s{filters}{extra} LIMIT %s) capped)"
     parts = [
-        part.format(table=table, extra=extra)
+        part.format(table=table, filters=filter_sql, extra=extra)
         for _status in CaseStatus.values
         for extra in ("", " AND overdue")
     ]
     return f"SELECT {', '.join(parts)}"
 
 
-def queue_counts(*, user: User) -> dict[str, dict[str, int | bool]]:
-    """Per state: `total` cases and `overdue` ones, each exact up to QUEUE_COUNT_CAP (`capped`,
-    `overdue_capped`: at least that many). One query, each count served by the (status,
-    overdue) index alone. Only for users who see every case (the staff queues)."""
+def queue_counts(*, user: User, filters: QueueFilters = NO_FILTERS) -> dict[str, dict[str, int | bool]]:
+    """Per state: `total` cases and `overdue` ones under `filters`, each exact up to
+    QUEUE_COUNT_CAP (`capped`, `overdue_capped`: at least that many). One query; without the
+    item-category and reviewer filters each count is served by the `case_queue_counts` index
+    alone. Consolidated cases are not counted (they are listed under their lead case). Only for
+    users who see every case (the staff queues)."""
     if not user.has_perm("cases.view_all_cases"):
         raise PermissionError("The queue counts count every case.")
+    filter_sql, filter_params = _filter_sql(filters)
     params: list = []
     for status in CaseStatus.values:
-        params += [status, QUEUE_COUNT_CAP + 1, status, QUEUE_COUNT_CAP + 1]
+        params += [status, *filter_params, QUEUE_COUNT_CAP + 1, status, *filter_params, QUEUE_COUNT_CAP + 1]
     with connection.cursor() as cursor:
-        cursor.execute(_capped_counts_sql(), params)
+        cursor.execute(_capped_counts_sql(filter_sql), params)
         numbers = list(cursor.fetchone())
     counts: dict[str, dict[str, int | bool]] = {}
     for index, status in enumerate(CaseStatus.values):
@@ -141,23 +198,71 @@ _QUEUE_KEYS = [
     SortKey("id_key", F("id"), int),
 ]
 _EXPEDITED_FIRST = SortKey("expedited_key", EXPEDITED_FIRST, int)
+_RECEIVED_KEYS = [SortKey("received_key", F("received_on"), date), SortKey("id_key", F("id"), int)]
+_IN_STATE_KEYS = [SortKey("in_state_key", IN_STATE_SINCE, date), SortKey("id_key", F("id"), int)]
 
 
-def queue_keys(*, status: str | None) -> list[SortKey]:
-    """The ready-for-assignment queue lists expedited cases first: they have hours, not weeks."""
-    if status == CaseStatus.READY_FOR_ASSIGNMENT:
-        return [_EXPEDITED_FIRST, *_QUEUE_KEYS]
-    return list(_QUEUE_KEYS)
+@dataclass(frozen=True)
+class QueueSort:
+    label: str
+    keys: tuple[SortKey, ...]
+    descending: bool = False
 
 
-def queue_cases(*, user: User, status: str | None) -> QuerySet[Case]:
-    """Cases of one state (or every open case) with their number of disputed items, unordered:
-    `queue_page` orders and pages them.
+# The sorts the queue offers, each served by an index on its keys (one state's queue and the
+# open queue; a descending sort reads the same index backwards): the deadline indexes of
+# 0007, `case_queue_received`, `case_received_order`/`case_open_queue_received` and the
+# days-in-state indexes of 0011. The columns read from other tables (employee, provider,
+# reviewer) are not sortable: no index on the cases table can serve their order.
+QUEUE_SORTS: dict[str, QueueSort] = {
+    "deadline": QueueSort("Nearest deadline first", tuple(_QUEUE_KEYS)),
+    "-deadline": QueueSort("Farthest deadline first", tuple(_QUEUE_KEYS), descending=True),
+    "in_state": QueueSort("Longest in its state first", tuple(_IN_STATE_KEYS)),
+    "-in_state": QueueSort("Newest in its state first", tuple(_IN_STATE_KEYS), descending=True),
+    "received": QueueSort("Received, oldest first", tuple(_RECEIVED_KEYS)),
+    "-received": QueueSort("Received, newest first", tuple(_RECEIVED_KEYS), descending=True),
+}
+DEFAULT_QUEUE_SORT = "deadline"
 
-    The item count is a correlated subquery per row shown, not a GROUP BY over the whole queue.
+
+def queue_keys(*, status: str | None, sort: str = DEFAULT_QUEUE_SORT) -> list[SortKey]:
+    """The ready-for-assignment queue lists expedited cases first in the default order: they
+    have hours, not weeks."""
+    keys = list(QUEUE_SORTS[sort].keys)
+    if status == CaseStatus.READY_FOR_ASSIGNMENT and sort == DEFAULT_QUEUE_SORT:
+        return [_EXPEDITED_FIRST, *keys]
+    return keys
+
+
+def _party(role: str, field: str) -> Subquery:
+    return Subquery(Party.objects.filter(case=OuterRef("pk"), role=role).order_by().values(field)[:1])
+
+
+def queue_cases(*, user: User, status: str | None, filters: QueueFilters = NO_FILTERS) -> QuerySet[Case]:
+    """Cases of one state (or every open case) under `filters`, with the queue's columns,
+    unordered: `queue_page` orders and pages them. A case consolidated into another is not
+    listed on its own (it is reviewed under its lead case).
+
+    Each column from another table (items, employee, claim number, provider, reviewer) is a
+    correlated subquery per row shown, not a GROUP BY or a join over the whole queue.
     """
-    cases = cases_visible_to(user=user)
+    cases = cases_visible_to(user=user).filter(consolidated_into__isnull=True)
     cases = cases.filter(status=status) if status else cases.filter(status__in=OPEN_STATUSES)
+    assignments = _assignment_model()._default_manager
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.overdue:
+        cases = cases.filter(overdue=True)
+    if filters.category:
+        cases = cases.filter(
+            models.Exists(DisputedItem.objects.filter(case=OuterRef("pk"), category=filters.category))
+        )
+    if filters.reviewer_id is not None:
+        cases = cases.filter(
+            models.Exists(
+                assignments.filter(case=OuterRef("pk"), active=True, reviewer_id=filters.reviewer_id)
+            )
+        )
     items = (
         DisputedItem.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -165,25 +270,44 @@ def queue_cases(*, user: User, status: str | None) -> QuerySet[Case]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    reviewer = (
+        assignments.filter(case=OuterRef("pk"), active=True)
+        .order_by()
+        .values("reviewer__reviewer_number")[:1]
+    )
     return cases.annotate(
-        item_count=Coalesce(Subquery(items, output_field=models.IntegerField()), Value(0))
+        item_count=Coalesce(Subquery(items, output_field=models.IntegerField()), Value(0)),
+        employee_name=_party(PartyRole.EMPLOYEE, "name"),
+        claim_number=_party(PartyRole.CLAIMS_ADMINISTRATOR, "claim_number"),
+        provider_name=_party(PartyRole.REQUESTING_PROVIDER, "name"),
+        reviewer_number=Subquery(reviewer, output_field=models.CharField()),
+        in_state_since=IN_STATE_SINCE,
     ).order_by()
 
 
 def queue_page(
-    *, user: User, status: str | None, after: str | None = None, before: str | None = None, last: bool = False
+    *,
+    user: User,
+    status: str | None,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+    sort: str = DEFAULT_QUEUE_SORT,
+    filters: QueueFilters = NO_FILTERS,
 ) -> KeysetPage[Case]:
-    """One page of a queue (`QUEUE_PAGE_SIZE` cases) in queue order, by keyset (one query).
+    """One page of a queue (`QUEUE_PAGE_SIZE` cases) in the `sort` order (a key of
+    QUEUE_SORTS), by keyset (one query).
 
     Raises InvalidCursor for a cursor that does not parse.
     """
     return seek(
-        queue_cases(user=user, status=status),
-        keys=queue_keys(status=status),
+        queue_cases(user=user, status=status, filters=filters),
+        keys=queue_keys(status=status, sort=sort),
         size=QUEUE_PAGE_SIZE,
         after=after,
         before=before,
         last=last,
+        descending=QUEUE_SORTS[sort].descending,
     )
 
 

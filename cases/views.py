@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cases import deadlines, hooks, sections, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
-from cases.models import AccessAction, CaseStatus
+from cases.models import AccessAction, CaseStatus, QueueView
+from cases.services import queue_views
 from cases.services.audit import log_access, log_listed_cases
 from core import clock
 from core.clock import today
@@ -25,26 +27,93 @@ from core.types import AuthenticatedHttpRequest
 STEPS = steps.STEPS
 
 
+QUEUE_OPTION_PARAMS = ("sort", "priority", "category", "overdue", "reviewer")
+
+
+def _queue_url(*, status: str, options: dict[str, str]) -> str:
+    params = {"status": status, **options} if status else options
+    query = urlencode({name: value for name, value in params.items() if value})
+    return reverse("cases:queues") + (f"?{query}" if query else "")
+
+
+def _queue_options(
+    request: AuthenticatedHttpRequest, saved: QueueView | None
+) -> tuple[dict, selectors.QueueFilters]:
+    """The sort and filters asked for, saved as the user's queue view (none asked: the defaults).
+    A value the queue does not offer, or a reviewer number nobody has, is left out with a
+    message: the queue shows without it."""
+    asked = any(name in request.GET for name in QUEUE_OPTION_PARAMS)
+    data = {name: request.GET.get(name, "") for name in QUEUE_OPTION_PARAMS} if asked else {}
+    form = case_forms.QueueOptionsForm(data)
+    form.is_valid()
+    for name, errors in form.errors.items():
+        label = form.fields[name].label
+        messages.warning(
+            request, f"{label}: {' '.join(str(e) for e in errors)} The queue is shown without it."
+        )
+    cleaned = form.cleaned_data
+    sort: str = cleaned.get("sort") or selectors.DEFAULT_QUEUE_SORT
+    priority: str = cleaned.get("priority") or ""
+    category: str = cleaned.get("category") or ""
+    overdue: bool = cleaned.get("overdue") == "1"
+    reviewer_number: str = (cleaned.get("reviewer") or "").upper()
+    reviewer_id = None
+    if reviewer_number:
+        reviewer_id = selectors.queue_reviewer_id(reviewer_number=reviewer_number)
+        if reviewer_id is None:
+            messages.warning(
+                request,
+                f"No reviewer has the number {reviewer_number}: the queue is shown for every reviewer.",
+            )
+            reviewer_number = ""
+    values = {
+        "sort": sort,
+        "priority": priority,
+        "category": category,
+        "overdue": overdue,
+        "reviewer_number": reviewer_number,
+    }
+    if asked:
+        queue_views.save_queue_view(user=request.user, saved=saved, values=values)
+    filters = selectors.QueueFilters(
+        priority=priority, category=category, overdue=overdue, reviewer_id=reviewer_id
+    )
+    return values, filters
+
+
 @permission_required("cases.view_all_cases", raise_exception=True)
 def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A queue in pages of QUEUE_PAGE_SIZE by keyset: `?after=` / `?before=` a cursor, `?last=1`.
+    """A queue in pages of QUEUE_PAGE_SIZE by keyset: `?after=` / `?before=` a cursor, `?last=1`;
+    sorted and filtered by `?sort=`, `?priority=`, `?category=`, `?overdue=1`, `?reviewer=`
+    (kept per user and restored when they come back; `?reset=1` forgets them).
 
     A cursor that does not parse (an old or edited link) shows the first page with a note.
     """
     status = request.GET.get("status") or ""
     if status and status not in CaseStatus.values:
+        messages.warning(request, "There is no such queue: here are all open cases.")
         status = ""
-    counts = selectors.queue_counts(user=request.user)
+    if request.GET.get("reset") == "1":
+        queue_views.reset_queue_view(user=request.user)
+        messages.info(request, "Sort and filters reset: nearest deadline first, every case.")
+        return redirect(_queue_url(status=status, options={}))
+    saved = queue_views.saved_queue_view(user=request.user)
+    if saved is not None and not any(name in request.GET for name in QUEUE_OPTION_PARAMS):
+        # Coming back to the queue: the sort and filters they left it with, in the address
+        # (so every link of the page keeps them).
+        kept = {name: request.GET[name] for name in ("after", "before", "last") if request.GET.get(name)}
+        return redirect(_queue_url(status=status, options={**queue_views.as_params(saved), **kept}))
+    values, filters = _queue_options(request, saved)
+    counts = selectors.queue_counts(user=request.user, filters=filters)
     after = request.GET.get("after") or None
     before = request.GET.get("before") or None
     last = request.GET.get("last") == "1"
+    options = {"status": status or None, "sort": values["sort"], "filters": filters}
     try:
-        page = selectors.queue_page(
-            user=request.user, status=status or None, after=after, before=before, last=last
-        )
+        page = selectors.queue_page(user=request.user, after=after, before=before, last=last, **options)
     except InvalidCursor as error:
         messages.warning(request, error.message)
-        page = selectors.queue_page(user=request.user, status=status or None)
+        page = selectors.queue_page(user=request.user, **options)
     on = today()
     now = clock.now()
     rows = [
@@ -55,6 +124,8 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         for case in page
     ]
+    for case in page:
+        case.days_in_state = (on - case.in_state_since).days
     tabs = [(value, label, counts[value]) for value, label in CaseStatus.choices]
     # The queue shows each case's employee and deadlines: one access-log row per case shown.
     log_listed_cases(
@@ -64,10 +135,38 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
         object_repr="listed in the staff queues",
         request=request,
     )
+    form = case_forms.QueueOptionsForm(
+        initial={
+            "sort": values["sort"],
+            "priority": values["priority"],
+            "category": values["category"],
+            "overdue": "1" if values["overdue"] else "",
+            "reviewer": values["reviewer_number"],
+        }
+    )
+    filtered = bool(
+        values["priority"] or values["category"] or values["overdue"] or values["reviewer_number"]
+    )
     return render(
         request,
         "cases/queues.html",
-        {"rows": rows, "page": page, "tabs": tabs, "status": status, "today": on},
+        {
+            "rows": rows,
+            "page": page,
+            "tabs": tabs,
+            "status": status,
+            "today": on,
+            "form": form,
+            "sort": values["sort"],
+            "sort_label": selectors.QUEUE_SORTS[values["sort"]].label,
+            # A column heading sorts by it; clicked again, the other way round.
+            "next_sort": {
+                key: f"-{key}" if values["sort"] == key else key
+                for key in ("received", "in_state", "deadline")
+            },
+            "filtered": filtered,
+            "customised": filtered or values["sort"] != selectors.DEFAULT_QUEUE_SORT,
+        },
     )
 
 

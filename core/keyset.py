@@ -101,19 +101,22 @@ def seek(
     after: str | None = None,
     before: str | None = None,
     last: bool = False,
+    descending: bool = False,
 ) -> KeysetPage[M]:
     """One page of `queryset` in `keys` order: the first, the one after/before a cursor, or the last.
 
-    One query: it reads `size + 1` rows to know whether more follow.
+    `descending` reverses every key (an index on the keys serves it read backwards). One query:
+    it reads `size + 1` rows to know whether more follow.
     """
     queryset = queryset.annotate(**{k.alias: k.expression for k in keys})
     key_tuple = Tuple(*(F(k.alias) for k in keys))
     backwards = last or (before is not None and after is None)
+    later, earlier = (TupleLessThan, TupleGreaterThan) if descending else (TupleGreaterThan, TupleLessThan)
     if after is not None:
-        queryset = queryset.filter(TupleGreaterThan(key_tuple, decode_cursor(after, keys)))
+        queryset = queryset.filter(later(key_tuple, decode_cursor(after, keys)))
     elif before is not None:
-        queryset = queryset.filter(TupleLessThan(key_tuple, decode_cursor(before, keys)))
-    order = [F(k.alias).desc() if backwards else F(k.alias).asc() for k in keys]
+        queryset = queryset.filter(earlier(key_tuple, decode_cursor(before, keys)))
+    order = [F(k.alias).desc() if backwards != descending else F(k.alias).asc() for k in keys]
     rows = list(queryset.order_by(*order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -89,6 +89,9 @@ def record_entry_dates(
     a case's history (no save here). `ready_since`, when given, is the moment the case joined
     the assignment queue (an import knows it); by default now, or the start of a past `on`.
     """
+    if target != source:
+        # The queues' "days in state".
+        case.status_since = on
     if target == S.ELIGIBILITY_REVIEW:
         case.eligibility_review_on = on
     elif target == S.AWAITING_RECORDS:
@@ -191,6 +194,7 @@ _WORKFLOW_FIELDS = (
     "notice_method",
     "records_complete_on",
     "ready_since",
+    "status_since",
     *DEADLINE_FIELDS,
 )
 
