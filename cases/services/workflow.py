@@ -344,6 +344,8 @@ def _write_transition(
     data.update(hooks.run_on_enter(case, source=source, by=by))
     if notice:
         data.update(hooks.send_notice(case=case, kind=notice, by=by, reason=notice_reason, source=source))
+    if to in LEAD_ENDS:
+        data.update(_end_consolidated_with(lead=case, by=by, on=effective_on))
     CaseEvent.objects.create(
         case=case,
         actor=by if by is not None and by.is_authenticated else None,
@@ -354,6 +356,39 @@ def _write_transition(
         data=data,
         effective_on=effective_on,
     )
+
+
+# When a lead case enters one of these, its review is over, and so is that of each case
+# consolidated into it (cases.services.consolidation): the letter decided their items too, or the
+# review they were part of was withdrawn, terminated or found ineligible.
+LEAD_ENDS = (S.DETERMINATION_ISSUED, S.WITHDRAWN, S.TERMINATED, S.INELIGIBLE)
+
+
+def _end_consolidated_with(*, lead: Case, by: User | None, on: date) -> dict[str, Any]:
+    """Move every case consolidated into `lead` to "Closed as consolidated", each with its event
+    naming the lead and how its review ended; returns what the lead's event records.
+
+    Called with the lead locked (the transition's lock): consolidating and splitting lock the lead
+    before the cases consolidated into it, so the set read here cannot change under us. A remanded
+    lead keeps them closed as consolidated (their items are in the lead, reviewed again there).
+    """
+    members = list(Case.objects.select_for_update().filter(consolidated_into=lead).order_by("pk"))
+    if not members:
+        return {}
+    how = status_label(lead.status).lower()
+    for member in members:
+        method_name = _transition_method_name(source=member.status, target=S.CLOSED_CONSOLIDATED)
+        _write_transition(
+            case=member,
+            method_name=method_name,
+            to=S.CLOSED_CONSOLIDATED,
+            by=by,
+            reason=f"Closed with lead case {lead.case_number} ({how}): its items were reviewed there.",
+            on=on,
+            data={"lead": lead.case_number, "lead_status": lead.status},
+            formulary_only=False,
+        )
+    return {"closed_consolidated": [member.case_number for member in members]}
 
 
 def record_case_event(
