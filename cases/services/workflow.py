@@ -28,13 +28,18 @@ from core.clock import today
 S = CaseStatus
 
 
+# Entered only with the lead case's end (`_end_consolidated_with`), never as a step of its own:
+# neither `transition_case` nor `allowed_targets` offers it.
+WITH_LEAD_ONLY = frozenset({S.CLOSED_CONSOLIDATED})
+
+
 def allowed_targets(*, status: str) -> list[str]:
-    """The states a case in `status` may move to next, from the FSM declared on Case."""
+    """The states a case in `status` may move to next by a step, from the FSM declared on Case."""
     return sorted(
         {
             str(t.target)
             for t in Case._meta.get_field("status").get_all_transitions(Case)
-            if t.source in (status, "*") and t.target is not None
+            if t.source in (status, "*") and t.target is not None and t.target not in WITH_LEAD_ONLY
         }
     )
 
@@ -63,7 +68,7 @@ def _transition_methods() -> dict[tuple[str, str], str]:
     for t in Case._meta.get_field("status").get_all_transitions(Case):
         sources = list(CaseStatus.values) if t.source == "*" else [str(t.source)]
         for source in sources:
-            if t.target is not None:
+            if t.target is not None and t.target not in WITH_LEAD_ONLY:
                 # The first declared transition wins, as the former linear search did.
                 methods.setdefault((source, str(t.target)), t.name)
     return methods
@@ -377,10 +382,15 @@ def _end_consolidated_with(*, lead: Case, by: User | None, on: date) -> dict[str
         return {}
     how = status_label(lead.status).lower()
     for member in members:
-        method_name = _transition_method_name(source=member.status, target=S.CLOSED_CONSOLIDATED)
+        # A consolidated case takes no step of its own: it waits in the state it was consolidated in.
+        if member.status not in (S.RECEIVED, S.ELIGIBILITY_REVIEW):
+            raise TransitionNotAllowedError(
+                f"Case {member.case_number}, consolidated into {lead.case_number}, is "
+                f"{status_label(member.status)}: it cannot be closed with it. Split it off first."
+            )
         _write_transition(
             case=member,
-            method_name=method_name,
+            method_name="close_as_consolidated",
             to=S.CLOSED_CONSOLIDATED,
             by=by,
             reason=f"Closed with lead case {lead.case_number} ({how}): its items were reviewed there.",

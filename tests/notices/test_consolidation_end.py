@@ -167,6 +167,19 @@ def test_a_lead_moving_on_but_not_ending_keeps_its_consolidated_cases(staff):
 
 
 @pytest.mark.django_db
+def test_closed_as_consolidated_is_no_step_of_its_own(staff):
+    """Only the lead's end closes a case as consolidated: asked for directly, it is refused."""
+    from cases.errors import TransitionNotAllowedError
+    from cases.services.workflow import allowed_targets, transition_case
+
+    case = make_seed_like_case()
+    assert S.CLOSED_CONSOLIDATED not in allowed_targets(status=S.RECEIVED)
+    with pytest.raises(TransitionNotAllowedError, match="cannot move to Closed as consolidated"):
+        transition_case(case_id=case.pk, to=S.CLOSED_CONSOLIDATED, by=staff)
+    assert Case.objects.get(pk=case.pk).status == S.RECEIVED
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "message"),
     [
