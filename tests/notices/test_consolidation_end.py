@@ -297,3 +297,17 @@ def test_a_split_racing_the_leads_withdrawal_leaves_one_consistent_outcome(postg
     else:  # the withdrawal went first: the member ended with it, the split was refused
         assert "changed by someone else" in str(errors[0])
         assert member.status == S.CLOSED_CONSOLIDATED and member.consolidated_into_id == lead.pk
+
+
+@pytest.mark.django_db
+def test_the_closed_case_page_points_to_the_lead(staff, staff_client):
+    from django.urls import reverse
+
+    lead = make_seed_like_case()
+    member = _second_application()
+    case_actions.consolidate(case_id=lead.pk, by=staff, case_numbers=[member.case_number], reason="Same RFA")
+    case_actions.withdraw(case_id=lead.pk, by=staff, reason="Employee withdrew")
+    page = staff_client.get(reverse("cases:case", args=[member.pk])).content.decode()
+    assert f"Closed as consolidated with case <a href=\"/cases/{lead.pk}/\">{lead.case_number}</a>" in page
+    assert f"Closed with lead case {lead.case_number} (withdrawn)" in page  # the timeline
+    assert "Split it off there" not in page
