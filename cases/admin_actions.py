@@ -245,7 +245,9 @@ class ConsolidateForm(forms.Form):
 
     def __init__(self, *args, cases: list[Case], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].choices = [
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.TypedChoiceField)
+        lead.choices = [
             (case.pk, f"{case.case_number} ({case.get_status_display()})") for case in cases
         ]
 
