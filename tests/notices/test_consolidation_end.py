@@ -311,3 +311,22 @@ def test_the_closed_case_page_points_to_the_lead(staff, staff_client):
     assert f"Closed as consolidated with case <a href=\"/cases/{lead.pk}/\">{lead.case_number}</a>" in page
     assert f"Closed with lead case {lead.case_number} (withdrawn)" in page  # the timeline
     assert "Split it off there" not in page
+
+
+@pytest.mark.django_db
+def test_closing_consolidated_cases_costs_two_queries_each(staff):
+    """The lead's end locks its consolidated cases in one query, then one UPDATE and one event each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for members in (1, 3):
+        lead = make_seed_like_case()
+        others = [_second_application() for _ in range(members)]
+        case_actions.consolidate(
+            case_id=lead.pk, by=staff, case_numbers=[other.case_number for other in others], reason="Same RFA"
+        )
+        with CaptureQueriesContext(connection) as queries:
+            case_actions.withdraw(case_id=lead.pk, by=staff, reason="Employee withdrew")
+        counts.append(len(queries.captured_queries))
+    assert counts[1] - counts[0] == 2 * 2
