@@ -247,9 +247,7 @@ class ConsolidateForm(forms.Form):
         super().__init__(*args, **kwargs)
         lead = self.fields["lead"]
         assert isinstance(lead, forms.TypedChoiceField)
-        lead.choices = [
-            (case.pk, f"{case.case_number} ({case.get_status_display()})") for case in cases
-        ]
+        lead.choices = [(case.pk, f"{case.case_number} ({case.get_status_display()})") for case in cases]
 
 
 def _ask(modeladmin, request, queryset, *, action: str, title: str, form: forms.Form) -> TemplateResponse:

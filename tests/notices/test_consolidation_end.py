@@ -308,7 +308,7 @@ def test_the_closed_case_page_points_to_the_lead(staff, staff_client):
     case_actions.consolidate(case_id=lead.pk, by=staff, case_numbers=[member.case_number], reason="Same RFA")
     case_actions.withdraw(case_id=lead.pk, by=staff, reason="Employee withdrew")
     page = staff_client.get(reverse("cases:case", args=[member.pk])).content.decode()
-    assert f"Closed as consolidated with case <a href=\"/cases/{lead.pk}/\">{lead.case_number}</a>" in page
+    assert f'Closed as consolidated with case <a href="/cases/{lead.pk}/">{lead.case_number}</a>' in page
     assert f"Closed with lead case {lead.case_number} (withdrawn)" in page  # the timeline
     assert "Split it off there" not in page
 
