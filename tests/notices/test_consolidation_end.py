@@ -330,3 +330,20 @@ def test_closing_consolidated_cases_costs_two_queries_each(staff):
             case_actions.withdraw(case_id=lead.pk, by=staff, reason="Employee withdrew")
         counts.append(len(queries.captured_queries))
     assert counts[1] - counts[0] == 2 * 2
+
+
+@pytest.mark.django_db
+def test_one_review_bills_once_the_lead(staff):
+    """Why a state of its own: the consolidated case has no billing outcome, the lead has its one."""
+    from cases import fees
+
+    lead = make_seed_like_case()
+    member = _second_application()
+    case_actions.consolidate(case_id=lead.pk, by=staff, case_numbers=[member.case_number], reason="Same RFA")
+    case_actions.withdraw(case_id=lead.pk, by=staff, reason="Employee withdrew")
+    outcomes = dict(
+        Case.objects.filter(pk__in=[lead.pk, member.pk])
+        .annotate(outcome=fees.outcome_expression())
+        .values_list("pk", "outcome")
+    )
+    assert outcomes == {lead.pk: S.WITHDRAWN, member.pk: None}
