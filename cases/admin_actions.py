@@ -23,7 +23,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.models import Case
+from cases.models import AccessAction, Case
+from cases.services.audit import log_access
 from cases.steps import STEPS
 from core.errors import DomainError
 
@@ -250,6 +251,18 @@ class ConsolidateForm(forms.Form):
         lead.choices = [(case.pk, f"{case.case_number} ({case.get_status_display()})") for case in cases]
 
 
+def _log_changed(request: HttpRequest, cases: list[Case], what: str) -> None:
+    """Each case the action changed goes to the access log (the events record the change itself)."""
+    for case in cases:
+        log_access(
+            user=request.user,  # type: ignore[arg-type]
+            case=case,
+            action=AccessAction.CHANGE,
+            object_repr=f"{what} ({case.case_number})",
+            request=request,
+        )
+
+
 def _ask(modeladmin, request, queryset, *, action: str, title: str, form: forms.Form) -> TemplateResponse:
     return TemplateResponse(
         request,
@@ -296,6 +309,7 @@ def consolidate(modeladmin, request, queryset):
         except DomainError as error:
             modeladmin.message_user(request, f"{lead.case_number}: {error.message}", messages.ERROR)
         else:
+            _log_changed(request, cases, f"admin action: consolidated into {lead.case_number}")
             modeladmin.message_user(
                 request,
                 f"{lead.case_number}: {', '.join(others)} consolidated into it.",
@@ -347,6 +361,8 @@ def split_consolidation(modeladmin, request, queryset):
         except DomainError as error:
             modeladmin.message_user(request, f"{lead_number}: {error.message}", messages.ERROR)
         else:
+            touched = list(Case.objects.filter(case_number__in=[lead_number, *numbers]))
+            _log_changed(request, touched, f"admin action: split off {lead_number}")
             modeladmin.message_user(
                 request,
                 f"{lead_number}: {', '.join(numbers)} split off; each continues on its own.",

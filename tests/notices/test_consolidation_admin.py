@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from cases.models import Case, CaseEvent, CaseEventKind, DisputedItem
+from cases.models import AccessAction, AccessLogEntry, Case, CaseEvent, CaseEventKind, DisputedItem
 from imr_site import roles
 from tests.factories import DisputedItemFactory, UserFactory, make_seed_like_case
 
@@ -82,6 +82,15 @@ def test_consolidate_then_split_from_the_admin(client, admin_staff):
         "Filed apart by mistake"
         in CaseEvent.objects.get(case=other, kind=CaseEventKind.CONSOLIDATION_SPLIT).reason
     )
+    # Both changes are in the access log, for each case touched.
+    changed = set(
+        AccessLogEntry.objects.filter(user=admin_staff, action=AccessAction.CHANGE).values_list(
+            "case_id", "object_repr"
+        )
+    )
+    assert (other.pk, f"admin action: consolidated into {lead.case_number} ({other.case_number})") in changed
+    assert (lead.pk, f"admin action: split off {lead.case_number} ({lead.case_number})") in changed
+    assert (other.pk, f"admin action: split off {lead.case_number} ({other.case_number})") in changed
 
 
 def test_admin_refusals_are_the_services_and_change_nothing(client, admin_staff):
