@@ -23,7 +23,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from cases.models import Case
+from cases.models import AccessAction, Case
+from cases.services.audit import log_access
 from cases.steps import STEPS
 from core.errors import DomainError
 
@@ -154,7 +155,7 @@ def with_reason(
             **modeladmin.admin_site.each_context(request),
             "title": title,
             "opts": modeladmin.model._meta,
-            "cases": queryset.order_by("case_number"),
+            "cases": queryset.select_related("consolidated_into").order_by("case_number")[:MAX_SELECTED],
             "form": form,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -226,6 +227,150 @@ def remand(modeladmin, request, queryset):
     )
 
 
+# ---- Consolidation (cases.services.consolidation, the case page's steps "consolidate"/"split") ----
+
+
+MAX_SELECTED = 50  # one consolidation or split is one transaction locking every case named
+
+
+class ConsolidateForm(forms.Form):
+    lead = forms.TypedChoiceField(
+        label="Lead case (the others' items are reviewed in it)", coerce=int, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label="Why are they reviewed as one?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        strip=True,
+    )
+
+    def __init__(self, *args, cases: list[Case], **kwargs):
+        super().__init__(*args, **kwargs)
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.TypedChoiceField)
+        lead.choices = [(case.pk, f"{case.case_number} ({case.get_status_display()})") for case in cases]
+
+
+def _log_changed(request: HttpRequest, cases: list[Case], what: str) -> None:
+    """Each case the action changed goes to the access log (the events record the change itself)."""
+    for case in cases:
+        log_access(
+            user=request.user,  # type: ignore[arg-type]
+            case=case,
+            action=AccessAction.CHANGE,
+            object_repr=f"{what} ({case.case_number})",
+            request=request,
+        )
+
+
+def _ask(modeladmin, request, queryset, *, action: str, title: str, form: forms.Form) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "admin/cases/case/action_consolidation.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "opts": modeladmin.model._meta,
+            "cases": queryset.select_related("consolidated_into").order_by("case_number")[:MAX_SELECTED],
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@_for_step("consolidate")
+@admin.action(
+    description="Consolidate the selected applications into one (with a reason)", permissions=["change"]
+)
+def consolidate(modeladmin, request, queryset):
+    """Pick the lead among the selected cases; the others are consolidated into it (one service call)."""
+    if not request.user.has_perm("cases.transition_case"):
+        modeladmin.message_user(request, "You may not move cases through the workflow.", messages.ERROR)
+        return None
+    cases = list(queryset.order_by("case_number")[: MAX_SELECTED + 1])
+    if len(cases) > MAX_SELECTED:
+        modeladmin.message_user(request, f"Select at most {MAX_SELECTED} cases.", messages.ERROR)
+        return None
+    if len(cases) < 2:
+        modeladmin.message_user(
+            request, "Select the lead case and at least one case to consolidate into it.", messages.ERROR
+        )
+        return None
+    form = ConsolidateForm(request.POST if "apply" in request.POST else None, cases=cases)
+    if form.is_bound and form.is_valid():
+        lead_id = form.cleaned_data["lead"]
+        lead = next(case for case in cases if case.pk == lead_id)
+        others = [case.case_number for case in cases if case.pk != lead_id]
+        try:
+            _step_service("consolidate")(
+                case_id=lead_id, by=request.user, case_numbers=others, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            modeladmin.message_user(request, f"{lead.case_number}: {error.message}", messages.ERROR)
+        else:
+            _log_changed(request, cases, f"admin action: consolidated into {lead.case_number}")
+            modeladmin.message_user(
+                request,
+                f"{lead.case_number}: {', '.join(others)} consolidated into it.",
+                messages.SUCCESS,
+            )
+        return None
+    return _ask(
+        modeladmin, request, queryset, action="consolidate", title="Consolidate applications", form=form
+    )
+
+
+@_for_step("split")
+@admin.action(description="Split the selected cases off their lead (with a reason)", permissions=["change"])
+def split_consolidation(modeladmin, request, queryset):
+    """Each selected consolidated case goes back on its own: one service call per lead case."""
+    if not request.user.has_perm("cases.transition_case"):
+        modeladmin.message_user(request, "You may not move cases through the workflow.", messages.ERROR)
+        return None
+    if queryset.count() > MAX_SELECTED:
+        modeladmin.message_user(request, f"Select at most {MAX_SELECTED} cases.", messages.ERROR)
+        return None
+    form = ActionReasonForm(request.POST if "apply" in request.POST else None)
+    form.fields["reason"].label = "Why are they split off?"
+    if not (form.is_bound and form.is_valid()):
+        return _ask(
+            modeladmin,
+            request,
+            queryset,
+            action="split_consolidation",
+            title="Split off the lead case",
+            form=form,
+        )
+    by_lead: dict[tuple[int, str], list[str]] = {}
+    rows = queryset.order_by("case_number").values_list(
+        "case_number", "consolidated_into_id", "consolidated_into__case_number"
+    )
+    for case_number, lead_id, lead_number in rows:
+        if lead_id is None:
+            modeladmin.message_user(
+                request, f"{case_number}: it is not consolidated into another case.", messages.ERROR
+            )
+            continue
+        by_lead.setdefault((lead_id, lead_number), []).append(case_number)
+    for (lead_id, lead_number), numbers in by_lead.items():
+        try:
+            _step_service("split")(
+                case_id=lead_id, by=request.user, case_numbers=numbers, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            modeladmin.message_user(request, f"{lead_number}: {error.message}", messages.ERROR)
+        else:
+            touched = list(Case.objects.filter(case_number__in=[lead_number, *numbers]))
+            _log_changed(request, touched, f"admin action: split off {lead_number}")
+            modeladmin.message_user(
+                request,
+                f"{lead_number}: {', '.join(numbers)} split off; each continues on its own.",
+                messages.SUCCESS,
+            )
+    return None
+
+
 CASE_ACTIONS: list = [
     start_eligibility_review,
     confirm_eligibility,
@@ -236,6 +381,8 @@ CASE_ACTIONS: list = [
     withdraw,
     terminate,
     remand,
+    consolidate,
+    split_consolidation,
 ]
 
 

@@ -46,6 +46,9 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn"
     TERMINATED = "terminated", "Terminated"
+    # Consolidated into a lead case whose review ended (letter issued, withdrawn, terminated or
+    # ineligible): its items were reviewed, and ended, there (cases.services.consolidation).
+    CLOSED_CONSOLIDATED = "closed_consolidated", "Closed as consolidated"
 
 
 S = CaseStatus
@@ -59,7 +62,7 @@ OPEN_STATUSES = [
     S.IN_REVIEW,
     S.QA_REVIEW,
 ]
-FINAL_STATUSES = [S.INELIGIBLE, S.CLOSED, S.WITHDRAWN, S.TERMINATED]
+FINAL_STATUSES = [S.INELIGIBLE, S.CLOSED, S.WITHDRAWN, S.TERMINATED, S.CLOSED_CONSOLIDATED]
 
 
 # The queues' sort keys (cases.selectors.queue_page), written once: the indexes in Case.Meta are
@@ -325,6 +328,12 @@ class Case(FSMModelMixin, models.Model):
     @transition(field=status, source=OPEN_STATUSES, target=S.TERMINATED)
     def terminate(self) -> None:
         """The claims administrator authorized the disputed treatment."""
+
+    # A consolidated case waits in the state it was consolidated in (received or eligibility
+    # review) and ends when its lead's review ends: only cases.services.workflow calls this.
+    @transition(field=status, source=[S.RECEIVED, S.ELIGIBILITY_REVIEW], target=S.CLOSED_CONSOLIDATED)
+    def close_as_consolidated(self) -> None:
+        """The lead case's review ended: this application's items were reviewed there."""
 
 
 class PartyRole(models.TextChoices):

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from cases.models import Case, Party, PartyRole
 from cases.selectors import cases_visible_to
+from cases.services.consolidation import review_parties
 from core.models import OutboxJob
 from core.outbox import OPEN_STATES
 from determinations.jobs import SEND_DELIVERY
@@ -73,9 +74,10 @@ def letter_recipient(*, party: Party) -> LetterRecipient:
 def letter_recipients(*, case: Case) -> list[LetterRecipient]:
     """The ONE list of a case's letter recipients: the letter's copies list and its deliveries.
 
-    Reads `case.parties.all()` (one query, none when prefetched).
+    Reads `case.parties.all()` (one query, none when prefetched), and when the case lacks a role,
+    the parties of the cases consolidated into it (`review_parties`: one more query).
     """
-    parties = {party.role: party for party in case.parties.all()}
+    parties = review_parties(case=case)
     return [letter_recipient(party=parties[role]) for role in LETTER_RECIPIENT_ROLES if role in parties]
 
 

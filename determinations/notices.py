@@ -30,6 +30,7 @@ from cases.models import (
     PartyRole,
     Priority,
 )
+from cases.services.consolidation import review_parties
 from core import clock
 from core.dates import us_date
 from determinations.letter_selectors import LETTER_RECIPIENT_ROLES, LetterRecipient, letter_recipient
@@ -105,8 +106,9 @@ def records_upload_link(*, case: Case, party: Party | None) -> str:
 
 
 def notice_recipients(*, case: Case, kind: str) -> list[LetterRecipient]:
-    """The parties notice `kind` goes to (each by email when it has an address, else by post)."""
-    parties = {party.role: party for party in case.parties.all()}
+    """The parties notice `kind` goes to (each by email when it has an address, else by post); a
+    lead case's notice reaches the parties of the cases consolidated into it (`review_parties`)."""
+    parties = review_parties(case=case)
     return [letter_recipient(party=parties[role]) for role in NOTICE_RECIPIENT_ROLES[kind] if role in parties]
 
 

@@ -31,6 +31,8 @@ CONSOLIDATE_STATUSES = (S.RECEIVED, S.ELIGIBILITY_REVIEW)
 # And split again before a reviewer is assigned to the lead.
 SPLIT_STATUSES = (S.RECEIVED, S.ELIGIBILITY_REVIEW, S.AWAITING_RECORDS, S.READY_FOR_ASSIGNMENT)
 MAX_REASON_LENGTH = 5000
+# Roles where the lead and a consolidated case may not name two different parties.
+SHARED_ROLES = (PartyRole.ATTORNEY, PartyRole.EMPLOYER, PartyRole.CLAIMS_ADMINISTRATOR)
 
 
 class ConsolidationError(GuardError):
@@ -83,7 +85,31 @@ def why_not_consolidable(*, lead: Case, other: Case, check_members: bool = True)
         return f"Case {other.case_number} is not for the same employee."
     if not _physician_key(lead_parties) or _physician_key(lead_parties) != _physician_key(other_parties):
         return f"Case {other.case_number} has another requesting physician."
+    # The lead's letter and notices go to the lead's parties, and to a consolidated case's party
+    # only for a role the lead lacks (`review_parties`): two different people in one role would
+    # leave one of them without the letter, so they are corrected first.
+    for role in SHARED_ROLES:
+        mine, theirs = lead_parties.get(role), other_parties.get(role)
+        if mine is not None and theirs is not None and _words(mine.name) != _words(theirs.name):
+            return (
+                f"Case {other.case_number} has another {PartyRole(role).label.lower()} "
+                f"({theirs.name}, not {mine.name}): correct the parties first."
+            )
     return ""
+
+
+def review_parties(*, case: Case) -> dict[str, Party]:
+    """The parties of the review `case` leads, by role: its own (`case.parties.all()`, prefetched
+    or one query), and for a role it lacks, that of a case consolidated into it (the oldest first;
+    one more query). By the consolidation rule the employee and the requesting physician are the
+    same people, and a role both have is the same party (`why_not_consolidable`), so the lead's
+    letter and notices reach every party of every consolidated case once."""
+    parties = {party.role: party for party in case.parties.all()}
+    if len(parties) < len(PartyRole.values):
+        extra = Party.objects.filter(case__consolidated_into_id=case.pk).exclude(role__in=list(parties))
+        for party in extra.order_by("case_id", "pk"):
+            parties.setdefault(party.role, party)
+    return parties
 
 
 def _reason(reason: str, *, what: str) -> str:
@@ -131,6 +157,14 @@ def consolidate_cases(
     ensure_step(case=Case.objects.get(pk=case_id), key="consolidate", expected_from=expected_from, on=today())
     reason = _reason(reason, what="the consolidation")
     other_ids = _by_numbers(case_numbers)
+    # Refused before any lock: a case consolidated already (into this lead, or another) is locked
+    # by its lead's transition after the lead, and locking it here first could deadlock.
+    already = Case.objects.filter(pk__in=other_ids, consolidated_into__isnull=False).order_by("case_number")
+    if refusals := [
+        f"Case {number} is already consolidated into another case."
+        for number in already.values_list("case_number", flat=True)
+    ]:
+        raise ConsolidationError(" ".join(refusals), field="case_numbers")
     with transaction.atomic():
         locked = _lock([case_id, *other_ids])
         lead = locked[case_id]
@@ -195,10 +229,18 @@ def split_cases(
     reason = _reason(reason, what="the split")
     other_ids = _by_numbers(case_numbers)
     with transaction.atomic():
-        locked = _lock([case_id, *other_ids])
-        lead = locked[case_id]
+        # The lead first, then its consolidated cases (in id order), as the lead's own transition
+        # does when its review ends (cases.services.workflow): with the lead locked, which cases
+        # are consolidated into it cannot change, and nobody waits in a cycle.
+        lead = Case.objects.select_for_update().get(pk=case_id)
         ensure_step(case=lead, key="split", expected_from=expected_from, on=today())
-        strangers = [locked[i].case_number for i in other_ids if locked[i].consolidated_into_id != lead.pk]
+        locked = {lead.pk: lead}
+        for member in (
+            Case.objects.select_for_update().filter(pk__in=other_ids, consolidated_into=lead).order_by("pk")
+        ):
+            locked[member.pk] = member
+        numbers = dict(Case.objects.filter(pk__in=other_ids).values_list("pk", "case_number"))
+        strangers = [numbers[i] for i in other_ids if i == lead.pk or i not in locked]
         if strangers:
             raise ConsolidationError(
                 f"Not consolidated into {lead.case_number}: {', '.join(strangers)}.", field="case_numbers"

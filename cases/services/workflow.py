@@ -28,13 +28,18 @@ from core.clock import today
 S = CaseStatus
 
 
+# Entered only with the lead case's end (`_end_consolidated_with`), never as a step of its own:
+# neither `transition_case` nor `allowed_targets` offers it.
+WITH_LEAD_ONLY = frozenset({S.CLOSED_CONSOLIDATED})
+
+
 def allowed_targets(*, status: str) -> list[str]:
-    """The states a case in `status` may move to next, from the FSM declared on Case."""
+    """The states a case in `status` may move to next by a step, from the FSM declared on Case."""
     return sorted(
         {
             str(t.target)
             for t in Case._meta.get_field("status").get_all_transitions(Case)
-            if t.source in (status, "*") and t.target is not None
+            if t.source in (status, "*") and t.target is not None and t.target not in WITH_LEAD_ONLY
         }
     )
 
@@ -63,7 +68,7 @@ def _transition_methods() -> dict[tuple[str, str], str]:
     for t in Case._meta.get_field("status").get_all_transitions(Case):
         sources = list(CaseStatus.values) if t.source == "*" else [str(t.source)]
         for source in sources:
-            if t.target is not None:
+            if t.target is not None and t.target not in WITH_LEAD_ONLY:
                 # The first declared transition wins, as the former linear search did.
                 methods.setdefault((source, str(t.target)), t.name)
     return methods
@@ -348,6 +353,8 @@ def _write_transition(
     data.update(hooks.run_on_enter(case, source=source, by=by))
     if notice:
         data.update(hooks.send_notice(case=case, kind=notice, by=by, reason=notice_reason, source=source))
+    if to in LEAD_ENDS:
+        data.update(_end_consolidated_with(lead=case, by=by, on=effective_on))
     CaseEvent.objects.create(
         case=case,
         actor=by if by is not None and by.is_authenticated else None,
@@ -358,6 +365,44 @@ def _write_transition(
         data=data,
         effective_on=effective_on,
     )
+
+
+# When a lead case enters one of these, its review is over, and so is that of each case
+# consolidated into it (cases.services.consolidation): the letter decided their items too, or the
+# review they were part of was withdrawn, terminated or found ineligible.
+LEAD_ENDS = (S.DETERMINATION_ISSUED, S.WITHDRAWN, S.TERMINATED, S.INELIGIBLE)
+
+
+def _end_consolidated_with(*, lead: Case, by: User | None, on: date) -> dict[str, Any]:
+    """Move every case consolidated into `lead` to "Closed as consolidated", each with its event
+    naming the lead and how its review ended; returns what the lead's event records.
+
+    Called with the lead locked (the transition's lock): consolidating and splitting lock the lead
+    before the cases consolidated into it, so the set read here cannot change under us. A remanded
+    lead keeps them closed as consolidated (their items are in the lead, reviewed again there).
+    """
+    members = list(Case.objects.select_for_update().filter(consolidated_into=lead).order_by("pk"))
+    if not members:
+        return {}
+    how = status_label(lead.status).lower()
+    for member in members:
+        # A consolidated case takes no step of its own: it waits in the state it was consolidated in.
+        if member.status not in (S.RECEIVED, S.ELIGIBILITY_REVIEW):
+            raise TransitionNotAllowedError(
+                f"Case {member.case_number}, consolidated into {lead.case_number}, is "
+                f"{status_label(member.status)}: it cannot be closed with it. Split it off first."
+            )
+        _write_transition(
+            case=member,
+            method_name="close_as_consolidated",
+            to=S.CLOSED_CONSOLIDATED,
+            by=by,
+            reason=f"Closed with lead case {lead.case_number} ({how}): its items were reviewed there.",
+            on=on,
+            data={"lead": lead.case_number, "lead_status": lead.status},
+            formulary_only=False,
+        )
+    return {"closed_consolidated": [member.case_number for member in members]}
 
 
 def record_case_event(
