@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_notices_consolidation'),
+        ("cases", "0011_queues_sorts_and_saved_views"),
     ]
 
     operations = [
