@@ -319,11 +319,9 @@ def notice_email(*, delivery: Delivery) -> tuple[str, str]:
             "is_noarfi": notice.kind == NoticeKind.NOARFI,
             "records_address": notice.facts.get("records_address") or records_address(),
             "records_due": _us(notice.facts.get("records_due", "")),
-            "upload_link": (
-                records_upload_link(case=case, party=delivery.party)
-                if notice.kind == NoticeKind.NOARFI
-                else ""
-            ),
+            # The party's own page on the records portal (status, records upload, the letter once
+            # issued): every notice carries it once a portal registers.
+            "upload_link": records_upload_link(case=case, party=delivery.party),
         },
     )
     return f"IMR {title} - Case {case.case_number}", body

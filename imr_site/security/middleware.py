@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -124,9 +124,19 @@ class RequestBodyLimitMiddleware:
             logger.warning(
                 "request body of %s bytes refused at %s %s", length, request.path, client_of(request)
             )
-            response = render(
-                request, "413.html", {"limit_mb": limit // (1024 * 1024), "length": length}, status=413
-            )
+            if request.path.startswith("/api/"):
+                # The API's clients read JSON errors (DRF's {"detail": ...}), not a page.
+                response = JsonResponse(
+                    {
+                        "detail": f"The request body is {length:,} bytes; the limit is "
+                        f"{limit // (1024 * 1024)} MB. Send large records one file per request."
+                    },
+                    status=413,
+                )
+            else:
+                response = render(
+                    request, "413.html", {"limit_mb": limit // (1024 * 1024), "length": length}, status=413
+                )
             response["Connection"] = "close"
             return response
         return self.get_response(request)

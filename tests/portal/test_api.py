@@ -299,6 +299,16 @@ def test_an_oversized_pdf_is_refused(api, token, linked_case, settings):
     assert Document.objects.count() == 0
 
 
+def test_a_body_over_the_site_s_limit_answers_413_in_json(api, token, linked_case, settings):
+    """The request-body cap (imr_site.security) answers the API in JSON, before reading the body."""
+    settings.REQUEST_MAX_BODY_BYTES = 1024 * 1024
+    response = post_record(api, token, linked_case, make_pdf_bytes(padding=1024 * 1024 + 10))
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "the limit is 1 MB" in response.json()["detail"]
+    assert Document.objects.count() == 0
+
+
 def test_a_duplicate_pdf_is_refused_with_409(api, token, linked_case):
     content = make_pdf_bytes(label="once")
     assert post_record(api, token, linked_case, content).status_code == 201

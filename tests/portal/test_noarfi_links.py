@@ -72,3 +72,24 @@ def test_each_party_gets_its_own_upload_link_in_the_noarfi_email(
     # A link with one character changed opens nothing.
     tampered = employee_link[:-3] + ("A" if employee_link[-3] != "A" else "B") + employee_link[-2:]
     assert anonymous.get("/" + tampered.split("://", 1)[1].split("/", 1)[1]).status_code == 404
+
+
+def test_a_later_notice_carries_the_same_party_link(
+    smtp_server, frozen_today, django_capture_on_commit_callbacks
+):
+    """A withdrawal's confirmation points each party to the same live link as its NOARFI did."""
+    frozen_today(SEED_NOTICE_DAY)
+    staff = staff_user()
+    case = to_confirmed_eligible(import_seed_application(), staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
+    first = {entry["rcpt_tos"][0]: LINK.findall(_body(entry["message"])) for entry in smtp_server.messages}
+    smtp_server.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.withdraw(
+            case_id=case.pk, by=staff, reason="The employee withdrew the application in writing."
+        )
+    later = {entry["rcpt_tos"][0]: LINK.findall(_body(entry["message"])) for entry in smtp_server.messages}
+    assert later and all(len(found) == 1 for found in later.values())
+    assert all(later[address] == first[address] for address in later)
+    assert PartyLink.objects.filter(case=case).count() == 4  # no second link for anyone
