@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus, NoticeKind, Priority
+from cases.services.consolidation import review_parties
 from core import clock
 from determinations.letter_selectors import LetterRecipient, case_correspondence
 from determinations.notices import notice_recipients
@@ -57,12 +58,13 @@ def upcoming_notices(*, case: Case, issued: set[str]) -> list[UpcomingNotice]:
             (NoticeKind.WITHDRAWAL, "Staff: “Withdraw”"),
             (NoticeKind.TERMINATION, "Staff: “Terminate (treatment authorized)”"),
         ]
+    parties = review_parties(case=case) if rows else {}  # once for every notice listed
     return [
         UpcomingNotice(
             kind=kind,
             label=NoticeKind(kind).label,
             when=when,
-            recipients=notice_recipients(case=case, kind=kind),
+            recipients=notice_recipients(case=case, kind=kind, parties=parties),
         )
         for kind, when in rows
         if kind not in issued

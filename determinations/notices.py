@@ -105,10 +105,14 @@ def records_upload_link(*, case: Case, party: Party | None) -> str:
 # ---- Recipients ---------------------------------------------------------------------------
 
 
-def notice_recipients(*, case: Case, kind: str) -> list[LetterRecipient]:
+def notice_recipients(
+    *, case: Case, kind: str, parties: dict[str, Party] | None = None
+) -> list[LetterRecipient]:
     """The parties notice `kind` goes to (each by email when it has an address, else by post); a
-    lead case's notice reaches the parties of the cases consolidated into it (`review_parties`)."""
-    parties = review_parties(case=case)
+    lead case's notice reaches the parties of the cases consolidated into it (`review_parties`,
+    read here unless the caller read them once for several notices)."""
+    if parties is None:
+        parties = review_parties(case=case)
     return [letter_recipient(party=parties[role]) for role in NOTICE_RECIPIENT_ROLES[kind] if role in parties]
 
 

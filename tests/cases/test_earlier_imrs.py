@@ -110,10 +110,12 @@ def test_case_page_shows_earlier_imrs_in_a_fixed_number_of_queries(
         )
     case = make_seed_like_case(case_number="CM15-0000001")
     client.force_login(UserFactory(role=roles.INTAKE_STAFF))
-    # 21: 16, plus the Correspondence section's notices and letters (tests/notices), the
-    # consolidation's cases consolidated into this one and its candidates, and the portal's count
-    # of records the parties sent that staff have not seen.
-    with django_assert_max_num_queries(21 + SECOND_FACTOR_QUERIES):
+    # 22: 16, plus the Correspondence section's notices, letters and the recipients of the notices
+    # still to come (the case's parties, and those of cases consolidated into it for a role it
+    # lacks: read once for every notice listed), the consolidation's cases consolidated into this
+    # one and its candidates, and the portal's count of records the parties sent that staff have
+    # not seen.
+    with django_assert_max_num_queries(22 + SECOND_FACTOR_QUERIES):
         response = client.get(reverse("cases:case", args=[case.pk]))
     assert response.status_code == 200
     assert len(response.context["earlier_imrs"]) == count
