@@ -428,6 +428,7 @@ def resend_delivery(*, delivery_id: int, by: User | None, reason: str) -> Delive
 def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
     """One printable PDF: for each delivery an address sheet, then its letter or notice."""
     from determinations.letters import html_to_pdf
+    from determinations.notices import records_upload_link
 
     if not deliveries:
         raise DeliveryError("There is nothing to print.")
@@ -440,6 +441,8 @@ def build_post_batch_pdf(*, deliveries: list[Delivery]) -> bytes:
                 "case_number": delivery.case.case_number,
                 "imro_name": settings.IMRO_NAME,
                 "imro_address": getattr(settings, "IMRO_ADDRESS", ""),
+                # A party reached by post gets its own portal link on paper, as an email carries it.
+                "party_link": records_upload_link(case=delivery.case, party=delivery.party),
             },
         )
         writer.append(PdfReader(io.BytesIO(html_to_pdf(html=sheet_html))))

@@ -93,3 +93,30 @@ def test_a_later_notice_carries_the_same_party_link(
     assert later and all(len(found) == 1 for found in later.values())
     assert all(later[address] == first[address] for address in later)
     assert PartyLink.objects.filter(case=case).count() == 4  # no second link for anyone
+
+
+def test_a_party_reached_by_post_finds_its_link_on_the_address_sheet(
+    smtp_server, frozen_today, django_capture_on_commit_callbacks
+):
+    """The employee has no email: the NOARFI goes to the post tray, and the printed batch's address
+    sheet carries the employee's own link (the one the employee's party link row names)."""
+    from cases.models import Party
+    from determinations.models import Delivery
+    from determinations.services.delivery import build_post_batch_pdf
+    from tests.determinations.letters_support import pdf_pages_text
+
+    frozen_today(SEED_NOTICE_DAY)
+    staff = staff_user()
+    case = to_confirmed_eligible(import_seed_application(), staff)
+    Party.objects.filter(case=case, role=PartyRole.EMPLOYEE).update(email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_actions.send_notice_of_assignment(case_id=case.pk, by=staff)
+    posted = Delivery.objects.get(notice__case=case, recipient_role=PartyRole.EMPLOYEE)
+    sheet = pdf_pages_text(build_post_batch_pdf(deliveries=[posted]))[0]
+    assert "Maria Example" in sheet  # the employee's own sheet
+    # The long link wraps on paper: read it back without the line breaks.
+    found = re.findall(
+        r"https?://\S+/portal/p/[^\s/]+/", "".join(sheet.split("at your own link:", 1)[1].split())
+    )
+    assert len(found) == 1, sheet
+    assert links.resolve(token=found[0].rstrip("/").rsplit("/", 1)[1]).role == PartyRole.EMPLOYEE
