@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from cases.models import AccessAction, AccessLogEntry
 from tests.determinations.review_support import case_for_review
@@ -113,40 +114,42 @@ def test_reviewer_reads_the_records_beside_the_form_and_moves_with_the_keyboard(
     assert _document_views(reviewer.user, documents[1]) == 1
     assert _document_views(reviewer.user, documents[2]) == 0
 
-    # A phone: two tabs, "Records" first; "Decision" shows the form and hides the records.
+    # A phone: two tabs, "Records" first; "Decision" shows the form and hides the records. (The
+    # page reacts to the new width and to each click in its own time: expect() waits for it.)
     page.set_viewport_size({"width": 390, "height": 844})
     tabs = page.get_by_role("tablist", name="Case file")
-    assert tabs.is_visible()
+    expect(tabs).to_be_visible()
     records_tab = page.get_by_role("tab", name="Records")
     decision_tab = page.get_by_role("tab", name="Decision")
-    assert records_tab.get_attribute("aria-selected") == "true"
-    assert page.locator("#record-viewer").is_visible()
-    assert not page.get_by_label("Clinical case summary").is_visible()
+    summary = page.get_by_label("Clinical case summary")
+    viewer = page.locator("#record-viewer")
+    expect(records_tab).to_have_attribute("aria-selected", "true")
+    expect(viewer).to_be_visible()
+    expect(summary).to_be_hidden()
     _wait_shown(page, 0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "review-split-view-390-records.png"), animations="disabled")
     decision_tab.click()
-    assert decision_tab.get_attribute("aria-selected") == "true"
-    assert page.get_by_label("Clinical case summary").is_visible()
-    assert not page.locator("#record-viewer").is_visible()
+    expect(decision_tab).to_have_attribute("aria-selected", "true")
+    expect(summary).to_be_visible()
+    expect(viewer).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "review-split-view-390-decision.png"), animations="disabled")
     # Arrow keys move between the tabs (the ARIA tabs pattern); a shortcut brings the records back.
     decision_tab.press("ArrowLeft")
-    assert records_tab.get_attribute("aria-selected") == "true"
-    assert page.locator("#record-viewer").is_visible()
+    expect(records_tab).to_have_attribute("aria-selected", "true")
+    expect(viewer).to_be_visible()
     decision_tab.click()
+    expect(decision_tab).to_have_attribute("aria-selected", "true")
     page.keyboard.press("j")
-    assert records_tab.get_attribute("aria-selected") == "true"
+    expect(records_tab).to_have_attribute("aria-selected", "true")
     _wait_shown(page, 1)
 
     # Back to a desktop width: both panes again, no tabs.
     page.set_viewport_size({"width": 1280, "height": 900})
-    assert not tabs.is_visible()
-    assert (
-        page.get_by_label("Clinical case summary").is_visible()
-        and page.locator("#record-viewer").is_visible()
-    )
+    expect(tabs).to_be_hidden()
+    expect(summary).to_be_visible()
+    expect(viewer).to_be_visible()
 
     assert violations == []
     assert errors == []
@@ -172,6 +175,5 @@ def test_reviewer_sees_returned_by_qa_with_the_comment_in_the_queue(page, output
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "review-queue-returned-390.png"), animations="disabled")
     row.get_by_role("link", name=f"Revise case {case.case_number}").click()
-    page.wait_for_load_state()
-    assert page.url.endswith(reverse("review:case_file", args=[case.pk]) + "#qa-comment")
-    assert page.locator("#qa-comment").get_by_text(comment).is_visible()
+    page.wait_for_url(f"**{reverse('review:case_file', args=[case.pk])}#qa-comment")
+    expect(page.locator("#qa-comment").get_by_text(comment)).to_be_visible()
