@@ -445,7 +445,9 @@ def reviewer_productivity(*, period: Period, today: date, limit: int | None = No
         .values_list("case__determinations__reviewer_id", "n")
     )
     reviewer_ids = sorted(set(counts) | set(returns))
-    numbers = dict(Reviewer.objects.filter(pk__in=reviewer_ids).values_list("pk", "reviewer_number"))
+    # Every reviewer's number in one scan of the reviewers (a few thousand rows): an `id IN (…)` of
+    # 3,000 ids cost more to plan than the scan (66 ms at 200,000 cases).
+    numbers = dict(Reviewer.objects.order_by().values_list("pk", "reviewer_number")) if reviewer_ids else {}
     rows = [
         [
             numbers.get(pk, ""),
