@@ -14,6 +14,7 @@ import functools
 import logging
 import mimetypes
 import re
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -390,8 +391,16 @@ def html_to_pdf(*, html: str, url_fetcher=None) -> bytes:
     import weasyprint
 
     fetcher = url_fetcher if url_fetcher is not None else letter_url_fetcher()
-    document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
+    # One layout at a time per process: the shared FontConfiguration (Pango's font map) is not
+    # thread-safe, and two threads laying out at once (a thread-pool worker rendering two
+    # invoices, threaded web workers sending two notices) hung in it. The work is CPU-bound
+    # Python under the GIL, so the lock costs no throughput; processes still render in parallel.
+    with _RENDER_LOCK:
+        document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
+
+
+_RENDER_LOCK = threading.Lock()
 
 
 def render_letter_pdf(
