@@ -126,7 +126,7 @@ class RequestBodyLimitMiddleware:
             )
             if request.path.startswith("/api/"):
                 # The API's clients read JSON errors (DRF's {"detail": ...}), not a page.
-                response = JsonResponse(
+                response: HttpResponse = JsonResponse(
                     {
                         "detail": f"The request body is {length:,} bytes; the limit is "
                         f"{limit // (1024 * 1024)} MB. Send large records one file per request."
