@@ -10,9 +10,10 @@ GET of its reviewer-only URL: one access-log row per document viewed.
 Screenshots: tests/output/review-split-view-1280.png, -1280-scrolled.png, -390-records.png,
 -390-decision.png.
 
-Then QA returns a case with a comment: the reviewer's queue shows "Returned by QA" with the
-comment at 1280 and 390 px (review-queue-returned-1280.png, -390.png), and its link opens the
-case at QA's comment.
+Then QA returns a case with a comment through the pages (an empty comment first: refused):
+the reviewer's queue shows "Returned by QA" with the comment at 1280 and 390 px
+(qa-return-1280.png, review-queue-returned-1280.png, -390.png), and its link opens the case at
+QA's comment.
 """
 
 from __future__ import annotations
@@ -155,8 +156,14 @@ def test_reviewer_reads_the_records_beside_the_form_and_moves_with_the_keyboard(
     assert errors == []
 
 
-def test_reviewer_sees_returned_by_qa_with_the_comment_in_the_queue(page, output_dir):
-    from determinations.services.review import qa_return, submit_determination
+def test_qa_returns_with_a_comment_in_the_browser_and_the_reviewer_sees_it_in_the_queue(page, output_dir):
+    """QA's daily path: the QA queue, the determination, "Return to reviewer" with a comment.
+
+    Bad input tried: returning with the comment left empty (the field's error, the case stays
+    in QA). Then the reviewer logs in and finds "Returned by QA" with the comment in the queue.
+    """
+    from determinations.models import Determination, DeterminationStatus
+    from determinations.services.review import submit_determination
     from tests.determinations.review_support import qa_user, seed_item_inputs
 
     reviewer = make_seed_reviewer()
@@ -165,13 +172,31 @@ def test_reviewer_sees_returned_by_qa_with_the_comment_in_the_queue(page, output
         case_id=case.pk, by=reviewer.user, summary="Summary", items=seed_item_inputs(case)
     )
     comment = "Item 2: cite the page numbers of the MTUS trigger point guideline."
-    qa_return(determination_id=determination.pk, by=qa_user(), comment=comment)
+
+    browser_login(page, qa_user())
+    page.goto(reverse("review:qa_queue"))
+    page.get_by_role("link", name=case.case_number).click()
+    expect(page.get_by_role("heading", name="QA decision")).to_be_visible()
+    page.get_by_role("button", name="Return to reviewer").click()
+    expect(page.get_by_text("Say what the reviewer should change.")).to_be_visible()
+    determination.refresh_from_db()
+    assert determination.status == DeterminationStatus.SUBMITTED
+    page.get_by_label("Comment for the reviewer").fill(comment)
+    page.screenshot(path=str(output_dir / "qa-return-1280.png"), animations="disabled", full_page=True)
+    page.get_by_role("button", name="Return to reviewer").click()
+    returned = f"Determination for case {case.case_number} returned to its reviewer."
+    expect(page.get_by_text(returned)).to_be_visible()
+    assert Determination.objects.get(pk=determination.pk).status == DeterminationStatus.RETURNED
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+
     browser_login(page, reviewer.user)
     row = page.locator(f'[data-case="{case.case_number}"]')
-    assert "Returned by QA" in row.inner_text() and comment in row.inner_text()
+    expect(row).to_contain_text("Returned by QA")
+    expect(row).to_contain_text(comment)
     page.screenshot(path=str(output_dir / "review-queue-returned-1280.png"), animations="disabled")
     page.set_viewport_size({"width": 390, "height": 844})
-    assert row.get_by_text(comment).is_visible()
+    expect(row.get_by_text(comment)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "review-queue-returned-390.png"), animations="disabled")
     row.get_by_role("link", name=f"Revise case {case.case_number}").click()
