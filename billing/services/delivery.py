@@ -1,7 +1,7 @@
 """Emailing an invoice to its claims administrator, exactly once.
 
-The same two transactions as a letter's delivery (determinations.services.delivery, whose
-docstring explains them): (1) claim the InvoiceDelivery (`sending`, a new attempt id, the
+The same two transactions as a letter's delivery (core.email_once, whose docstring explains
+them): (1) claim the InvoiceDelivery (`sending`, a new attempt id, the
 Message-ID kept from the first attempt) and commit; (2) lock it again, check the claim is
 still this attempt's, hand the message to SMTP and mark it `sent` (or `failed`, re-raised so
 the outbox job retries). A retry after a crash sends with the same Message-ID; a delivery
@@ -10,38 +10,30 @@ already sent returns at once.
 
 from __future__ import annotations
 
-import secrets
-import smtplib
-
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from billing.documents import invoice_filename, render_invoice_csv
 from billing.errors import BillingError
 from billing.models import InvoiceDelivery, InvoiceDeliveryChannel, InvoiceDeliveryStatus
 from billing.months import month_label
-from core import clock
-
-SMTP_TIMEOUT_SECONDS = 60
+from core import email_once
 
 
 def _claim(*, delivery_id: int) -> str | None:
-    with transaction.atomic():
-        delivery = InvoiceDelivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status == InvoiceDeliveryStatus.SENT:
-            return None
+    def by_email(delivery: InvoiceDelivery) -> None:
         if delivery.channel != InvoiceDeliveryChannel.EMAIL:
             raise BillingError(f"Invoice delivery {delivery_id} goes by post, not email.")
-        if not delivery.message_id:
-            domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "imro.invalid"
-            delivery.message_id = f"<imr.invoice.{delivery.pk}.{secrets.token_hex(6)}@{domain}>"
-        delivery.status = InvoiceDeliveryStatus.SENDING
-        delivery.attempt_id = secrets.token_hex(8)
-        delivery.attempts += 1
-        delivery.save(update_fields=["message_id", "status", "attempt_id", "attempts"])
-        return delivery.attempt_id
+
+    return email_once.claim(
+        queryset=InvoiceDelivery.objects.all(),
+        pk=delivery_id,
+        sent=InvoiceDeliveryStatus.SENT,
+        sending=InvoiceDeliveryStatus.SENDING,
+        message_id_prefix="imr.invoice",
+        check=by_email,
+    )
 
 
 def _message_for(*, delivery: InvoiceDelivery, connection) -> EmailMessage:
@@ -73,31 +65,11 @@ def send_invoice_delivery(*, delivery_id: int) -> InvoiceDelivery:
     attempt_id = _claim(delivery_id=delivery_id)
     if attempt_id is None:
         return InvoiceDelivery.objects.get(pk=delivery_id)
-    failure: BaseException | None = None
-    connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
-    try:
-        with transaction.atomic():
-            delivery = (
-                InvoiceDelivery.objects.select_for_update().select_related("invoice").get(pk=delivery_id)
-            )
-            if delivery.status == InvoiceDeliveryStatus.SENT or delivery.attempt_id != attempt_id:
-                return delivery
-            message = _message_for(delivery=delivery, connection=connection)
-            try:
-                connection.open()
-                message.send(fail_silently=False)
-            except (smtplib.SMTPException, OSError) as error:
-                delivery.status = InvoiceDeliveryStatus.FAILED
-                delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-                delivery.save(update_fields=["status", "last_error"])
-                failure = error
-            else:
-                delivery.status = InvoiceDeliveryStatus.SENT
-                delivery.sent_at = clock.now()
-                delivery.last_error = ""
-                delivery.save(update_fields=["status", "sent_at", "last_error"])
-    finally:
-        connection.close()
-    if failure is not None:
-        raise failure
-    return delivery
+    return email_once.send_claimed(
+        queryset=InvoiceDelivery.objects.select_related("invoice"),
+        pk=delivery_id,
+        attempt_id=attempt_id,
+        sent=InvoiceDeliveryStatus.SENT,
+        failed=InvoiceDeliveryStatus.FAILED,
+        build_message=lambda row, connection: _message_for(delivery=row, connection=connection),
+    )

@@ -19,13 +19,11 @@ message and before (2) commits can send twice: that window is one commit long.
 from __future__ import annotations
 
 import io
-import secrets
-import smtplib
 from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -34,7 +32,7 @@ from pypdf import PdfReader, PdfWriter
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, NoticeMethod
 from cases.services.workflow import record_case_event, refresh_deadlines
-from core import clock, outbox
+from core import clock, email_once, outbox
 from core.models import OutboxJob
 from determinations.jobs import SEND_DELIVERY
 from determinations.letter_selectors import letter_recipient
@@ -49,7 +47,6 @@ from determinations.models import (
 )
 from determinations.services.letters import delivery_for, enqueue_send
 
-SMTP_TIMEOUT_SECONDS = 60
 # Deliveries whose letter counts as mailed once they are done (the first sends, not resends).
 DONE_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.POSTED)
 # A deliberate resend repeats a failed send, or one the party says never arrived; a pending
@@ -125,26 +122,23 @@ def _message_for(*, delivery: Delivery, connection) -> EmailMessage:
 
 
 def _claim(*, delivery_id: int) -> str | None:
-    """Transaction 1: claim the Delivery for one attempt (`sending`); its attempt id, or None
-    when it was sent already."""
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status == DeliveryStatus.SENT:
-            return None
+    """Transaction 1 (core.email_once.claim): claim the Delivery for one attempt (`sending`);
+    its attempt id, or None when it was sent already. A `sending` claim found here was left by
+    an attempt that died (or is still inside SMTP, holding the row lock transaction 2 waits
+    for): this attempt takes it over and keeps the Message-ID."""
+
+    def by_email(delivery: Delivery) -> None:
         if delivery.channel != DeliveryChannel.EMAIL:
             raise DeliveryError(f"Delivery {delivery_id} goes by post, not email.")
-        if not delivery.message_id:
-            domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "imro.invalid"
-            # Short on purpose: a header line over 78 characters may be re-encoded in transit.
-            delivery.message_id = f"<imr.{delivery.pk}.{secrets.token_hex(6)}@{domain}>"
-        # A `sending` claim found here was left by an attempt that died (or is still inside
-        # SMTP, holding the row lock transaction 2 waits for): this attempt takes it over and
-        # keeps the Message-ID.
-        delivery.status = DeliveryStatus.SENDING
-        delivery.attempt_id = secrets.token_hex(8)
-        delivery.attempts += 1
-        delivery.save(update_fields=["message_id", "status", "attempt_id", "attempts"])
-        return delivery.attempt_id
+
+    return email_once.claim(
+        queryset=Delivery.objects.all(),
+        pk=delivery_id,
+        sent=DeliveryStatus.SENT,
+        sending=DeliveryStatus.SENDING,
+        message_id_prefix="imr",
+        check=by_email,
+    )
 
 
 def send_delivery(*, delivery_id: int) -> Delivery:
@@ -160,40 +154,20 @@ def send_delivery(*, delivery_id: int) -> Delivery:
 
 
 def _send_claimed(*, delivery_id: int, attempt_id: str) -> Delivery:
-    """Transaction 2: send under the claim `attempt_id`, unless it was sent or taken over since."""
-    failure: BaseException | None = None
-    connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
-    try:
-        with transaction.atomic():
-            delivery = (
-                # Only the delivery row is locked: its letter or notice (one of them null) is read.
-                Delivery.objects.select_for_update(of=("self",))
-                .select_related("letter__determination__case", "notice__case")
-                .get(pk=delivery_id)
-            )
-            if delivery.status == DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
-                return delivery  # sent, or a later attempt holds the claim
-            message = _message_for(delivery=delivery, connection=connection)
-            try:
-                connection.open()
-                message.send(fail_silently=False)
-            except (smtplib.SMTPException, OSError) as error:
-                delivery.status = DeliveryStatus.FAILED
-                delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-                delivery.save(update_fields=["status", "last_error"])
-                failure = error
-            else:
-                # The crash window is from the server's "250 OK" to this commit: one UPDATE.
-                delivery.status = DeliveryStatus.SENT
-                delivery.sent_at = clock.now()
-                delivery.last_error = ""
-                delivery.save(update_fields=["status", "sent_at", "last_error"])
-    finally:
-        # QUIT after the commit, outside the window.
-        connection.close()
-    if failure is not None:
-        # Raised after the commit, so the failure is recorded and the job is retried.
-        raise failure
+    """Transaction 2 (core.email_once.send_claimed): send under the claim `attempt_id`, unless
+    it was sent or taken over since; then record the letter mailed once all are out."""
+    delivery = email_once.send_claimed(
+        # Only the delivery row is locked: its letter or notice (one of them null) is read.
+        queryset=Delivery.objects.select_related("letter__determination__case", "notice__case"),
+        pk=delivery_id,
+        attempt_id=attempt_id,
+        sent=DeliveryStatus.SENT,
+        failed=DeliveryStatus.FAILED,
+        build_message=lambda row, connection: _message_for(delivery=row, connection=connection),
+        lock_of=("self",),
+    )
+    if delivery.status != DeliveryStatus.SENT or delivery.attempt_id != attempt_id:
+        return delivery  # sent by an earlier attempt, or a later attempt holds the claim
     with transaction.atomic():
         record_done_if_complete(delivery=delivery)
     return delivery
