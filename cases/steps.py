@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import User
 
 from cases import forms as case_forms
+from cases import step_outcomes as after
 from cases.errors import GuardError, TransitionNotAllowedError
 from cases.models import OPEN_STATUSES, Case, CaseStatus, DocumentKind, NoticeKind, Priority
 from cases.services.workflow import ensure_unchanged, status_label
@@ -107,6 +108,15 @@ class Step:
     hide_when_blocked: bool = False  # False: shown greyed out with the guard's reason
     permission: str | None = None  # needed besides cases.transition_case
     forbidden: str = ""  # the refusal without that permission
+    # How the case page offers it: a likely next step is a primary button (its form on the
+    # page); a rare one an entry of "More actions", opening its own page.
+    rare: bool = False
+    heading: str = ""  # the step page's heading (default: the label)
+    explanation: str = ""  # what the step does, on its page
+    # An irreversible step: the box to tick (checked by the form, server-side) before it runs.
+    confirm: str = ""
+    # What happened and what happens next, read from the case after the step (cases.step_outcomes).
+    outcome: Callable[[Case], str] | None = None
 
     @property
     def service(self) -> Callable[..., object]:
@@ -123,6 +133,22 @@ class Step:
     def offered_to(self, user: User) -> bool:
         return self.permission is None or user.has_perm(self.permission)
 
+    @property
+    def title(self) -> str:
+        return self.heading or self.label
+
+    def form(self, data: object = None, *, initial: dict[str, object] | None = None) -> case_forms.ActionForm:
+        """The step's form, with the confirmation box when the step cannot be undone."""
+        form = self.form_class(data, prefix=self.key, initial=initial)
+        if self.confirm:
+            form.fields["confirm"] = case_forms.confirmation_field(self.confirm)
+        return form
+
+    def message_after(self, *, case: Case) -> str:
+        """The done message and what happens next (the outcome read from the case)."""
+        after = self.outcome(case) if self.outcome is not None else ""
+        return f"{self.done} {after}".strip()
+
 
 _OPEN = tuple(OPEN_STATUSES)
 
@@ -137,6 +163,8 @@ _TABLE: Sequence[Step] = (
         form_class=case_forms.ConfirmActionForm,
         done="Eligibility review started.",
         service_name="start_eligibility_review",
+        explanation="Check the application against the eligibility rules; the computed finding shows on the case page.",
+        outcome=after.after_eligibility_review_started,
     ),
     Step(
         key="confirm_eligibility",
@@ -149,6 +177,9 @@ _TABLE: Sequence[Step] = (
         service_name="confirm_eligibility",
         guard=eligibility_undecided,
         hide_when_blocked=True,
+        explanation="Accept the computed finding: an eligible case waits for its NOARFI, an ineligible one "
+        "ends with the notice of ineligibility to every party.",
+        outcome=after.after_eligibility_decided,
     ),
     Step(
         key="override_eligibility",
@@ -163,6 +194,13 @@ _TABLE: Sequence[Step] = (
         hide_when_blocked=True,
         permission="cases.override_eligibility",
         forbidden="You may not override eligibility findings.",
+        rare=True,
+        heading="Override the eligibility finding",
+        explanation="Decide against the computed finding, with a written reason that is logged on the "
+        "timeline. Found not eligible, the case ends and every party is sent the notice of ineligibility.",
+        confirm="I understand this decides the case's eligibility against the computed finding; "
+        "found not eligible, the review ends.",
+        outcome=after.after_eligibility_decided,
     ),
     Step(
         key="send_eligibility_notice",
@@ -175,6 +213,11 @@ _TABLE: Sequence[Step] = (
         service_name="send_eligibility_notice",
         guard=eligibility_notice_not_sent,
         hide_when_blocked=True,
+        rare=True,
+        heading="Send the notice of eligibility",
+        explanation="Tell the parties the application was found eligible, when the NOARFI does not follow at "
+        "once. Each party with an email address is emailed the notice; the others' copies go to the post tray.",
+        outcome=after.after_eligibility_notice,
     ),
     Step(
         key="send_notice",
@@ -187,6 +230,9 @@ _TABLE: Sequence[Step] = (
         service_name="send_notice_of_assignment",
         guard=confirmed_eligible,
         hide_when_blocked=True,
+        explanation="The Notice of Assignment and Request for Information goes to every party (email with "
+        "the PDF, or the post tray where a party has no email); the medical records clock starts from it.",
+        outcome=after.after_noarfi,
     ),
     Step(
         key="consolidate",
@@ -197,6 +243,10 @@ _TABLE: Sequence[Step] = (
         form_class=case_forms.ConsolidationForm,
         done="Cases consolidated: their disputed items are reviewed in this case.",
         service_name="consolidate",
+        rare=True,
+        heading="Consolidate other applications into this case",
+        explanation="Applications of the same employee, date of injury and requesting physician, whose "
+        "NOARFI is not yet sent, are reviewed together in this case: one NOARFI, one reviewer, one letter.",
     ),
     Step(
         key="split",
@@ -209,6 +259,8 @@ _TABLE: Sequence[Step] = (
         service_name="split_consolidation",
         guard=has_consolidated_cases,
         hide_when_blocked=True,
+        explanation="Take applications consolidated into this case out again, before it is assigned: each "
+        "continues on its own.",
     ),
     Step(
         key="records_complete",
@@ -220,6 +272,9 @@ _TABLE: Sequence[Step] = (
         done="Records marked complete.",
         service_name="mark_records_complete",
         guard=has_medical_record,
+        explanation="The application and the medical records are in: the determination clock starts and "
+        "the case goes to a reviewer (picked automatically; the reviewer is emailed).",
+        outcome=after.after_records_complete,
     ),
     Step(
         key="close",
@@ -231,6 +286,11 @@ _TABLE: Sequence[Step] = (
         done="Case closed.",
         service_name="close_case",
         guard=appeal_period_over,
+        heading="Close the case",
+        explanation="The appeal period after the letter has run: the case is closed. A closed case can no "
+        "longer be remanded.",
+        confirm="I understand that closing the case cannot be undone: it can no longer be remanded.",
+        outcome=after.after_close,
     ),
     Step(
         key="remand",
@@ -241,6 +301,11 @@ _TABLE: Sequence[Step] = (
         form_class=case_forms.RemandForm,
         done="Case remanded for a new review.",
         service_name="remand_case",
+        rare=True,
+        heading="Remand the case (WCAB order)",
+        explanation="A WCAB order sends the case back for a new review by a different reviewer; the issued "
+        "letter stays on file and the determination is superseded.",
+        outcome=after.after_remand,
     ),
     Step(
         key="convert_to_expedited",
@@ -253,6 +318,13 @@ _TABLE: Sequence[Step] = (
         service_name="convert_to_expedited",
         guard=not_expedited,
         hide_when_blocked=True,
+        rare=True,
+        heading="Convert the case to expedited review",
+        explanation="The treating physician certified an imminent and serious threat to the employee's "
+        "health: the deadlines shorten and every party is sent the notice of conversion with the new dates.",
+        confirm="I understand the deadlines shorten at once and the parties are notified; "
+        "an expedited case cannot be made standard again.",
+        outcome=after.after_expedited,
     ),
     Step(
         key="withdraw",
@@ -260,9 +332,17 @@ _TABLE: Sequence[Step] = (
         sources=_OPEN,
         target=S.WITHDRAWN,
         cannot="be withdrawn",
-        form_class=case_forms.ReasonForm,
+        form_class=case_forms.WithdrawForm,
         done="Case withdrawn.",
         service_name="withdraw",
+        rare=True,
+        heading="Withdraw the application",
+        explanation="The employee (or their attorney) withdrew the application: the review ends, the "
+        "reviewer's assignment (if any) ends, and every party is sent the confirmation of withdrawal "
+        "with the reason written here. The claims administrator owes the fee (the reduced fee when no "
+        "reviewer had the case yet).",
+        confirm="I understand this ends the review; it cannot be undone.",
+        outcome=after.after_case_ended,
     ),
     Step(
         key="terminate",
@@ -270,9 +350,17 @@ _TABLE: Sequence[Step] = (
         sources=_OPEN,
         target=S.TERMINATED,
         cannot="be terminated",
-        form_class=case_forms.ReasonForm,
+        form_class=case_forms.TerminateForm,
         done="Case terminated.",
         service_name="terminate",
+        rare=True,
+        heading="Terminate the review: treatment authorized",
+        explanation="The claims administrator authorized the disputed treatment: the review ends, the "
+        "reviewer's assignment (if any) ends, and every party is sent the confirmation of termination "
+        "with what is written here. The claims administrator owes the fee (the reduced fee when no "
+        "reviewer had the case yet).",
+        confirm="I understand this ends the review; it cannot be undone.",
+        outcome=after.after_case_ended,
     ),
 )
 
