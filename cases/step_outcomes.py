@@ -46,7 +46,7 @@ def _joined(words: list[str]) -> str:
 
 
 def describe_notice(data: dict[str, Any] | None) -> str:
-    """"<Notice> sent by email to A and B; to the post tray (to be mailed) for C." from an event's data."""
+    """ "<Notice> sent by email to A and B; to the post tray (to be mailed) for C." from an event's data."""
     notice = (data or {}).get("notice") or {}
     deliveries = notice.get("deliveries") or []
     if not notice:
@@ -73,7 +73,11 @@ def _transition_notice(case: Case) -> str:
 
 
 def after_eligibility_review_started(case: Case) -> str:
-    due = f" (the eligibility information is due {us_date(case.eligibility_info_due)})" if case.eligibility_info_due else ""
+    due = (
+        f" (the eligibility information is due {us_date(case.eligibility_info_due)})"
+        if case.eligibility_info_due
+        else ""
+    )
     return f"Next: confirm the computed eligibility finding, or override it with a reason{due}."
 
 
@@ -92,7 +96,11 @@ def after_eligibility_notice(case: Case) -> str:
 def after_noarfi(case: Case) -> str:
     sent = _transition_notice(case)
     how = NoticeMethod(case.notice_method).label.lower() if case.notice_method else ""
-    due = f" The medical records are due {us_date(case.records_due)} (notice by {how})." if case.records_due else ""
+    due = (
+        f" The medical records are due {us_date(case.records_due)} (notice by {how})."
+        if case.records_due
+        else ""
+    )
     return f"{sent}{due} Next: mark the records complete when they are in."
 
 
@@ -100,14 +108,16 @@ def after_records_complete(case: Case) -> str:
     """Who the case went to, when the assignment already ran; else that it is being assigned."""
     case = Case.objects.get(pk=case.pk)  # the assignment commits after the step: read it fresh
     assignment = (
-        case.assignments.filter(active=True)  # type: ignore[attr-defined]
+        case.assignments.filter(active=True)
         .select_related("reviewer")
         .order_by("-id")
         .first()
     )
     if assignment is not None:
         emailed = "they were emailed" if assignment.notified_at else "an email to them is queued"
-        due = f" The determination is due {us_date(case.determination_due)}." if case.determination_due else ""
+        due = (
+            f" The determination is due {us_date(case.determination_due)}." if case.determination_due else ""
+        )
         return f"Assigned to reviewer {assignment.reviewer.reviewer_number}; {emailed}.{due}"
     if case.needs_manual_assignment:
         return (
@@ -135,9 +145,11 @@ def after_case_ended(case: Case) -> str:
     closed = data.get("closed_consolidated") or []
     if closed:
         parts.append(f"{len(closed)} case(s) consolidated into it closed with it.")
-    reached = Case.objects.filter(pk=case.pk).annotate(reached=reached_reviewer_expression()).values_list(
-        "reached", flat=True
-    )[0]
+    reached = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(reached=reached_reviewer_expression())
+        .values_list("reached", flat=True)[0]
+    )
     fee = case_fee_usd(
         received_on=case.received_on,
         priority=case.priority,

@@ -19,10 +19,10 @@ Checks of what the user typed (a reason, a date) stay with the forms and service
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 
@@ -137,7 +137,9 @@ class Step:
     def title(self) -> str:
         return self.heading or self.label
 
-    def form(self, data: object = None, *, initial: dict[str, object] | None = None) -> case_forms.ActionForm:
+    def form(
+        self, data: Mapping[str, Any] | None = None, *, initial: dict[str, object] | None = None
+    ) -> case_forms.ActionForm:
         """The step's form, with the confirmation box when the step cannot be undone."""
         form = self.form_class(data, prefix=self.key, initial=initial)
         if self.confirm:
@@ -163,7 +165,8 @@ _TABLE: Sequence[Step] = (
         form_class=case_forms.ConfirmActionForm,
         done="Eligibility review started.",
         service_name="start_eligibility_review",
-        explanation="Check the application against the eligibility rules; the computed finding shows on the case page.",
+        explanation="Check the application against the eligibility rules; the computed finding shows on "
+        "the case page.",
         outcome=after.after_eligibility_review_started,
     ),
     Step(
@@ -215,8 +218,9 @@ _TABLE: Sequence[Step] = (
         hide_when_blocked=True,
         rare=True,
         heading="Send the notice of eligibility",
-        explanation="Tell the parties the application was found eligible, when the NOARFI does not follow at "
-        "once. Each party with an email address is emailed the notice; the others' copies go to the post tray.",
+        explanation="Tell the parties the application was found eligible, when the NOARFI does not follow "
+        "at once. Each party with an email address is emailed the notice; the others' copies go to the "
+        "post tray.",
         outcome=after.after_eligibility_notice,
     ),
     Step(

@@ -280,7 +280,11 @@ def _step_page(
     if case is None:
         raise Http404("No such case.")
     offered = next(
-        (a for a in selectors.available_actions(case=case, user=request.user, on=today()) if a.key == step.key),
+        (
+            a
+            for a in selectors.available_actions(case=case, user=request.user, on=today())
+            if a.key == step.key
+        ),
         None,
     )
     status = 200

@@ -54,7 +54,9 @@ def test_withdraw_from_more_actions_by_keyboard_with_its_confirmation(page, outp
     expect(page.locator("#step-explanation")).to_contain_text("confirmation of withdrawal")
     page.get_by_label("Why is the application withdrawn?").fill("The employee's letter of 03/02/2015")
     page.get_by_role("button", name="Withdraw", exact=True).click()
-    expect(page.locator("#step-withdraw")).to_contain_text("Tick the box to confirm: this step cannot be undone.")
+    expect(page.locator("#step-withdraw")).to_contain_text(
+        "Tick the box to confirm: this step cannot be undone."
+    )
     expect(page.get_by_label("Why is the application withdrawn?")).to_have_value(
         "The employee's letter of 03/02/2015"
     )

@@ -88,7 +88,9 @@ def no_assignment(monkeypatch):
 def test_likely_steps_are_buttons_and_rare_ones_are_links_under_more_actions(staff_client):
     case = make_seed_like_case()
     response = staff_client.get(case_url(case))
-    assert [item["action"].key for item in response.context["primary_actions"]] == ["start_eligibility_review"]
+    assert [item["action"].key for item in response.context["primary_actions"]] == [
+        "start_eligibility_review"
+    ]
     assert [item["action"].key for item in response.context["more_actions"]] == [
         "consolidate",
         "convert_to_expedited",
@@ -136,18 +138,48 @@ def test_case_page_query_count(staff_client, django_assert_max_num_queries, staf
 
 RARE_PAGES = [
     # (state, fields, step, heading, the reason's label, the box to tick or "")
-    (S.RECEIVED, {}, "withdraw", "Withdraw the application", "Why is the application withdrawn?",
-     "I understand this ends the review"),
-    (S.IN_REVIEW, {}, "terminate", "Terminate the review: treatment authorized",
-     "What authorized the treatment?", "I understand this ends the review"),
-    (S.AWAITING_RECORDS, {}, "convert_to_expedited", "Convert the case to expedited review",
-     "Treating physician&#x27;s certification", "the deadlines shorten at once"),
-    (S.ELIGIBILITY_REVIEW, {}, "override_eligibility", "Override the eligibility finding",
-     "Written reason for the override", "against the computed finding"),
+    (
+        S.RECEIVED,
+        {},
+        "withdraw",
+        "Withdraw the application",
+        "Why is the application withdrawn?",
+        "I understand this ends the review",
+    ),
+    (
+        S.IN_REVIEW,
+        {},
+        "terminate",
+        "Terminate the review: treatment authorized",
+        "What authorized the treatment?",
+        "I understand this ends the review",
+    ),
+    (
+        S.AWAITING_RECORDS,
+        {},
+        "convert_to_expedited",
+        "Convert the case to expedited review",
+        "Treating physician&#x27;s certification",
+        "the deadlines shorten at once",
+    ),
+    (
+        S.ELIGIBILITY_REVIEW,
+        {},
+        "override_eligibility",
+        "Override the eligibility finding",
+        "Written reason for the override",
+        "against the computed finding",
+    ),
     (S.RECEIVED, {}, "consolidate", "Consolidate other applications into this case", "Case numbers", ""),
     (S.DETERMINATION_ISSUED, {}, "remand", "Remand the case (WCAB order)", "WCAB order reference", ""),
-    (S.ELIGIBILITY_REVIEW, {"eligibility_confirmed": True}, "send_eligibility_notice",
-     "Send the notice of eligibility", "", ""),
+    (
+        S.ELIGIBILITY_REVIEW,
+        {"eligibility_confirmed": True},
+        "send_eligibility_notice",
+        "Send the notice of eligibility",
+        "",
+        "",
+    ),
 ]
 
 
@@ -209,8 +241,10 @@ IRREVERSIBLE = [
 @pytest.mark.parametrize("box", [None, "false"])
 def test_irreversible_steps_need_the_box_ticked(staff_client, state, fields, key, data, box):
     case = CaseFactory(status=state, **fields)
-    before = (Case.objects.filter(pk=case.pk).values_list("status", "priority", "eligibility_confirmed")[0],
-              CaseEvent.objects.filter(case=case).count())
+    before = (
+        Case.objects.filter(pk=case.pk).values_list("status", "priority", "eligibility_confirmed")[0],
+        CaseEvent.objects.filter(case=case).count(),
+    )
     post = {f"{key}-expected_from": state, **{f"{key}-{name}": value for name, value in data.items()}}
     if box is not None:
         post[f"{key}-confirm"] = box
@@ -219,8 +253,10 @@ def test_irreversible_steps_need_the_box_ticked(staff_client, state, fields, key
     html = response.content.decode()
     assert "Tick the box to confirm: this step cannot be undone." in html
     assert f'id="step-{key}"' in html  # the step's own page, with what was typed
-    after = (Case.objects.filter(pk=case.pk).values_list("status", "priority", "eligibility_confirmed")[0],
-             CaseEvent.objects.filter(case=case).count())
+    after = (
+        Case.objects.filter(pk=case.pk).values_list("status", "priority", "eligibility_confirmed")[0],
+        CaseEvent.objects.filter(case=case).count(),
+    )
     assert after == before
 
 
@@ -283,7 +319,10 @@ def test_withdrawal_says_who_was_sent_the_confirmation_and_the_fee(staff_client)
     # From the notice's deliveries: every party of the seed case has an email address.
     for party in ("employee", "claims administrator", "requesting provider"):
         assert party in message
-    assert "The claims administrator owes $160, the reduced fee: the case ended before a reviewer had it." in message
+    assert (
+        "The claims administrator owes $160, the reduced fee: the case ended before a reviewer had it."
+        in message
+    )
     assert Case.objects.get(pk=case.pk).status == S.WITHDRAWN
 
 
@@ -294,7 +333,11 @@ def test_a_party_without_email_is_named_for_the_post_tray(staff_client):
     case.parties.filter(role=PartyRole.EMPLOYER).update(email="", mailing_address="1 Plant Rd")
     response = staff_client.post(
         step_url(case, "terminate"),
-        {"terminate-expected_from": "received", "terminate-reason": "Authorized 03/05", "terminate-confirm": "on"},
+        {
+            "terminate-expected_from": "received",
+            "terminate-reason": "Authorized 03/05",
+            "terminate-confirm": "on",
+        },
         follow=True,
     )
     [message] = _messages(response)
@@ -336,7 +379,9 @@ def test_expedite_says_the_new_deadlines(staff_client, staff):
 def test_records_complete_while_the_assignment_is_queued(staff_client, staff, no_assignment):
     case = _awaiting_records(staff)
     response = staff_client.post(
-        step_url(case, "records_complete"), {"records_complete-expected_from": "awaiting_records"}, follow=True
+        step_url(case, "records_complete"),
+        {"records_complete-expected_from": "awaiting_records"},
+        follow=True,
     )
     assert _messages(response) == [
         "Records marked complete. A reviewer is being assigned; this page will show who (under Assignments)."
@@ -353,7 +398,9 @@ def test_records_complete_names_the_reviewer_assigned_and_emailed(client, mailou
     reviewer = make_seed_reviewer()
     case = _awaiting_records(staff)
     response = client.post(
-        step_url(case, "records_complete"), {"records_complete-expected_from": "awaiting_records"}, follow=True
+        step_url(case, "records_complete"),
+        {"records_complete-expected_from": "awaiting_records"},
+        follow=True,
     )
     case.refresh_from_db()
     assert case.status == S.ASSIGNED
@@ -375,14 +422,16 @@ def test_records_complete_with_no_reviewer_says_it_needs_a_manual_assignment(cli
     client.force_login(staff)
     case = _awaiting_records(staff)
     response = client.post(
-        step_url(case, "records_complete"), {"records_complete-expected_from": "awaiting_records"}, follow=True
+        step_url(case, "records_complete"),
+        {"records_complete-expected_from": "awaiting_records"},
+        follow=True,
     )
     [message] = _messages(response)
     case.refresh_from_db()
     assert case.needs_manual_assignment
     assert message == (
-        f"Records marked complete. No reviewer could be assigned automatically: {case.manual_assignment_reason} "
-        "Assign one by hand on the Reviewer assignment page."
+        "Records marked complete. No reviewer could be assigned automatically: "
+        f"{case.manual_assignment_reason} Assign one by hand on the Reviewer assignment page."
     )
 
 
