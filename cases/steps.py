@@ -8,6 +8,12 @@ reason), the case page lists the steps with `cases.selectors.available_actions` 
 button greyed out with the same reason, or hidden when the row says so), the view posts to
 `STEPS[key].service` and the admin actions run the same services by key.
 
+A row also says how the page offers the step (docs/steps.md): a likely next step is a primary
+button, a `rare` one an entry of "More actions" opening the step's own page (`heading`,
+`explanation`); an irreversible one names the box to tick (`confirm`, checked by the form on
+the server); `outcome` says what the step did and what happens next, read from the case after it
+(`cases.step_outcomes`).
+
 Guards chosen (domain.md leaves them open; see `cases.services.case_actions`):
 - eligibility is confirmed or overridden once; the NOARFI goes only after that;
 - records are complete only with at least one medical record on file;
