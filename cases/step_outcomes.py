@@ -107,12 +107,7 @@ def after_noarfi(case: Case) -> str:
 def after_records_complete(case: Case) -> str:
     """Who the case went to, when the assignment already ran; else that it is being assigned."""
     case = Case.objects.get(pk=case.pk)  # the assignment commits after the step: read it fresh
-    assignment = (
-        case.assignments.filter(active=True)
-        .select_related("reviewer")
-        .order_by("-id")
-        .first()
-    )
+    assignment = case.assignments.filter(active=True).select_related("reviewer").order_by("-id").first()
     if assignment is not None:
         emailed = "they were emailed" if assignment.notified_at else "an email to them is queued"
         due = (

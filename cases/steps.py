@@ -91,6 +91,18 @@ def appeal_period_over(case: Case, on: date) -> str | None:
     return None
 
 
+def ends_ineligible(case: Case) -> str:
+    """Confirming a finding of "not eligible" ends the review: the box says so."""
+    from cases.eligibility import evaluate_eligibility  # it reads the parties and the items
+
+    if evaluate_eligibility(case=case).eligible:
+        return ""
+    return (
+        "I understand the computed finding is not eligible: confirming it ends the review and sends "
+        "the notice of ineligibility to every party."
+    )
+
+
 def not_expedited(case: Case, on: date) -> str | None:
     if case.priority == Priority.EXPEDITED:
         return f"Case {case.case_number} is already expedited."
@@ -119,8 +131,10 @@ class Step:
     rare: bool = False
     heading: str = ""  # the step page's heading (default: the label)
     explanation: str = ""  # what the step does, on its page
-    # An irreversible step: the box to tick (checked by the form, server-side) before it runs.
+    # An irreversible step: the box to tick (checked by the form, server-side) before it runs;
+    # or, for a step irreversible only in some cases, a function of the case naming the box ("": none).
     confirm: str = ""
+    confirm_if: Callable[[Case], str] | None = None
     # What happened and what happens next, read from the case after the step (cases.step_outcomes).
     outcome: Callable[[Case], str] | None = None
 
@@ -143,13 +157,20 @@ class Step:
     def title(self) -> str:
         return self.heading or self.label
 
-    def form(
-        self, data: Mapping[str, Any] | None = None, *, initial: dict[str, object] | None = None
-    ) -> case_forms.ActionForm:
-        """The step's form, with the confirmation box when the step cannot be undone."""
-        form = self.form_class(data, prefix=self.key, initial=initial)
+    def confirmation(self, case: Case) -> str:
+        """The box to tick before the step runs on `case` ("": none)."""
         if self.confirm:
-            form.fields["confirm"] = case_forms.confirmation_field(self.confirm)
+            return self.confirm
+        return self.confirm_if(case) if self.confirm_if is not None else ""
+
+    def form(
+        self, data: Mapping[str, Any] | None = None, *, case: Case, initial: dict[str, object] | None = None
+    ) -> case_forms.ActionForm:
+        """The step's form on `case`, with the box to tick when the step cannot be undone."""
+        form = self.form_class(data, prefix=self.key, initial=initial)
+        confirm = self.confirmation(case)
+        if confirm:
+            form.fields["confirm"] = case_forms.confirmation_field(confirm)
         return form
 
     def message_after(self, *, case: Case) -> str:
@@ -188,6 +209,7 @@ _TABLE: Sequence[Step] = (
         hide_when_blocked=True,
         explanation="Accept the computed finding: an eligible case waits for its NOARFI, an ineligible one "
         "ends with the notice of ineligibility to every party.",
+        confirm_if=ends_ineligible,
         outcome=after.after_eligibility_decided,
     ),
     Step(

@@ -189,7 +189,7 @@ def _case_context(request: AuthenticatedHttpRequest, case_id: int):
                 "action": action,
                 "step": step,
                 # A rare step is a link to its own page: no form on the case page.
-                "form": None if action.rare else step.form(initial={"expected_from": case.status}),
+                "form": None if action.rare else step.form(case=case, initial={"expected_from": case.status}),
                 "url": reverse("cases:action", args=[case.pk, action.key]),
             }
         )
@@ -240,11 +240,12 @@ def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) ->
     open, a fresh form from the current state (the box to tick again).
     """
     spec = STEPS.get(action)
-    if spec is None or not selectors.cases_visible_to(user=request.user).filter(pk=case_id).exists():
+    case = selectors.case_for_step_page(user=request.user, case_id=case_id) if spec is not None else None
+    if spec is None or case is None:
         raise Http404("No such case or step.")
     if request.method != "POST":
-        return _step_page(request, case_id=case_id, step=spec)
-    form = spec.form(request.POST)
+        return _step_page(request, case=case, step=spec)
+    form = spec.form(request.POST, case=case)
     conflict = ""
     if form.is_valid():
         try:
@@ -265,20 +266,20 @@ def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) ->
             # Read after the commit: what the step did, and what its on-commit work did already.
             messages.success(request, spec.message_after(case=Case.objects.get(pk=case_id)))
             return redirect("cases:case", case_id=case_id)
-    return _step_page(request, case_id=case_id, step=spec, form=form, conflict=conflict)
+    if conflict:
+        # Read again: the page shows the state the case is in now.
+        case = selectors.case_for_step_page(user=request.user, case_id=case_id) or case
+    return _step_page(request, case=case, step=spec, form=form, conflict=conflict)
 
 
 def _step_page(
     request: AuthenticatedHttpRequest,
     *,
-    case_id: int,
+    case: Case,
     step: steps.Step,
     form: case_forms.ActionForm | None = None,
     conflict: str = "",
 ) -> HttpResponse:
-    case = selectors.case_for_step_page(user=request.user, case_id=case_id)
-    if case is None:
-        raise Http404("No such case.")
     offered = next(
         (
             a
@@ -305,12 +306,12 @@ def _step_page(
         # state the case is in now, to send again knowingly (the box unticked).
         typed = {name: request.POST.get(f"{step.key}-{name}") for name in step.form_class.base_fields}
         typed = {name: value for name, value in typed.items() if value is not None}
-        form = step.form(initial={**typed, "expected_from": case.status})
+        form = step.form(case=case, initial={**typed, "expected_from": case.status})
         status = 409
     elif form is not None:
         status = 400
     else:
-        form = step.form(initial={"expected_from": case.status})
+        form = step.form(case=case, initial={"expected_from": case.status})
     log_access(
         user=request.user,
         case=case,

@@ -3,7 +3,7 @@ is a button, the rare ones sit under "More actions" (a Bootstrap dropdown) that 
 walked with the keyboard only; withdrawing needs its box ticked (the server refuses it
 unticked: the page says so and nothing changes), and once done the case page says what
 happened (the confirmation to the parties, the fee). At 390 px the menu opens inside the
-screen and its step's page fits.
+screen (a "Next steps" link at the top jumps down to it) and its step's page fits.
 
 Bad input tried: the withdrawal sent with its reason but without the box ticked.
 Screenshots: tests/output/steps-more-actions-1280.png, steps-withdraw-unconfirmed-1280.png,
@@ -81,8 +81,10 @@ def test_more_actions_at_390_px(page, output_dir):
     browser_login(page, staff)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/cases/{case.pk}/")
+    # The steps are below the case file at this width: a link at the top jumps to them.
+    page.get_by_role("link", name="Next steps").click()
     toggle = page.get_by_role("button", name="More actions")
-    toggle.scroll_into_view_if_needed()
+    expect(toggle).to_be_in_viewport()
     toggle.click()
     menu = page.locator(".steps-more .dropdown-menu")
     expect(menu).to_be_visible()

@@ -3,7 +3,8 @@ buttons and the rare ones under "More actions", each rare step has its own page 
 it does, a specific label for its reason, a box to tick when it cannot be undone), and after
 each step a message says what happened and what happens next, read from what the step did.
 
-Bad inputs tried: an irreversible step (withdraw, terminate, close, override, expedite) posted
+Bad inputs tried: an irreversible step (withdraw, terminate, close, override, expedite, and
+confirming a finding of "not eligible") posted
 without its box ticked and with "false" as the box's value (a form error, nothing changed);
 a blank withdrawal reason; withdrawing a closed case (409, the reason, nothing changed; its page
 too); a page drawn before someone else moved the case (409, the reason, a fresh form from the
@@ -258,6 +259,47 @@ def test_irreversible_steps_need_the_box_ticked(staff_client, state, fields, key
         CaseEvent.objects.filter(case=case).count(),
     )
     assert after == before
+
+
+def test_confirming_a_finding_of_not_eligible_needs_the_box(staff_client, staff):
+    """Confirming is a primary step; it ends the review only when the finding is "not eligible":
+    then, and only then, it asks for the box (on the case page's card too)."""
+    eligible = make_seed_like_case()
+    case_actions.start_eligibility_review(case_id=eligible.pk, by=staff)
+    card = staff_client.get(case_url(eligible)).content.decode().split('id="step-confirm_eligibility"')[1]
+    assert "confirm_eligibility-confirm" not in card.split("</form>")[0]
+
+    unsigned = make_seed_like_case(signed=False)
+    case_actions.start_eligibility_review(case_id=unsigned.pk, by=staff)
+    card = staff_client.get(case_url(unsigned)).content.decode().split('id="step-confirm_eligibility"')[1]
+    assert 'name="confirm_eligibility-confirm"' in card.split("</form>")[0]
+    assert "the computed finding is not eligible: confirming it ends the review" in card
+    post = {"confirm_eligibility-expected_from": "eligibility_review"}
+    response = staff_client.post(step_url(unsigned, "confirm_eligibility"), post)
+    assert response.status_code == 400
+    assert "Tick the box to confirm" in response.content.decode()
+    assert Case.objects.get(pk=unsigned.pk).status == S.ELIGIBILITY_REVIEW
+
+    response = staff_client.post(
+        step_url(unsigned, "confirm_eligibility"), {**post, "confirm_eligibility-confirm": "on"}, follow=True
+    )
+    [message] = _messages(response)
+    assert message.startswith(
+        "Eligibility finding confirmed. The case is ineligible and its review ends. "
+        "Notice of ineligibility emailed to the "
+    )
+    assert Case.objects.get(pk=unsigned.pk).status == S.INELIGIBLE
+
+    # Found eligible: one click, no box; the message says what comes next.
+    response = staff_client.post(
+        step_url(eligible, "confirm_eligibility"),
+        {"confirm_eligibility-expected_from": "eligibility_review"},
+        follow=True,
+    )
+    assert _messages(response) == [
+        "Eligibility finding confirmed. The case is eligible. Next: send the NOARFI (or first the notice of "
+        "eligibility)."
+    ]
 
 
 def test_blank_withdrawal_reason_is_an_error_of_its_field(staff_client):
