@@ -312,6 +312,9 @@ def _step_page(
         status = 400
     else:
         form = step.form(case=case, initial={"expected_from": case.status})
+    if conflict:
+        # Where every page says what went wrong: the messages at the top.
+        messages.error(request, conflict)
     log_access(
         user=request.user,
         case=case,
@@ -327,7 +330,6 @@ def _step_page(
             "step": step,
             "action": offered,
             "form": form,
-            "conflict": conflict,
             "url": reverse("cases:action", args=[case.pk, step.key]),
         },
         status=status,
