@@ -74,6 +74,36 @@ class ReasonForm(ActionForm):
         return {"reason": self.cleaned_data["reason"]}
 
 
+class WithdrawForm(ReasonForm):
+    reason = forms.CharField(
+        label="Why is the application withdrawn?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Who withdrew it and how (e.g. the employee's letter of 03/02/2015). "
+        "It is written in the confirmation sent to every party.",
+    )
+
+
+class TerminateForm(ReasonForm):
+    reason = forms.CharField(
+        label="What authorized the treatment?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="The claims administrator's authorization (who, when, which treatment). "
+        "It is written in the confirmation sent to every party.",
+    )
+
+
+def confirmation_field(text: str) -> forms.BooleanField:
+    """The box an irreversible step needs ticked (`cases.steps.Step.confirm`): checked here, on the
+    server, so a page without JavaScript, or a crafted POST, cannot skip it."""
+    return forms.BooleanField(
+        label=text,
+        required=True,
+        error_messages={"required": "Tick the box to confirm: this step cannot be undone."},
+    )
+
+
 class CloseForm(ActionForm):
     reason = forms.CharField(
         label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False

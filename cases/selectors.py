@@ -404,6 +404,16 @@ def case_for_page(*, user: User, case_id: int) -> Case | None:
     )
 
 
+def case_for_step_page(*, user: User, case_id: int) -> Case | None:
+    """The case with what a step's page and its guards read (documents, consolidated cases)."""
+    return (
+        cases_visible_to(user=user)
+        .filter(pk=case_id)
+        .prefetch_related("documents", "consolidated_cases")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class EarlierImrItem:
     description: str
@@ -579,6 +589,7 @@ class AvailableAction:
     key: str
     label: str
     blocked: str = ""  # why the step cannot be taken yet (the button is shown disabled)
+    rare: bool = False  # under "More actions" (its own page), not a primary button
 
 
 def available_actions(*, case: Case, user: User, on: date) -> list[AvailableAction]:
@@ -596,7 +607,7 @@ def available_actions(*, case: Case, user: User, on: date) -> list[AvailableActi
         blocked = step.blocked(case=case, on=on) or ""
         if blocked and step.hide_when_blocked:
             continue
-        actions.append(AvailableAction(step.key, step.label, blocked))
+        actions.append(AvailableAction(step.key, step.label, blocked, rare=step.rare))
     return actions
 
 

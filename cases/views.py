@@ -13,13 +13,14 @@ from django.utils.http import urlencode
 from cases import deadlines, hooks, sections, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
-from cases.models import AccessAction, CaseStatus, QueueView
+from cases.errors import TransitionNotAllowedError
+from cases.models import AccessAction, Case, CaseStatus, QueueView
 from cases.services import queue_views
 from cases.services.audit import log_access, log_listed_cases
 from core import clock
 from core.clock import today
 from core.errors import DomainError
-from core.http import require_POST
+from core.http import require_http_methods
 from core.keyset import InvalidCursor
 from core.types import AuthenticatedHttpRequest
 
@@ -170,9 +171,7 @@ def queues(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _case_context(
-    request: AuthenticatedHttpRequest, case_id: int, *, bound: tuple[str, case_forms.ActionForm] | None = None
-):
+def _case_context(request: AuthenticatedHttpRequest, case_id: int):
     case = selectors.case_for_page(user=request.user, case_id=case_id)
     if case is None:
         raise Http404("No such case.")
@@ -184,12 +183,15 @@ def _case_context(
         )
     actions = []
     for action in selectors.available_actions(case=case, user=request.user, on=on):
-        if bound is not None and bound[0] == action.key:
-            form = bound[1]
-        else:
-            form = STEPS[action.key].form_class(prefix=action.key, initial={"expected_from": case.status})
+        step = STEPS[action.key]
         actions.append(
-            {"action": action, "form": form, "url": reverse("cases:action", args=[case.pk, action.key])}
+            {
+                "action": action,
+                "step": step,
+                # A rare step is a link to its own page: no form on the case page.
+                "form": None if action.rare else step.form(case=case, initial={"expected_from": case.status}),
+                "url": reverse("cases:action", args=[case.pk, action.key]),
+            }
         )
     return case, {
         "case": case,
@@ -198,6 +200,8 @@ def _case_context(
         "consolidation_candidates": selectors.consolidation_candidates(case=case),
         "deadlines": selectors.deadline_rows(case=case, on=on),
         "actions": actions,
+        "primary_actions": [item for item in actions if not item["action"].rare],
+        "more_actions": [item for item in actions if item["action"].rare],
         "today": on,
         "records_days_late": days_late,
         "records_penalty": deadlines.compute_records_late_penalty_usd(days_late=days_late),
@@ -224,13 +228,25 @@ def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
     return render(request, "cases/case_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("cases.transition_case", raise_exception=True)
 def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) -> HttpResponse:
+    """A workflow step of the case: GET its own page (heading, what it does, its form and, for a
+    step that cannot be undone, the box to tick); POST runs it (`STEPS[action].service`).
+
+    Done: back to the case page with what happened and what happens next. Refused: the step's
+    page again, with the form's errors (400) or, when the case is no longer in the state the
+    user saw or its state does not offer the step (409), the reason and, while the step is still
+    open, a fresh form from the current state (the box to tick again).
+    """
     spec = STEPS.get(action)
-    if spec is None or not selectors.cases_visible_to(user=request.user).filter(pk=case_id).exists():
+    case = selectors.case_for_step_page(user=request.user, case_id=case_id) if spec is not None else None
+    if spec is None or case is None:
         raise Http404("No such case or step.")
-    form = spec.form_class(request.POST, prefix=action)
+    if request.method != "POST":
+        return _step_page(request, case=case, step=spec)
+    form = spec.form(request.POST, case=case)
+    conflict = ""
     if form.is_valid():
         try:
             spec.service(
@@ -239,26 +255,85 @@ def case_action(request: AuthenticatedHttpRequest, case_id: int, action: str) ->
                 expected_from=form.cleaned_data["expected_from"],
                 **form.service_kwargs(),
             )
+        except TransitionNotAllowedError as error:
+            conflict = error.message
         except DomainError as error:
             if error.field and error.field in form.fields:
                 form.add_error(error.field, error.message)
             else:
                 form.add_error(None, error.message)
         else:
-            messages.success(request, spec.done)
+            # Read after the commit: what the step did, and what its on-commit work did already.
+            messages.success(request, spec.message_after(case=Case.objects.get(pk=case_id)))
             return redirect("cases:case", case_id=case_id)
-    case, context = _case_context(request, case_id, bound=(action, form))
-    offered = any(item["action"].key == action for item in context["actions"])
-    if not offered:
-        # The case moved on (or the step was never open): say so on the fresh page.
-        for message in form.non_field_errors() or [
-            f"This step is not available for a case in {case.get_status_display()}."
-        ]:
-            messages.error(request, str(message))
-        return redirect("cases:case", case_id=case_id)
-    context["failed_action"] = action
-    context["sections"] = sections.case_sections(request=request, case=case)
-    return render(request, "cases/case_detail.html", context, status=400)
+    if conflict:
+        # Read again: the page shows the state the case is in now.
+        case = selectors.case_for_step_page(user=request.user, case_id=case_id) or case
+    return _step_page(request, case=case, step=spec, form=form, conflict=conflict)
+
+
+def _step_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    case: Case,
+    step: steps.Step,
+    form: case_forms.ActionForm | None = None,
+    conflict: str = "",
+) -> HttpResponse:
+    offered = next(
+        (
+            a
+            for a in selectors.available_actions(case=case, user=request.user, on=today())
+            if a.key == step.key
+        ),
+        None,
+    )
+    status = 200
+    if offered is None:
+        # The case moved on (or the step was never open in its state): say so, offer no form.
+        errors = [str(error) for error in form.non_field_errors()] if form is not None else []
+        guard = step.blocked(case=case, on=today()) if case.status in step.sources else None
+        conflict = (
+            conflict
+            or " ".join(errors)
+            or guard
+            or f"Case {case.case_number} is {case.get_status_display()}: it cannot {step.cannot} now."
+        )
+        status = 409
+        form = None
+    elif conflict:
+        # Someone else moved the case, and the step is still open: what they typed, from the
+        # state the case is in now, to send again knowingly (the box unticked).
+        typed = {name: request.POST.get(f"{step.key}-{name}") for name in step.form_class.base_fields}
+        typed = {name: value for name, value in typed.items() if value is not None}
+        form = step.form(case=case, initial={**typed, "expected_from": case.status})
+        status = 409
+    elif form is not None:
+        status = 400
+    else:
+        form = step.form(case=case, initial={"expected_from": case.status})
+    if conflict:
+        # Where every page says what went wrong: the messages at the top.
+        messages.error(request, conflict)
+    log_access(
+        user=request.user,
+        case=case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"{case}: step {step.key}",
+        request=request,
+    )
+    return render(
+        request,
+        "cases/case_step.html",
+        {
+            "case": case,
+            "step": step,
+            "action": offered,
+            "form": form,
+            "url": reverse("cases:action", args=[case.pk, step.key]),
+        },
+        status=status,
+    )
 
 
 @permission_required("cases.view_all_cases", raise_exception=True)

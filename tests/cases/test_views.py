@@ -212,6 +212,7 @@ def test_override_needs_reason_on_the_form(staff_client, staff):
             f"{prefix}-expected_from": "eligibility_review",
             f"{prefix}-eligible": "yes",
             f"{prefix}-reason": "Signed copy on file",
+            f"{prefix}-confirm": "on",  # an override is confirmed (tests/cases/test_step_pages.py)
         },
     )
     assert response.status_code == 302

@@ -76,14 +76,15 @@ def test_404_an_address_that_is_no_page_shows_no_internals(staff_client):
     assert "Resolver404" not in body and "tried" not in body
 
 
-def test_405_a_get_on_a_workflow_step(staff_client):
+def test_405_a_delete_on_a_workflow_step(staff_client):
+    # A step's address is its page (GET) and its form's target (POST): anything else is a 405.
     case = make_seed_like_case()
-    response = staff_client.get(reverse("cases:action", args=[case.pk, "start_eligibility_review"]))
+    response = staff_client.delete(reverse("cases:action", args=[case.pk, "start_eligibility_review"]))
     assert response.status_code == 405
-    assert response["Allow"] == "POST"
+    assert response["Allow"] == "GET, HEAD, POST"
     body = response.content.decode()
     _in_layout(body, link=reverse("cases:queues"))
-    assert "This address is not a page" in body and "sent from a form" in body
+    assert "opened as a page" in body and "sent from a form" in body
 
 
 @pytest.mark.parametrize(

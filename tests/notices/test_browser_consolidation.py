@@ -28,7 +28,10 @@ def _second_application(**fields) -> Case:
 
 
 def _consolidation_form(page, numbers: str, reason: str) -> None:
-    card = page.locator("#step-consolidate")
+    # A rare step: "More actions" on the case page opens its own page with the form.
+    page.get_by_role("button", name="More actions").click()
+    page.locator("a#step-consolidate").click()
+    card = page.locator("form#step-consolidate")
     card.locator("[name='consolidate-case_numbers']").fill(numbers)
     card.locator("[name='consolidate-reason']").fill(reason)
     card.get_by_role("button", name="Consolidate cases into this one").click()
