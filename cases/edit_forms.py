@@ -56,7 +56,7 @@ class MultipleFileField(forms.FileField):
 class DocumentsUploadForm(forms.Form):
     """One or more PDFs of one kind, received the same day; each is checked by the service."""
 
-    files = MultipleFileField(
+    pdf_files = MultipleFileField(
         label="PDF files",
         required=False,  # the field's own message, in clean()
         help_text="One or more PDF documents (checked by their content), at most %(mb)s MB each.",
@@ -73,13 +73,13 @@ class DocumentsUploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = self.fields["files"].help_text % {
+        self.fields["pdf_files"].help_text = self.fields["pdf_files"].help_text % {
             "mb": settings.DOCUMENT_MAX_UPLOAD_MB
         }
         self.fields["received_on"].initial = clock.today()
 
-    def clean_files(self) -> list[Any]:
-        files = self.cleaned_data.get("files") or []
+    def clean_pdf_files(self) -> list[Any]:
+        files = self.cleaned_data.get("pdf_files") or []
         if not files:
             raise forms.ValidationError("Choose one or more PDF files to upload.")
         return files
@@ -152,7 +152,8 @@ class PartyForm(forms.Form):
         return (self.cleaned_data.get("npi") or "").strip()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "mailing_address" not in self.editable or not self.address_changed():
             return cleaned
         values = {name: (cleaned.get(name) or "").strip() for name in ADDRESS_FIELDS}

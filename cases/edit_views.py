@@ -105,7 +105,7 @@ def upload_documents(request: AuthenticatedHttpRequest, case_id: int) -> HttpRes
     form = edit_forms.DocumentsUploadForm(request.POST or None, request.FILES or None, auto_id="id_upload_%s")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        files = data["files"]
+        files = data["pdf_files"]
         title = data["title"].strip()
         batch = [
             document_service.NewDocument(
@@ -127,10 +127,12 @@ def upload_documents(request: AuthenticatedHttpRequest, case_id: int) -> HttpRes
                 by=request.user,
             )
         except document_service.DocumentBatchError as error:
-            form.add_error("files", "Nothing was uploaded: fix or leave out the files named below.")
+            form.add_error("pdf_files", "Nothing was uploaded: fix or leave out the files named below.")
             for name, message in error.problems:
-                form.add_error("files", f"{name}: {message}")
+                form.add_error("pdf_files", f"{name}: {message}")
         except DomainError as error:
+            if error.field == "files":  # the service's name for the files of the upload
+                error.field = "pdf_files"
             _apply_error(form, error)
         else:
             _log(

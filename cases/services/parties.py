@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Field
 
 from cases.errors import CaseError
 from cases.models import EARLIEST_CASE_DATE, Party, PartyRole
@@ -55,15 +56,19 @@ def party_version(party: Party) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:20]
 
 
+def _field(name: str) -> Field:
+    return cast(Field, Party._meta.get_field(name))
+
+
 def _label(name: str) -> str:
-    return str(Party._meta.get_field(name).verbose_name)
+    return str(_field(name).verbose_name)
 
 
 def _check(*, party: Party, name: str, value: Any) -> Any:
     """The cleaned value of one field; CaseError(field=name) when it cannot be stored."""
     if isinstance(value, str):
         value = value.strip()
-        max_length = MAX_ADDRESS if name == "mailing_address" else Party._meta.get_field(name).max_length
+        max_length = MAX_ADDRESS if name == "mailing_address" else _field(name).max_length
         if max_length and len(value) > max_length:
             raise CaseError(f"Too long: {max_length} characters at most.", field=name)
     if name in ("name", "first_name", "last_name") and not value:

@@ -2,8 +2,9 @@
  *
  * A form with data-upload-progress="on" is sent by XMLHttpRequest so the browser can report
  * how much of a large file went up (the form's <progress data-upload-bar>, or #upload-progress).
- * A redirect (the receipt, the case page) is followed; a page with errors replaces the main
- * content. Files dropped on a drop zone join the files of its file input; the chosen files are
+ * A redirect is followed (the portal's receipt); for a form with data-done-hash (the case page)
+ * the page redirected to replaces the main content, so its message shows, at that anchor; a
+ * page with errors replaces the main content. Files dropped on a drop zone join the files of its file input; the chosen files are
  * listed with their sizes, and one larger than data-max-file-bytes (or together larger than
  * data-max-request-bytes) is named before anything is sent. The server checks every file again.
  * Without JavaScript the form posts as usual, and a multiple-file input takes several files.
@@ -152,28 +153,32 @@
       }
     });
     xhr.addEventListener("load", function () {
-      // Redirected elsewhere than where the form posted: done, go there.
-      if (xhr.status < 400 && xhr.responseURL && xhr.responseURL !== action) {
-        var hash = form.getAttribute("data-done-hash");
-        window.location.assign(xhr.responseURL + (hash && xhr.responseURL.indexOf("#") === -1 ? "#" + hash : ""));
+      var redirected = xhr.status < 400 && xhr.responseURL && xhr.responseURL !== action;
+      var hash = form.getAttribute("data-done-hash");
+      if (redirected && !hash) {
+        // Done: go to the page the server sent us to (the portal's receipt).
+        window.location.assign(xhr.responseURL);
         return;
       }
       var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var main = page.querySelector("main");
-      if (main) {
-        document.querySelector("main").replaceWith(main);
-        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
-          // The page shown is the upload page with its errors: a reload shows it again.
-          history.replaceState(null, "", xhr.responseURL);
-        }
-        document.title = page.title || document.title;
-        var first = document.querySelector('[role="alert"]');
-        if (first) {
-          first.setAttribute("tabindex", "-1");
-          first.focus();
-        }
-      } else {
-        window.location.reload();
+      if (!main) {
+        window.location.assign(redirected ? xhr.responseURL : window.location.href);
+        return;
+      }
+      // The page the server answered with (done: the page it sent us to, with the message the
+      // request already took; refused: the form with its errors) replaces the main content, and
+      // the address becomes its own, so a reload shows it again.
+      document.querySelector("main").replaceWith(main);
+      document.title = page.title || document.title;
+      var url = xhr.responseURL || window.location.href;
+      if (redirected && hash) url = url.split("#")[0] + "#" + hash;
+      if (url !== window.location.href) history.replaceState(null, "", url);
+      var target = redirected && hash ? document.getElementById(hash) : document.querySelector('main [role="alert"]');
+      if (target) {
+        if (!redirected) target.setAttribute("tabindex", "-1");
+        target.scrollIntoView();
+        if (!redirected) target.focus();
       }
     });
     xhr.addEventListener("error", function () {
