@@ -39,6 +39,22 @@ DROP_FILES = """(files) => {
 }"""
 
 
+WIDER_THAN_THE_PAGE = """(ids) => {
+  const wide = [];
+  for (const id of ids) {
+    for (const e of document.getElementById(id).querySelectorAll("*")) {
+      const scroller = e.closest(".table-responsive");
+      if (e.classList.contains("table-responsive") && e.scrollWidth > e.clientWidth + 1) {
+        wide.push(id + ": a table " + e.scrollWidth + " px wide in " + e.clientWidth);
+      } else if (!scroller && e.getBoundingClientRect().right > window.innerWidth + 1) {
+        wide.push(id + ": " + e.tagName + " ends at " + Math.round(e.getBoundingClientRect().right));
+      }
+    }
+  }
+  return wide;
+}"""
+
+
 @pytest.fixture(autouse=True)
 def _no_assignment(monkeypatch):
     from tests.outbox_support import stub_job
@@ -156,6 +172,9 @@ def test_intake_creates_uploads_edits_an_address_and_sends_the_case_on(page, out
     expect(page.locator("#documents-h")).to_be_visible()
     expect(page.locator("#party-table")).to_be_visible()
     page.screenshot(path=str(output_dir / "case-page-workplace-390.png"), full_page=True)
+    # The three sections fit a phone's width: nothing sticks out, no table needs a side scroll.
+    too_wide = page.evaluate(WIDER_THAN_THE_PAGE, ["documents", "parties", "items"])
+    assert not too_wide, too_wide
 
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.status == CaseStatus.READY_FOR_ASSIGNMENT
