@@ -146,7 +146,16 @@ class PartyForm(forms.Form):
             self.fields["name"].label = "Attorney's name"
 
     def address_changed(self) -> bool:
-        return any(name in self.changed_data for name in ADDRESS_FIELDS)
+        """Whether the four address fields say something else than the address on file (a
+        browser sends a textarea's line breaks as CRLF: not a change)."""
+
+        def plain(value: object) -> str:
+            text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+            return "\n".join(line.strip() for line in text.strip().splitlines())
+
+        return any(
+            plain(self.cleaned_data.get(name)) != plain(self.initial.get(name)) for name in ADDRESS_FIELDS
+        )
 
     def clean_npi(self) -> str:
         return (self.cleaned_data.get("npi") or "").strip()

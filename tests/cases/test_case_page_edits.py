@@ -228,6 +228,64 @@ def test_items_are_locked_from_assignment_on_and_keep_one(case, staff):
         assert locked.disputed_items.count() == 2
 
 
+def test_removing_the_last_non_formulary_item_shortens_the_determination_deadline(staff):
+    """Ready for assignment, records complete 2015-03-02 (a Monday): 30 calendar days with a
+    physical-therapy item; with only a formulary drug left, 5 working days (domain.md)."""
+    from datetime import date
+
+    case = make_seed_like_case(status=S.READY_FOR_ASSIGNMENT, records_complete_on=date(2015, 3, 2))
+    case.disputed_items.filter(position=2).delete()
+    disputed_items.add_disputed_item(
+        case_id=case.pk,
+        fields={"description": "Tramadol 50mg #60", "category": "pharmaceuticals", "ur_decision": "denied"}
+        | {"formulary_drug": True},
+        by=staff,
+    )
+    case.refresh_from_db()
+    assert case.determination_due == date(2015, 4, 1)
+    disputed_items.remove_disputed_item(
+        case_id=case.pk, item_id=case.disputed_items.get(position=1).pk, by=staff
+    )
+    case.refresh_from_db()
+    assert case.determination_due == date(2015, 3, 9)
+
+
+def test_items_of_a_consolidated_case_are_changed_on_its_lead(staff):
+    lead = make_seed_like_case()
+    case = make_seed_like_case()
+    type(case).objects.filter(pk=case.pk).update(consolidated_into=lead)
+    with pytest.raises(CaseError, match="consolidated into another"):
+        disputed_items.add_disputed_item(
+            case_id=case.pk,
+            fields={"description": "x", "category": "other", "ur_decision": "denied"},
+            by=staff,
+        )
+    moved = lead.disputed_items.first()
+    DisputedItem.objects.filter(pk=moved.pk).update(origin_case=case, origin_position=1)
+    with pytest.raises(CaseError, match="split that case off"):
+        disputed_items.remove_disputed_item(case_id=lead.pk, item_id=moved.pk, by=staff)
+    assert lead.disputed_items.count() == 2
+
+
+def test_an_address_that_does_not_parse_is_kept_when_only_the_email_changes(staff_client, case):
+    employer = case.parties.get(role=PartyRole.EMPLOYER)
+    Party.objects.filter(pk=employer.pk).update(mailing_address="Postfach 12\n10115 Berlin\nGermany")
+    employer.refresh_from_db()
+    page = staff_client.get(reverse("cases:edit_party", args=[case.pk, employer.pk]))
+    assert 'id="address-unread"' in page.content.decode()
+    response = _party_post(
+        staff_client,
+        case,
+        employer,
+        street=employer.mailing_address,
+        email="payroll@centralvalley.example.com",
+    )
+    assert response.status_code == 302
+    employer.refresh_from_db()
+    assert employer.mailing_address == "Postfach 12\n10115 Berlin\nGermany"
+    assert employer.email == "payroll@centralvalley.example.com"
+
+
 def test_item_fields_are_checked_by_the_models_rules(case, staff):
     with pytest.raises(CaseError, match=r"(?i)formulary|constraint"):
         disputed_items.add_disputed_item(
