@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from cases import deadlines, hooks, sections, selectors, steps
+from cases import deadlines, edit_views, hooks, sections, selectors, steps
 from cases import forms as case_forms
 from cases.eligibility import evaluate_eligibility
 from cases.errors import TransitionNotAllowedError
@@ -207,6 +207,8 @@ def _case_context(request: AuthenticatedHttpRequest, case_id: int):
         "records_penalty": deadlines.compute_records_late_penalty_usd(days_late=days_late),
         # Lines higher apps add (cases.hooks.case_page_note), e.g. new records from the parties.
         "case_notes": hooks.case_page_notes(case=case),
+        # The left column's edit controls: upload, parties, treatments (cases.edit_views).
+        "editing": edit_views.case_editing(user=request.user, case=case),
     }
 
 

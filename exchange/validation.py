@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from stdnum import luhn
 
 from cases.errors import IntakeError
 from cases.models import (
@@ -30,13 +29,11 @@ from cases.models import (
     URDecision,
 )
 from cases.services.workflow import allowed_targets
+from cases.validators import MAX_ADDRESS, is_valid_npi
 
 __all__ = ["FORMAT", "IntakeError", "check_case_payload", "clean_case_payload", "is_valid_npi"]
 
 FORMAT = "imr-case/1"
-# The NPI check digit is a Luhn digit computed over the number prefixed with 80840
-# (the health-industry issuer prefix), per the CMS NPI standard.
-NPI_LUHN_PREFIX = "80840"
 DECIDED_STATUSES = (CaseStatus.DETERMINATION_ISSUED, CaseStatus.CLOSED)
 MAX_QUANTITY = 2_147_483_647  # PostgreSQL integer column
 DECISIONS = ("upheld", "overturned")
@@ -47,7 +44,7 @@ EARLIEST_DATE = EARLIEST_CASE_DATE
 # share them. Where a database column has a length, the cap is that length.
 MAX_PERSON_NAME = 100  # employee first and last name
 MAX_NAME = 200  # party, firm, UR reviewer and UR organization names
-MAX_ADDRESS = 500  # a postal address
+
 MAX_CLAIM_NUMBER = 60
 MAX_SPECIALTY = 120
 MAX_SEX = 20
@@ -77,10 +74,6 @@ _VALUES: dict[type, tuple[str, ...]] = {
     enum: tuple(enum.values)
     for enum in (Priority, ServiceMethod, ItemCategory, URDecision, CaseStatus, NoticeMethod)
 }
-
-
-def is_valid_npi(value: str) -> bool:
-    return bool(re.fullmatch(r"[0-9]{10}", value)) and luhn.is_valid(NPI_LUHN_PREFIX + value)
 
 
 def _join(prefix: str, key: str | int) -> str:

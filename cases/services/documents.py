@@ -219,6 +219,50 @@ def _store_file(*, document: Document, uploaded_file: File, sha256: str) -> bool
     return True
 
 
+def _save_document(
+    *,
+    locked: Case,
+    uploaded_file: File,
+    inspection: PdfInspection,
+    kind: str,
+    title: str,
+    received_on: date,
+    by: User | None,
+) -> Document:
+    """Write one checked PDF of the locked case: the file, its row and its DOCUMENT_ADDED event."""
+    check_not_duplicate(case=locked, sha256=inspection.sha256)
+    document = Document(
+        case=locked,
+        kind=kind,
+        title=title,
+        sha256=inspection.sha256,
+        size=inspection.size,
+        pages=inspection.pages,
+        received_on=received_on,
+        uploaded_by=by if by is not None and by.is_authenticated else None,
+    )
+    wrote = _store_file(document=document, uploaded_file=uploaded_file, sha256=inspection.sha256)
+    try:
+        document.save()
+        record_case_event(
+            case=locked,
+            by=by,
+            kind=CaseEventKind.DOCUMENT_ADDED,
+            data={
+                "document_id": document.pk,
+                "kind": kind,
+                "sha256": inspection.sha256,
+                "pages": inspection.pages,
+                "size": inspection.size,
+            },
+        )
+    except Exception:
+        if wrote:
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
 def add_document(
     *,
     case: Case,
@@ -233,34 +277,105 @@ def add_document(
     inspection = inspect_pdf(uploaded_file=uploaded_file)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        check_not_duplicate(case=locked, sha256=inspection.sha256)
-        document = Document(
-            case=locked,
+        return _save_document(
+            locked=locked,
+            uploaded_file=uploaded_file,
+            inspection=inspection,
             kind=kind,
             title=title,
-            sha256=inspection.sha256,
-            size=inspection.size,
-            pages=inspection.pages,
             received_on=received_on,
-            uploaded_by=by if by is not None and by.is_authenticated else None,
+            by=by,
         )
-        wrote = _store_file(document=document, uploaded_file=uploaded_file, sha256=inspection.sha256)
+
+
+# At most this many files in one upload (the request's size limit applies to them together).
+MAX_FILES_PER_UPLOAD = 20
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """One file of an upload and the title it gets."""
+
+    uploaded_file: File
+    title: str
+
+
+class DocumentBatchError(CaseError):
+    """An upload of several files refused as a whole; `problems` lists (file name, message)."""
+
+    def __init__(self, *, problems: list[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__(
+            f"Nothing was uploaded: {count} file{'s' if count != 1 else ''} cannot be added. "
+            + " ".join(f"{name}: {message}" for name, message in self.problems),
+            field="files",
+        )
+
+
+def title_from_file_name(name: str) -> str:
+    """A title from an uploaded file's name: "PT_notes-2015.pdf" -> "PT notes 2015"."""
+    stem = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if stem.lower().endswith(".pdf"):
+        stem = stem[:-4]
+    return " ".join(stem.replace("_", " ").replace("-", " ").split())[:200]
+
+
+def add_documents(
+    *,
+    case_id: int,
+    files: list[NewDocument],
+    kind: str,
+    received_on: date | None,
+    by: User | None,
+) -> list[Document]:
+    """Add several PDFs to a case at once, with the checks of `add_document` for each: all of
+    them, or none (DocumentBatchError names every file refused and why)."""
+    if not files:
+        raise CaseError("Choose one or more PDF files to upload.", field="files")
+    if len(files) > MAX_FILES_PER_UPLOAD:
+        raise CaseError(
+            f"{len(files)} files were chosen; upload at most {MAX_FILES_PER_UPLOAD} at a time.", field="files"
+        )
+    checked: list[tuple[NewDocument, str, PdfInspection]] = []
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for new in files:
+        name = str(getattr(new.uploaded_file, "name", "") or "file")
         try:
-            document.save()
-            record_case_event(
-                case=locked,
+            title = _check_fields(kind=kind, title=new.title, received_on=received_on)
+            inspection = inspect_pdf(uploaded_file=new.uploaded_file)
+        except CaseError as error:
+            if error.field in ("kind", "received_on"):  # the same for every file: said once
+                raise
+            problems.append((name, error.message))
+            continue
+        if inspection.sha256 in seen:
+            problems.append((name, f"the same file as {seen[inspection.sha256]} in this upload."))
+            continue
+        seen[inspection.sha256] = name
+        checked.append((new, title, inspection))
+    if problems:
+        raise DocumentBatchError(problems=problems)
+    assert received_on is not None  # _check_fields refused a missing date
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        for new, _title, inspection in checked:
+            try:
+                check_not_duplicate(case=locked, sha256=inspection.sha256)
+            except CaseError as error:
+                problems.append((str(getattr(new.uploaded_file, "name", "") or "file"), error.message))
+        if problems:
+            raise DocumentBatchError(problems=problems)
+        return [
+            _save_document(
+                locked=locked,
+                uploaded_file=new.uploaded_file,
+                inspection=inspection,
+                kind=kind,
+                title=title,
+                received_on=received_on,
                 by=by,
-                kind=CaseEventKind.DOCUMENT_ADDED,
-                data={
-                    "document_id": document.pk,
-                    "kind": kind,
-                    "sha256": inspection.sha256,
-                    "pages": inspection.pages,
-                    "size": inspection.size,
-                },
             )
-        except Exception:
-            if wrote:
-                document.file.storage.delete(document.file.name)
-            raise
-    return document
+            for new, title, inspection in checked
+        ]

@@ -114,8 +114,8 @@ def test_case_page_shows_earlier_imrs_in_a_fixed_number_of_queries(
     # still to come (the case's parties, and those of cases consolidated into it for a role it
     # lacks: read once for every notice listed), the consolidation's cases consolidated into this
     # one and its candidates, and the portal's count of records the parties sent that staff have
-    # not seen.
-    with django_assert_max_num_queries(22 + SECOND_FACTOR_QUERIES):
+    # not seen; 23: and whether the record is final (the edit controls, cases.edit_views).
+    with django_assert_max_num_queries(23 + SECOND_FACTOR_QUERIES):
         response = client.get(reverse("cases:case", args=[case.pk]))
     assert response.status_code == 200
     assert len(response.context["earlier_imrs"]) == count

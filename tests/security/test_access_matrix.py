@@ -254,6 +254,12 @@ EXPECTED: dict[str, str] = {
     "cases/search/":                                               "login  2fa    200    200    403    403    200    404    404    login  login",
     "cases/<int:case_id>/":                                        "login  2fa    200    200    403    403    200    404    404    login  login",
     "cases/<int:case_id>/steps/<slug:action>/":                    "login  2fa    200    403    403    403    200    404    404    login  login",
+    # The case page's own edits (issue 16): intake staff and administrators; the item pages of a
+    # case in review say why its treatments cannot change (200, no form).
+    "cases/<int:case_id>/documents/upload/":                       "login  2fa    200    403    403    403    200    404    404    login  login",
+    "cases/<int:case_id>/parties/<int:party_id>/edit/":            "login  2fa    200    403    403    403    200    404    404    login  login",
+    "cases/<int:case_id>/items/add/":                              "login  2fa    200    403    403    403    200    404    404    login  login",
+    "cases/<int:case_id>/items/<int:item_id>/remove/":             "login  2fa    200    403    403    403    200    404    404    login  login",
     "review/":                                                     "login  2fa    404    404    200    200    404    404    404    login  login",
     "review/cases/<int:case_id>/":                                 "login  2fa    404    404    200    404    404    404    404    login  login",
     "review/cases/<int:case_id>/accept/":                          "login  2fa    p404   p404   p302   p404   p404   404    404    login  login",
@@ -362,6 +368,10 @@ READS_CASE_DATA = {
     "cases/",
     "cases/<int:case_id>/",
     "cases/<int:case_id>/steps/<slug:action>/",
+    "cases/<int:case_id>/documents/upload/",
+    "cases/<int:case_id>/parties/<int:party_id>/edit/",
+    "cases/<int:case_id>/items/add/",
+    "cases/<int:case_id>/items/<int:item_id>/remove/",
     "review/",
     "review/cases/<int:case_id>/",
     "review/qa/",
@@ -412,6 +422,8 @@ def concrete_path(route: str, world: World) -> str:
     model_key = "/".join(route.split("/")[1:3]) if route.startswith("admin/") else ""
     values = {
         "case_id": world.case_in_review.pk,
+        "party_id": world.case_in_review.parties.order_by("pk").values_list("pk", flat=True).first(),
+        "item_id": world.case_in_review.disputed_items.order_by("pk").values_list("pk", flat=True).first(),
         "action": STEPS["withdraw"].key,  # a step's page (GET), open on the case in review
         "determination_id": world.in_qa.pk,
         "case_number": world.issued.case.case_number,
