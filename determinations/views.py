@@ -79,6 +79,8 @@ def letter_status_context(
         "can_download": request.user.has_perm("determinations.view_letter"),
         "status_url": reverse("letters:letter_status", args=[status.determination.pk]),
         "working": working,
+        # What the row shows: for who sees no deliveries, an issued letter is done.
+        "row_state": "done" if status.state == "sending" and not working else status.state,
         "keep_polling": working and poll < STATUS_MAX_POLLS,
         "next_poll": poll + 1,
         "poll_seconds": STATUS_POLL_SECONDS,
