@@ -96,7 +96,8 @@ def _probe_submits(page, action_part: str) -> list[str]:
         f"  const form = e.target; if (e.defaultPrevented || !form.action.includes({action_part!r})) return;"
         "  setTimeout(() => {"
         "    const b = form.querySelector('button[type=submit], button:not([type])');"
-        "    sessionStorage.setItem('probe', JSON.stringify({disabled: b.disabled, busy: b.getAttribute('aria-busy')}));"
+        "    const state = {disabled: b.disabled, busy: b.getAttribute('aria-busy')};"
+        "    sessionStorage.setItem('probe', JSON.stringify(state));"
         "    form.requestSubmit();"
         "  }, 0);"
         "});"
@@ -139,7 +140,9 @@ def test_qa_approves_and_the_status_row_turns_to_issued_without_a_reload(page, o
         page.screenshot(path=str(output_dir / "progress-issuing-1280.png"), full_page=True)
         job = OutboxJob.objects.get(kind=ISSUE_LETTER, key=f"determination:{determination.pk}")
         # The worker got the row and left it: taken by another session (the held lock).
-        wait_for(lambda: OutboxJob.objects.filter(pk=job.pk, enqueued_at__isnull=False).exists(), what="hand-over")
+        wait_for(
+            lambda: OutboxJob.objects.filter(pk=job.pk, enqueued_at__isnull=False).exists(), what="hand-over"
+        )
     finally:
         holder.close()  # the locks go with the connection
     outbox.dispatch([job.pk])  # handed over again, as the sweeper would
@@ -186,7 +189,9 @@ def test_the_post_batch_is_prepared_in_the_background(page, output_dir, celery_w
         batch = PostBatch.objects.get()
         assert batch.state == PostBatchState.PENDING
         job = OutboxJob.objects.get(kind=BUILD_POST_BATCH)
-        wait_for(lambda: OutboxJob.objects.filter(pk=job.pk, enqueued_at__isnull=False).exists(), what="hand-over")
+        wait_for(
+            lambda: OutboxJob.objects.filter(pk=job.pk, enqueued_at__isnull=False).exists(), what="hand-over"
+        )
     finally:
         holder.close()
     outbox.dispatch([job.pk])

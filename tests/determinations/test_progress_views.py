@@ -155,7 +155,10 @@ def test_issued_letter_counts_its_deliveries_for_intake_staff(client, django_ass
     # Sent: the row is done and stops asking.
     first.filter(status=DeliveryStatus.PENDING).update(status=DeliveryStatus.SENT)
     body = client.get(_status_url(determination), **HTMX).content.decode()
-    assert f"Letter issued, {total - 2} of {total} deliveries sent / posted (2 waiting on the post tray)." in body
+    assert (
+        f"Letter issued, {total - 2} of {total} deliveries sent / posted (2 waiting on the post tray)."
+        in body
+    )
     assert 'data-letter-state="done"' in body and "hx-get" not in body
     assert reverse("letters:download", args=[letter.pk]) in body
 
@@ -182,7 +185,7 @@ def test_a_failed_issue_job_says_so_and_stops_polling(client):
 
 
 def test_status_refuses_reviewers_and_unknown_determinations(client):
-    case, determination = _approved_not_issued()
+    _case, determination = _approved_not_issued()
     url = _status_url(determination)
     assert client.get(url).status_code == 302  # anonymous: to the log-in page
     reviewer = determination.reviewer.user
@@ -222,7 +225,7 @@ def test_approve_redirects_to_the_queue_with_the_status_row(client, django_captu
 
 
 def test_qa_page_and_deliveries_page_show_the_status_row(client, django_assert_max_num_queries):
-    determination, letter = _issued_with_posted_parties()
+    determination, _letter = _issued_with_posted_parties()
     client.force_login(qa_user())
     body = client.get(reverse("review:qa_determination", args=[determination.pk])).content.decode()
     assert "Letter issued; it goes to the parties by email and post." in body
@@ -286,7 +289,7 @@ def test_batch_is_built_in_the_background_and_downloaded_once_ready(
 
 
 def test_the_batch_job_builds_the_file_once(settings, django_capture_on_commit_callbacks):
-    determination, _ = _issued_with_posted_parties()
+    _issued_with_posted_parties()
     staff = UserFactory(role=roles.INTAKE_STAFF)
     batch = request_post_batch(user=staff)
     job = OutboxJob.objects.get(kind=BUILD_POST_BATCH)
@@ -309,7 +312,7 @@ def test_the_batch_job_builds_the_file_once(settings, django_capture_on_commit_c
 
 
 def test_batch_requests_refuse_bad_input(client):
-    staff, _, _ = _on_tray(client)
+    _on_tray(client)
     url = reverse("letters:post_batch_request")
     tray = reverse("letters:to_post")
     # No form token: refused, nothing written.
@@ -349,7 +352,10 @@ def test_a_batch_is_its_requesters_alone(client):
         client.force_login(UserFactory(role=role))
         assert client.get(status).status_code == 403
         assert client.get(download).status_code == 403
-        assert client.post(reverse("letters:post_batch_request"), {FIELD_NAME: own_token(client)}).status_code == 403
+        assert (
+            client.post(reverse("letters:post_batch_request"), {FIELD_NAME: own_token(client)}).status_code
+            == 403
+        )
     client.force_login(staff)
     missing = reverse("letters:post_batch", args=[batch.pk + 999])
     assert client.get(missing).status_code == 404
