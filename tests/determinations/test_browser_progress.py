@@ -22,6 +22,8 @@ progress-issued-390.png, progress-batch-ready-1280.png, progress-batch-ready-390
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 from django.db import connection
@@ -206,4 +208,22 @@ def test_the_post_batch_is_prepared_in_the_background(page, output_dir, celery_w
     expect(download).to_be_visible()
     page.screenshot(path=str(output_dir / "progress-batch-ready-390.png"), full_page=True)
     assert Determination.objects.get(pk=determination.pk).status == DeterminationStatus.ISSUED
+    assert violations == []
+
+
+def test_a_poll_after_the_session_ended_goes_to_the_log_in_page(page):
+    """The session ends while the row polls (here: deleted on the server, as the idle log-off
+    does): the log-in page is not swapped into the row; the page goes to it."""
+    from django.contrib.sessions.models import Session
+
+    determination = approved_seed_determination()  # approved: its letter "being issued" for good
+    violations = _watch_csp(page)
+    browser_login(page, qa_user())
+    page.goto(reverse("review:qa_determination", args=[determination.pk]))
+    row = page.locator(f"#letter-status-{determination.pk}")
+    expect(row).to_contain_text("Issuing the letter…")
+    expect(row).to_have_attribute("hx-trigger", "every 1s")
+    Session.objects.all().delete()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_label("Username")).to_be_visible()
     assert violations == []
