@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -13,3 +14,4 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+    htmx: HtmxDetails  # django_htmx.middleware.HtmxMiddleware

@@ -22,3 +22,15 @@ def send_delivery(*, delivery_id: int) -> None:
     from determinations.services.delivery import send_delivery as send
 
     send(delivery_id=delivery_id)
+
+
+BUILD_POST_BATCH = "determinations.build_post_batch"
+
+
+# Few attempts: a batch that cannot be built says so to the user waiting for it, who asks again.
+@outbox.register(BUILD_POST_BATCH, queue="letters", max_attempts=3)
+def build_post_batch(*, batch_id: int) -> None:
+    """Build the printable PDF of one post batch; a repeat finds it built and builds nothing."""
+    from determinations.services.post_batches import build_post_batch as build
+
+    build(batch_id=batch_id)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from cases.models import Case, Party, PartyRole
 from cases.selectors import cases_visible_to
 from cases.services.consolidation import review_parties
-from core.models import OutboxJob
+from core.models import OutboxJob, OutboxState
 from core.outbox import OPEN_STATES
-from determinations.jobs import SEND_DELIVERY
+from determinations.jobs import ISSUE_LETTER, SEND_DELIVERY
 from determinations.models import (
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
     Determination,
+    DeterminationStatus,
     Letter,
     Notice,
 )
@@ -194,3 +195,108 @@ def case_correspondence(*, case: Case) -> tuple[list[Notice], list[Letter]]:
         .order_by("-version", "-id")
     )
     return notices, letters
+
+
+@dataclass(frozen=True)
+class LetterIssueStatus:
+    """Where the letter of one determination stands, for the status row (issue 16, item 4).
+
+    `state`: "waiting" (not approved yet), "issuing" (approved, its job open), "failed" (the
+    issue job gave up: the operations team sees it on the jobs page), "sending" (issued, an
+    email still on its way) or "done" (issued; every delivery sent, posted, failed or waiting
+    for the post tray, which is a person's work, not the machine's).
+    """
+
+    determination: Determination
+    state: str
+    letter: Letter | None = None
+    total: int = 0  # first deliveries (one per recipient; resends are not counted)
+    out: int = 0  # sent by email or mailed by post
+    to_post: int = 0
+    failed: int = 0
+
+    @property
+    def working(self) -> bool:
+        """Something is still happening without a person: the page keeps asking."""
+        return self.state in ("issuing", "sending")
+
+
+def letter_issue_status(*, user: User, determination_id: int) -> LetterIssueStatus | None:
+    """The issue status of a determination whose case `user` may see; None otherwise.
+
+    Three queries: the determination, then the issue job (not issued yet) or the latest letter
+    and its deliveries' counts (issued)."""
+    determination = (
+        Determination.objects.select_related("case")
+        .filter(pk=determination_id, case__in=cases_visible_to(user=user))
+        .exclude(status=DeterminationStatus.SUPERSEDED)
+        .first()
+    )
+    if determination is None:
+        return None
+    return _issue_status(determination=determination)
+
+
+def case_letter_issue_status(*, case: Case) -> LetterIssueStatus | None:
+    """The issue status of the current determination of `case` (already checked visible), when it
+    is approved or issued; None before that. Two queries."""
+    determination = (
+        Determination.objects.current()
+        .filter(case=case, status__in=[DeterminationStatus.APPROVED, DeterminationStatus.ISSUED])
+        .order_by("-id")
+        .first()
+    )
+    if determination is None:
+        return None
+    determination.case = case
+    return _issue_status(determination=determination)
+
+
+def _issue_status(*, determination: Determination) -> LetterIssueStatus:
+    if determination.status != DeterminationStatus.ISSUED:
+        if determination.status != DeterminationStatus.APPROVED:
+            return LetterIssueStatus(determination=determination, state="waiting")
+        job_state = (
+            OutboxJob.objects.filter(kind=ISSUE_LETTER, key=f"determination:{determination.pk}")
+            .order_by("-id")
+            .values_list("state", flat=True)
+            .first()
+        )
+        gave_up = job_state in (OutboxState.FAILED, OutboxState.CANCELLED)
+        return LetterIssueStatus(determination=determination, state="failed" if gave_up else "issuing")
+    letter = (
+        Letter.objects.filter(determination=determination)
+        .annotate(
+            total=Count("deliveries", filter=Q(deliveries__resend_of__isnull=True)),
+            out=Count(
+                "deliveries",
+                filter=Q(
+                    deliveries__resend_of__isnull=True,
+                    deliveries__status__in=[DeliveryStatus.SENT, DeliveryStatus.POSTED],
+                ),
+            ),
+            to_post=Count(
+                "deliveries",
+                filter=Q(deliveries__resend_of__isnull=True, deliveries__status=DeliveryStatus.TO_POST),
+            ),
+            failed=Count(
+                "deliveries",
+                filter=Q(deliveries__resend_of__isnull=True, deliveries__status=DeliveryStatus.FAILED),
+            ),
+        )
+        .order_by("-version")
+        .first()
+    )
+    if letter is None:  # issued without a letter: cannot happen (issue_letter writes both at once)
+        return LetterIssueStatus(determination=determination, state="issuing")
+    total, out, to_post, failed = letter.total, letter.out, letter.to_post, letter.failed
+    on_its_way = total - out - to_post - failed
+    return LetterIssueStatus(
+        determination=determination,
+        state="sending" if on_its_way > 0 else "done",
+        letter=letter,
+        total=total,
+        out=out,
+        to_post=to_post,
+        failed=failed,
+    )

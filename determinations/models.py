@@ -492,3 +492,51 @@ class Delivery(models.Model):
             return PartyRole(self.recipient_role).label
         except ValueError:
             return self.recipient_role.replace("_", " ").capitalize()
+
+
+class PostBatchState(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Could not be prepared"
+
+
+def post_batch_upload_to(batch: PostBatch, filename: str) -> str:
+    return f"post-batches/{batch.pk}-{batch.sha256}.pdf"
+
+
+class PostBatch(models.Model):
+    """One printable PDF of letters waiting for the post, built by a background job.
+
+    A user asks for it (`request_post_batch`); the outbox job `BUILD_POST_BATCH` builds it once
+    (`build_post_batch`: a retried job finds it ready and builds nothing); only the user who asked
+    downloads it, and each download writes an access-log row per case (determinations.views).
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deliveries = models.ManyToManyField(Delivery, related_name="+")
+    letter_count = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=PostBatchState.choices, default=PostBatchState.PENDING)
+    pdf = models.FileField(upload_to=post_batch_upload_to, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "post batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=PostBatchState.values), name="postbatch_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(letter_count__gte=1), name="postbatch_not_empty"),
+            # A ready batch has its file; an unfinished one has none.
+            models.CheckConstraint(
+                condition=(Q(state="ready") & ~Q(pdf="") & Q(finished_at__isnull=False))
+                | (~Q(state="ready") & Q(pdf="")),
+                name="postbatch_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post batch {self.pk} ({self.letter_count} letters, {self.get_state_display().lower()})"

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cases.models import AccessAction, Case, CaseStatus
 from cases.services.audit import log_access, log_listed_cases
@@ -22,6 +23,7 @@ from core.form_tokens import submit_once
 from core.http import require_GET, require_http_methods, require_POST
 from core.types import AuthenticatedHttpRequest
 from determinations import panels, selectors
+from determinations.letter_selectors import letter_issue_status
 from determinations.letters import render_letter_html
 from determinations.models import Determination, DeterminationStatus
 from determinations.record_viewer import viewer_assets
@@ -33,6 +35,7 @@ from determinations.review_forms import (
     QAReturnForm,
 )
 from determinations.services import review as review_services
+from determinations.views import letter_status_context, log_letter_status
 from reviewers.models import Assignment, AssignmentStatus, Reviewer
 from reviewers.services.responses import accept_assignment, decline_assignment
 
@@ -386,6 +389,14 @@ def submit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
 @permission_required("determinations.qa_determination", raise_exception=True)
 def qa_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = selectors.qa_queue(page=request.GET.get("page"), per_page=QA_QUEUE_PAGE_SIZE)
+    # Just approved (`?issuing=<determination id>`, qa_approve's redirect): its letter's status row.
+    status_context: dict = {}
+    issuing = request.GET.get("issuing", "")
+    if issuing.isdigit() and len(issuing) <= 12:
+        status = letter_issue_status(user=request.user, determination_id=int(issuing))
+        if status is not None and status.state != "waiting":
+            log_letter_status(request, status=status)
+            status_context = letter_status_context(request, status=status)
     log_listed_cases(
         user=request.user,
         case_ids=sorted({row.case.pk for row in page.rows}),
@@ -394,7 +405,9 @@ def qa_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         request=request,
     )
     return render(
-        request, "determinations/review/qa_queue.html", {"rows": page.rows, "page_obj": page.page_obj}
+        request,
+        "determinations/review/qa_queue.html",
+        {**status_context, "rows": page.rows, "page_obj": page.page_obj},
     )
 
 
@@ -419,10 +432,17 @@ def _render_qa_page(
     decisions = {row.disputed_item_id: row for row in determination.items.all()}
     comparison = [{"item": item, "decision": decisions.get(item.pk)} for item in case.disputed_items.all()]
     actionable = determination.status == DeterminationStatus.SUBMITTED and case.status == CaseStatus.QA_REVIEW
+    # Approved or issued: where its letter stands (the access-log row above covers the case).
+    status_context: dict = {}
+    if determination.status in (DeterminationStatus.APPROVED, DeterminationStatus.ISSUED):
+        letter_status = letter_issue_status(user=request.user, determination_id=determination.pk)
+        if letter_status is not None:
+            status_context = letter_status_context(request, status=letter_status)
     return render(
         request,
         "determinations/review/qa_determination.html",
         {
+            **status_context,
             "determination": determination,
             "case": case,
             "comparison": comparison,
@@ -454,7 +474,8 @@ def qa_approve(request: AuthenticatedHttpRequest, determination_id: int) -> Http
         request,
         f"Determination for case {determination.case.case_number} approved; its letter is being issued.",
     )
-    return redirect("review:qa_queue")
+    # The queue shows the approved determination's status row until its letter is issued.
+    return redirect(f"{reverse('review:qa_queue')}?{urlencode({'issuing': determination.pk})}")
 
 
 @require_POST

@@ -23,17 +23,20 @@ from cases.services.audit import log_access, log_listed_cases
 from core import clock
 from core.errors import DomainError
 from core.form_tokens import submit_once
-from core.http import require_http_methods
+from core.http import require_GET, require_http_methods, require_POST
 from core.types import AuthenticatedHttpRequest
 from determinations.forms import MailedOnForm, ResendForm
 from determinations.letter_selectors import (
+    LetterIssueStatus,
     case_deliveries_for,
+    case_letter_issue_status,
     deliveries_to_post,
     delivery_visible_to,
+    letter_issue_status,
     letter_visible_to,
     notice_visible_to,
 )
-from determinations.models import Notice
+from determinations.models import Notice, PostBatch, PostBatchState
 from determinations.notices import preview_notice_html
 from determinations.services.delivery import (
     AUTOMATIC_STATUSES,
@@ -44,9 +47,72 @@ from determinations.services.delivery import (
     notice_filename,
     resend_delivery,
 )
+from determinations.services.post_batches import batch_deliveries, batch_state, request_post_batch
 
 # Letters per page on the post tray (oldest issue date first).
 TO_POST_PAGE_SIZE = 50
+# Status rows ask again every second while the work goes on, at most this many times: then they
+# offer a Refresh link (a page left open must not keep the session alive for ever).
+STATUS_POLL_SECONDS = 1
+STATUS_MAX_POLLS = 120
+
+
+def _poll_number(request: AuthenticatedHttpRequest) -> int:
+    """Which poll this is (`?n=`); anything but a small number counts as the first."""
+    raw = request.GET.get("n", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 4 else 0
+
+
+def letter_status_context(
+    request: AuthenticatedHttpRequest, *, status: LetterIssueStatus, poll: int = 0
+) -> dict:
+    """What `_letter_status.html` needs: the status, whether to ask again, and what to show.
+
+    Delivery counts only for who may see deliveries (intake staff, administrators), never
+    recipients' names or addresses: clinical QA sees the letter issued, not who got it."""
+    show_deliveries = request.user.has_perm("determinations.view_delivery")
+    # Who sees no deliveries has nothing more to wait for once the letter is issued.
+    working = status.state == "issuing" or (status.state == "sending" and show_deliveries)
+    return {
+        "status": status,
+        "show_deliveries": show_deliveries,
+        "can_download": request.user.has_perm("determinations.view_letter"),
+        "status_url": reverse("letters:letter_status", args=[status.determination.pk]),
+        "working": working,
+        # What the row shows: for who sees no deliveries, an issued letter is done.
+        "row_state": "done" if status.state == "sending" and not working else status.state,
+        "keep_polling": working and poll < STATUS_MAX_POLLS,
+        "next_poll": poll + 1,
+        "poll_seconds": STATUS_POLL_SECONDS,
+    }
+
+
+def log_letter_status(request: AuthenticatedHttpRequest, *, status: LetterIssueStatus) -> None:
+    log_access(
+        user=request.user,
+        case=status.determination.case,
+        action=AccessAction.VIEW_CASE,
+        object_repr=f"letter status of {status.determination.case.case_number}",
+        request=request,
+    )
+
+
+@require_GET
+@permission_required("determinations.view_letter", raise_exception=True)
+def letter_status(request: AuthenticatedHttpRequest, determination_id: int) -> HttpResponse:
+    """The issue status of a determination's letter: a fragment for htmx's poll, else a page.
+
+    It names the case and whether its letter went out: an access-log row per answer."""
+    status = letter_issue_status(user=request.user, determination_id=determination_id)
+    if status is None:
+        raise Http404("No such determination.")
+    log_letter_status(request, status=status)
+    context = letter_status_context(request, status=status, poll=_poll_number(request))
+    if request.htmx:
+        return render(request, "determinations/staff/_letter_status.html", context)
+    return render(
+        request, "determinations/staff/letter_status.html", {**context, "case": status.determination.case}
+    )
 
 
 @permission_required("determinations.view_delivery", raise_exception=True)
@@ -61,10 +127,13 @@ def case_deliveries(request: AuthenticatedHttpRequest, case_number: str) -> Http
         object_repr=f"deliveries of {case.case_number}",
         request=request,
     )
+    status = case_letter_issue_status(case=case)
+    status_context = letter_status_context(request, status=status) if status is not None else {}
     return render(
         request,
         "determinations/staff/case_deliveries.html",
         {
+            **status_context,
             "case": case,
             "letters": letters,
             "resendable": RESENDABLE_STATUSES,
@@ -221,6 +290,85 @@ def to_post_batch(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="letters-to-post.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+BATCH_PERMISSIONS = ["determinations.view_delivery", "determinations.view_letter"]
+
+
+@require_POST
+@permission_required(BATCH_PERMISSIONS, raise_exception=True)
+@submit_once
+def post_batch_request(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Ask for the letters waiting for the post (all, or the posted ?id= ones) as one PDF, built
+    in the background (`services.post_batches`): the answer is the batch's status page."""
+    wanted = request.POST.getlist("id")
+    if not all(value.isdigit() and len(value) <= 12 for value in wanted):
+        return HttpResponse("Letter ids are numbers.", status=400, content_type="text/plain")
+    try:
+        batch = request_post_batch(user=request.user, delivery_ids=[int(value) for value in wanted] or None)
+    except DomainError as error:
+        messages.info(request, error.message)
+        return redirect("letters:to_post")
+    return redirect("letters:post_batch", batch_id=batch.pk)
+
+
+def _own_batch(request: AuthenticatedHttpRequest, batch_id: int) -> PostBatch:
+    """A batch is its requester's print job: anyone else (an administrator too) gets a 404."""
+    batch = PostBatch.objects.filter(pk=batch_id, requested_by=request.user).first()
+    if batch is None:
+        raise Http404("No such batch.")
+    return batch
+
+
+@require_GET
+@permission_required(BATCH_PERMISSIONS, raise_exception=True)
+def post_batch(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
+    """Where a batch stands: a fragment for htmx's poll, else the page (Refresh link, no script).
+
+    Deliberately minimal: the number of letters and the state, no case, party or address, so
+    it writes no access-log row (the download does, one per case)."""
+    batch = _own_batch(request, batch_id)
+    state = batch_state(batch=batch)
+    poll = _poll_number(request)
+    context = {
+        "batch": batch,
+        "state": state,
+        "keep_polling": state == PostBatchState.PENDING and poll < STATUS_MAX_POLLS,
+        "next_poll": poll + 1,
+        "poll_seconds": STATUS_POLL_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "determinations/staff/_post_batch_status.html", context)
+    return render(request, "determinations/staff/post_batch.html", context)
+
+
+@require_GET
+@permission_required(BATCH_PERMISSIONS, raise_exception=True)
+def post_batch_download(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse | FileResponse:
+    batch = _own_batch(request, batch_id)
+    if batch.state != PostBatchState.READY:
+        return HttpResponse(
+            "This batch is not ready yet; its page says when it is.", status=409, content_type="text/plain"
+        )
+    deliveries = batch_deliveries(batch=batch)
+    # The PDF shows every letter and its recipient's address: one access-log row per case.
+    log_listed_cases(
+        user=request.user,
+        case_ids=sorted({delivery.case.pk for delivery in deliveries}),
+        action=AccessAction.VIEW_LETTER,
+        object_repr=f"post batch {batch.pk}: {batch.letter_count} letter(s) printed",
+        request=request,
+    )
+    response = FileResponse(
+        batch.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"letters-to-post-{batch.pk}.pdf",
+        content_type="application/pdf",
+    )
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_htmx",
     "imr_site.security",
     "core",
     "cases",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # Security: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the status rows answer a poll with a fragment
     "imr_site.security.middleware.SessionTimeoutMiddleware",  # Security: idle and absolute logoff
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "imr_site.security.middleware.SecondFactorRequiredMiddleware",  # Security: after LoginRequired

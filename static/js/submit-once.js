@@ -10,6 +10,10 @@
 (function () {
   "use strict";
 
+  // Loaded twice (a page and a block it extends), the second copy would refuse every submit.
+  if (window.submitOnceLoaded) return;
+  window.submitOnceLoaded = true;
+
   var ADDED = "data-submit-once-added";
   var DISABLED = "data-submit-once-disabled";
   var TOKEN = 'input[name="form_token"]';

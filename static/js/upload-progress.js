@@ -9,6 +9,11 @@
  * data-max-request-bytes) is named before anything is sent. The server checks every file again.
  * Without JavaScript the form posts as usual, and a multiple-file input takes several files.
  * Listeners sit on the document, so a form drawn again (a page with errors) works the same.
+ *
+ * The bar's percentage is also written as text beside it ([data-upload-progress-text], created
+ * when the page has none) in a polite live region, so it is read out and visible without the
+ * bar. The form's buttons are disabled while it is on its way (this script stops the normal
+ * submit, so submit-once.js, which leaves a stopped submit alone, does not do it here).
  */
 (function () {
   "use strict";
@@ -130,6 +135,32 @@
     if (form) showFiles(form);
   });
 
+  function textOf(form, bar) {
+    var text = form.querySelector("[data-upload-progress-text]");
+    if (text || !bar) return text;
+    text = document.createElement("span");
+    text.setAttribute("data-upload-progress-text", "");
+    text.setAttribute("aria-live", "polite");
+    text.className = "d-block small mb-2";
+    bar.insertAdjacentElement("afterend", text);
+    return text;
+  }
+
+  function show(bar, text, percent, words) {
+    if (bar) {
+      bar.value = percent;
+      bar.setAttribute("aria-valuenow", String(percent));
+      bar.setAttribute("aria-valuetext", words);
+    }
+    if (text) text.textContent = words;
+  }
+
+  function buttonsOf(form) {
+    return Array.prototype.slice.call(
+      form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]')
+    );
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches(FORMS)) return;
@@ -143,14 +174,33 @@
       });
       return;
     }
+    if (form.hasAttribute("data-uploading")) return; // a second click while the first is on its way
+    form.setAttribute("data-uploading", "");
     var progress = form.querySelector("[data-upload-bar]") || document.getElementById("upload-progress");
+    var text = textOf(form, progress);
     var action = form.action || window.location.href;
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) {
+      data.append(event.submitter.name, event.submitter.value);
+    }
+    var buttons = buttonsOf(form);
+    buttons.forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    });
+    function giveBack() {
+      form.removeAttribute("data-uploading");
+      buttons.forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      });
+    }
     var xhr = new XMLHttpRequest();
     xhr.open("POST", action);
     xhr.upload.addEventListener("progress", function (e) {
-      if (progress && e.lengthComputable) {
-        progress.value = Math.round((e.loaded * 100) / e.total);
-      }
+      if (!e.lengthComputable) return;
+      var percent = Math.round((e.loaded * 100) / e.total);
+      show(progress, text, percent, percent < 100 ? "Uploading: " + percent + "%" : "Uploaded 100%; checking the files…");
     });
     xhr.addEventListener("load", function () {
       var redirected = xhr.status < 400 && xhr.responseURL && xhr.responseURL !== action;
@@ -182,11 +232,14 @@
       }
     });
     xhr.addEventListener("error", function () {
+      giveBack();
       form.submit();
     });
     if (progress) {
       progress.classList.remove("d-none");
+      progress.hidden = false;
     }
-    xhr.send(new FormData(form));
+    show(progress, text, 0, "Uploading: 0%");
+    xhr.send(data);
   });
 })();

@@ -40,6 +40,7 @@ from core import clock
 from core.models import OutboxJob
 from determinations.models import DeterminationStatus, Notice
 from determinations.services.letters import issue_letter
+from determinations.services.post_batches import build_post_batch, request_post_batch
 from exchange.services.intake import import_case
 from imr_site import roles
 from library.services.publication import publish_determination
@@ -129,6 +130,7 @@ class World:
     notice: Any  # a NOARFI sent by the workflow step (its PDF and deliveries)
     invoice: Any  # an issued invoice (its PDF rendered) for a case withdrawn in May 2021
     report_kind: str  # a report that names cases (one access-log row per case shown)
+    post_batch: Any  # the post tray printed by INTAKE as one PDF (built)
 
 
 def _records(label: str) -> list[RecordUpload]:
@@ -262,6 +264,7 @@ def build_world() -> World:
     portal = _portal(world_users=users, issued=issued, case_in_review=case_in_review, other_case=other_case)
     invoice = _invoice()
     refresh_changed(full=True)  # the reports' rollups
+    post_batch = build_post_batch(batch_id=request_post_batch(user=users[INTAKE]).pk)
     assert job is not None
     CaseEvent.objects.create(case=case_in_review, kind=CaseEvent.Kind.IMPORTED, effective_on=clock.today())
     AccessLogEntry.objects.create(case=case_in_review, action=AccessAction.VIEW_CASE, object_repr="seed")
@@ -295,6 +298,7 @@ def build_world() -> World:
         invoice=invoice,
         notice=notice,
         report_kind="late_determinations",
+        post_batch=post_batch,
         **portal,
     )
 

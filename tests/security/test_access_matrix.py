@@ -275,6 +275,12 @@ EXPECTED: dict[str, str] = {
     "reviewers/cases/<int:case_id>/candidates/":                   "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/to-post/":                                            "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/to-post/batch.pdf":                                   "login  2fa    200    403    403    403    200    404    404    login  login",
+    # The post batch is its requester's print job (intake here): the administrator gets a 404 too.
+    "letters/to-post/batches/":                                    "login  2fa    p400   p403   p403   p403   p400   404    404    login  login",
+    "letters/to-post/batches/<int:batch_id>/":                     "login  2fa    200    403    403    403    404    404    404    login  login",
+    "letters/to-post/batches/<int:batch_id>/download/":            "login  2fa    200    403    403    403    404    404    404    login  login",
+    # A determination's letter status (the one in QA: not approved yet): who may see its letter.
+    "letters/determinations/<int:determination_id>/letter-status/": "login  2fa    200    200    403    403    200    404    404    login  login",
     "letters/cases/<case_number:case_number>/deliveries/":         "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/deliveries/<int:delivery_id>/resend/":                "login  2fa    200    403    403    403    200    404    404    login  login",
     "letters/cases/<case_number:case_number>/notices/<slug:kind>/preview/": "login  2fa    200    403    403    403    200    404    404    login  login",
@@ -379,6 +385,8 @@ READS_CASE_DATA = {
     "reviewers/cases/<int:case_id>/candidates/",
     "letters/to-post/",
     "letters/to-post/batch.pdf",
+    "letters/to-post/batches/<int:batch_id>/download/",
+    "letters/determinations/<int:determination_id>/letter-status/",
     "letters/cases/<case_number:case_number>/deliveries/",
     "letters/deliveries/<int:delivery_id>/resend/",
     "letters/letters/<int:letter_id>/download/",
@@ -440,6 +448,7 @@ def concrete_path(route: str, world: World) -> str:
         "invoice_id": world.invoice.pk,
         "notice_id": world.notice.pk,
         "kind": world.report_kind,
+        "batch_id": world.post_batch.pk,
     }
     if route.startswith("portal/p/<str:token>/receipts/"):  # the employee's upload through its link
         values["token"], values["submission_id"] = world.party_upload_token, world.party_submission.pk
