@@ -311,6 +311,14 @@ class CaseAdmin(
     )
     actions = CASE_ACTIONS  # a list higher apps add to (admin_actions.add_case_action)
     inlines = [PartyInline, DisputedItemInline, DocumentInline, DocumentUploadInline, CaseEventInline]
+
+    def get_inlines(self, request, obj):
+        # A case not saved yet has no documents and no events: their read-only tables would be
+        # empty boxes (scrolled sideways on a phone, with nothing in them a keyboard can reach).
+        if obj is None:
+            return [inline for inline in self.inlines if inline not in (DocumentInline, CaseEventInline)]
+        return self.inlines
+
     fieldsets = [
         (None, {"fields": [("case_number", "status", "priority")]}),
         (

@@ -110,6 +110,21 @@ def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
+# The elements that stick out past the right edge of the screen (outside a table's own scroll box):
+# at 390 px the page must not scroll sideways.
+OVERFLOWING = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const out = e => e.getBoundingClientRect().right > width + 1;
+    return [...document.body.querySelectorAll('*')]
+        .filter(e => out(e) && !e.closest('.table-responsive') && ![...e.children].some(out))
+        .slice(0, 5)
+        .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+             + [...e.classList].map(c => '.' + c).join('')
+             + ' :: ' + Math.round(e.getBoundingClientRect().right) + ' px');
+}"""
+
+
 def _axe(page) -> list[dict]:
     return page.evaluate(
         """async () => {
@@ -151,6 +166,16 @@ def _visit(
         expect(page.locator("main")).to_be_visible()
         expect(page.locator("html")).to_have_js_property("clientWidth", width)
         violations = _axe(page)
+        overflowing = page.evaluate(OVERFLOWING)
+        if overflowing:
+            violations.append(
+                {
+                    "id": "page-wider-than-screen",
+                    "impact": "serious",
+                    "help": "The page scrolls sideways",
+                    "nodes": overflowing,
+                }
+            )
         blocking += [dict(v, id=f"{v['id']} at {width} px") for v in violations if v["impact"] in BLOCKING]
         counts = ", ".join(f"{v['impact']} {v['id']} x{len(v['nodes'])}" for v in violations) or "none"
         report.append(f"{role:17} {width:4} {path[:70]:70} axe: {counts}")
