@@ -116,8 +116,9 @@ OVERFLOWING = """() => {
     const width = document.documentElement.clientWidth;
     if (document.documentElement.scrollWidth <= width) return [];
     const out = e => e.getBoundingClientRect().right > width + 1;
+    const scrolled = e => { const box = e.closest('.table-responsive'); return box && !out(box); };
     return [...document.body.querySelectorAll('*')]
-        .filter(e => out(e) && !e.closest('.table-responsive') && ![...e.children].some(out))
+        .filter(e => out(e) && !scrolled(e) && ![...e.children].some(out))
         .slice(0, 5)
         .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
              + [...e.classList].map(c => '.' + c).join('')
