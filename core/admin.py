@@ -109,11 +109,11 @@ class LabelledTabularInline(_admin.TabularInline):
     `label` and `select-name` rules, tests/security/test_every_page.py). The formset's own
     fields (the "Delete?" box) too."""
 
-    def get_formset(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
 
         class LabelledFormSet(formset):  # type: ignore[valid-type,misc]
-            def add_fields(self, form, index):  # type: ignore[no-untyped-def]
+            def add_fields(self, form, index):
                 super().add_fields(form, index)
                 for name, field in form.fields.items():
                     label = field.label or name.replace("_", " ").capitalize()

@@ -62,7 +62,8 @@ class NavigationNode(template.Node):
 
     def render(self, context: Context) -> str:
         request = context.get("request")
-        links = self.nodelist.get_nodes_by_type(NavLinkNode)
+        nodes = self.nodelist.get_nodes_by_type(NavLinkNode)
+        links = [node for node in nodes if isinstance(node, NavLinkNode)]
         urls = [url for url in (link.url(context) for link in links) if url]
         current = current_of(request.path, urls) if request is not None else None
         with context.push({_CURRENT: current}):
