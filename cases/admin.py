@@ -41,7 +41,7 @@ from cases.record_lock import final_reason
 from cases.selectors import matching_case_ids
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
-from core.admin import LargeListAdmin
+from core.admin import LabelledTabularInline, LargeListAdmin
 from core.errors import DomainError
 from core.form_tokens import submit_once
 
@@ -183,7 +183,7 @@ class PartyInline(FinalRecordInlineMixin, admin.StackedInline):
     classes = ["collapse"]
 
 
-class DisputedItemInline(FinalRecordInlineMixin, admin.TabularInline):
+class DisputedItemInline(FinalRecordInlineMixin, LabelledTabularInline):
     model = DisputedItem
     fk_name = "case"  # not origin_case (the case a consolidated item was filed under)
     extra = 0
@@ -200,7 +200,7 @@ class DisputedItemInline(FinalRecordInlineMixin, admin.TabularInline):
     ]
 
 
-class DocumentInline(ReadOnlyMixin, admin.TabularInline):
+class DocumentInline(ReadOnlyMixin, LabelledTabularInline):
     """The case's documents, read-only, each with a link to the access-checked viewer."""
 
     model = Document
@@ -239,7 +239,7 @@ class DocumentUploadInline(admin.StackedInline):
         return False
 
 
-class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
+class CaseEventInline(ReadOnlyMixin, LabelledTabularInline):
     """The case's timeline: append-only, so nothing here can be added, changed or deleted."""
 
     model = CaseEvent
@@ -311,6 +311,14 @@ class CaseAdmin(
     )
     actions = CASE_ACTIONS  # a list higher apps add to (admin_actions.add_case_action)
     inlines = [PartyInline, DisputedItemInline, DocumentInline, DocumentUploadInline, CaseEventInline]
+
+    def get_inlines(self, request, obj):
+        # A case not saved yet has no documents and no events: their read-only tables would be
+        # empty boxes (scrolled sideways on a phone, with nothing in them a keyboard can reach).
+        if obj is None:
+            return [inline for inline in self.inlines if inline not in (DocumentInline, CaseEventInline)]
+        return self.inlines
+
     fieldsets = [
         (None, {"fields": [("case_number", "status", "priority")]}),
         (

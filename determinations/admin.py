@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from cases.admin_audit import AccessLoggedAdminMixin
 from cases.models import PartyRole
-from core.admin import LargeListAdmin
+from core.admin import LabelledTabularInline, LargeListAdmin
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from determinations.models import (
@@ -26,7 +26,7 @@ from determinations.models import (
 from determinations.services.delivery import resend_delivery
 
 
-class ItemDecisionInline(admin.TabularInline):
+class ItemDecisionInline(LabelledTabularInline):
     model = ItemDecision
     extra = 0
     fields = ["disputed_item", "decision", "reviewer_guideline", "rationale"]

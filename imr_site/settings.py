@@ -144,6 +144,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+# Files browsers ask for at the site's root (/favicon.ico, asked by the admin's pages and by any
+# browser before it reads <link rel="icon">): served by whitenoise before any log-in check.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 
 # Case documents and letters hold PHI: they live outside any served directory and
 # are only streamed through access-checked views. No MEDIA_URL is routed.

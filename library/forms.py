@@ -64,6 +64,13 @@ class DecisionSearchForm(forms.Form):
         },
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Bootstrap's look, as every other form of the site (and as wide as its column, no wider).
+        for field in self.visible_fields():
+            select = isinstance(field.field.widget, forms.Select)
+            field.field.widget.attrs.setdefault("class", "form-select" if select else "form-control")
+
     def clean_case_number(self) -> str:
         value: str = self.cleaned_data["case_number"].strip().upper()
         if value and not re.fullmatch(r"CM[0-9]{0,2}(-[0-9]{0,7})?", value):

@@ -17,6 +17,7 @@ from rest_framework_api_key.models import APIKey
 
 from cases.admin_audit import AccessLoggedAdminMixin
 from cases.services.audit import log_access
+from core.admin import LabelledTabularInline
 from portal.models import CaseLink, Membership, Organization, OrganizationAPIKey, PartyLink, SubmittedRecord
 from portal.services import links
 
@@ -26,7 +27,7 @@ if admin.site.is_registered(APIKey):
     admin.site.unregister(APIKey)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = Membership
     fk_name = "organization"
     extra = 0

@@ -11,26 +11,26 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from cases.admin_audit import AccessLoggedAdminMixin
-from core.admin import LargeListAdmin
+from core.admin import LabelledTabularInline, LargeListAdmin
 from core.clock import today
 from reviewers import admin_actions as _case_admin_actions  # noqa: F401  (adds "Replace the reviewer" to Case)
 from reviewers import eligibility, selectors
 from reviewers.models import Affiliation, Assignment, BoardCertification, License, Reviewer, SpecialtyRule
 
 
-class LicenseInline(admin.TabularInline):
+class LicenseInline(LabelledTabularInline):
     model = License
     extra = 0
     fields = ["position", "state", "number", "expires_on", "active", "unrestricted"]
 
 
-class BoardCertificationInline(admin.TabularInline):
+class BoardCertificationInline(LabelledTabularInline):
     model = BoardCertification
     extra = 0
     fields = ["position", "specialty", "board"]
 
 
-class AffiliationInline(admin.TabularInline):
+class AffiliationInline(LabelledTabularInline):
     model = Affiliation
     extra = 0
     fields = ["name", "kind", "identifier"]
