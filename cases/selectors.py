@@ -25,6 +25,7 @@ from cases.eligibility import (
 from cases.models import (
     EXPEDITED_FIRST,
     IN_STATE_SINCE,
+    ITEM_CATEGORY_BITS,
     OPEN_STATUSES,
     QUEUE_DEADLINE,
     AccessLogEntry,
@@ -132,7 +133,12 @@ def _filter_sql(filters: QueueFilters) -> tuple[str, list]:
         params.append(filters.priority)
     if filters.overdue:
         sql += " AND overdue"
-    if filters.category:
+    if filters.category and connection.vendor == "postgresql" and filters.category in ITEM_CATEGORY_BITS:
+        # The case's category bits (kept by triggers, migration 0013): the condition of the
+        # category's partial index `case_counts_<category>`, written as a literal so the planner
+        # matches it; the bit comes from the whitelist, never from the request.
+        sql += f" AND (item_categories & {int(ITEM_CATEGORY_BITS[filters.category])}) > 0"
+    elif filters.category:
         items = connection.ops.quote_name(DisputedItem._meta.db_table)
         sql += f" AND EXISTS (SELECT 1 FROM {items} i WHERE i.case_id = {table}.id AND i.category = %s)"  # noqa: S608
         params.append(filters.category)
@@ -166,7 +172,9 @@ def queue_counts(*, user: User, filters: QueueFilters = NO_FILTERS) -> dict[str,
     """Per state: `total` cases and `overdue` ones under `filters`, each exact up to
     QUEUE_COUNT_CAP (`capped`, `overdue_capped`: at least that many). One query; without the
     item-category and reviewer filters each count is served by the `case_queue_counts` index
-    alone. Consolidated cases are not counted (they are listed under their lead case). Only for
+    alone; with a category filter, on PostgreSQL, by that category's partial index
+    `case_counts_<category>` alone (cases/migrations/0013_scale_item_categories; SQLite probes
+    each case's items). Consolidated cases are not counted (they are listed under their lead case). Only for
     users who see every case (the staff queues)."""
     if not user.has_perm("cases.view_all_cases"):
         raise PermissionError("The queue counts count every case.")
