@@ -129,6 +129,9 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
 
     counted = time.perf_counter()
     rollup = refresh_changed(full=True)
+    from reports.snapshots import refresh_snapshots
+
+    refresh_snapshots()
     print(
         f"reports rollup: {rollup['days']:,} days, {rollup['rows']:,} rows in "
         f"{time.perf_counter() - counted:.1f} s",
