@@ -287,11 +287,13 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     page_obj = Paginator(ids[: selectors.SEARCH_MATCH_CAP], selectors.SEARCH_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    page_obj.object_list = selectors.search_rows(user=request.user, ids=list(page_obj.object_list))
+    rows = selectors.search_rows(user=request.user, ids=list(page_obj.object_list))
+    # The page shows the cases of its ids (the pager still counts the ids).
+    page_obj.object_list = rows  # type: ignore[assignment]
     # The rows show each case's employee and claim number: one log entry per case shown.
     log_listed_cases(
         user=request.user,
-        case_ids=[case.pk for case in page_obj],
+        case_ids=[case.pk for case in rows],
         action=AccessAction.VIEW_CASE,
         object_repr=f"listed in a search for {query}",
         request=request,
