@@ -129,6 +129,9 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
 
     counted = time.perf_counter()
     rollup = refresh_changed(full=True)
+    from reports.snapshots import refresh_snapshots
+
+    refresh_snapshots()
     print(
         f"reports rollup: {rollup['days']:,} days, {rollup['rows']:,} rows in "
         f"{time.perf_counter() - counted:.1f} s",
@@ -248,10 +251,17 @@ def _django_ready() -> bool:
 
 def print_table(pages: dict[str, dict]) -> None:
     width = max(len(name) for name in pages)
-    print(f"{'page':<{width}}  {'median':>9}  {'p95':>9}  {'queries':>7}  {'rows':>6}  status")
+    print(
+        f"{'page':<{width}}  {'median':>9}  {'p95':>9}  {'CPU med':>9}  {'CPU p95':>9}  {'queries':>7}  "
+        f"{'rows':>6}  status"
+    )
     for name, figures in pages.items():
+        cpu = "".join(
+            f"  {figures[key]:>6.1f} ms" if figures.get(key) is not None else f"  {'-':>9}"
+            for key in ("cpu_median_ms", "cpu_p95_ms")
+        )
         print(
-            f"{name:<{width}}  {figures['median_ms']:>6.1f} ms  {figures['p95_ms']:>6.1f} ms  "
+            f"{name:<{width}}  {figures['median_ms']:>6.1f} ms  {figures['p95_ms']:>6.1f} ms{cpu}  "
             f"{figures['queries']:>7}  {figures['rows']:>6}  {figures['status']}"
         )
 

@@ -410,6 +410,13 @@ class ItemCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# PostgreSQL only: `cases_case.item_categories` has bit ITEM_CATEGORY_BITS[c] set when one of the
+# case's disputed items is of category c. Kept by database triggers on the items (migration
+# 0013_scale_item_categories, which freezes this very order) and deliberately not a model field
+# (a case's save() would write a stale value back); read by cases.selectors.queue_counts.
+ITEM_CATEGORY_BITS = {code: 1 << position for position, code in enumerate(ItemCategory.values)}
+
+
 class URDecision(models.TextChoices):
     MODIFIED = "modified", "Modified"
     DENIED = "denied", "Denied"

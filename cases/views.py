@@ -358,15 +358,31 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if hit is not None:
         return redirect("cases:case", case_id=hit.pk)
-    page_obj = Paginator(
-        selectors.search_cases(user=request.user, query=query), selectors.SEARCH_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    # The matching ids once (newest first, capped), then the page's rows: two queries.
+    ids = selectors.search_case_ids(user=request.user, query=query)
+    capped = len(ids) > selectors.SEARCH_MATCH_CAP
+    page_obj = Paginator(ids[: selectors.SEARCH_MATCH_CAP], selectors.SEARCH_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.search_rows(user=request.user, ids=list(page_obj.object_list))
+    # The page shows the cases of its ids (the pager still counts the ids).
+    page_obj.object_list = rows  # type: ignore[assignment]
     # The rows show each case's employee and claim number: one log entry per case shown.
     log_listed_cases(
         user=request.user,
-        case_ids=[case.pk for case in page_obj],
+        case_ids=[case.pk for case in rows],
         action=AccessAction.VIEW_CASE,
         object_repr=f"listed in a search for {query}",
         request=request,
     )
-    return render(request, "cases/search.html", {"form": form, "query": query, "page_obj": page_obj})
+    return render(
+        request,
+        "cases/search.html",
+        {
+            "form": form,
+            "query": query,
+            "page_obj": page_obj,
+            "capped": capped,
+            "cap": selectors.SEARCH_MATCH_CAP,
+        },
+    )

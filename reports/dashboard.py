@@ -7,11 +7,12 @@ static/js/dashboard-charts.js draws from that same table.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Case as Conditional
-from django.db.models import Count, DateField, F, FloatField, IntegerField, Q, Sum, Value, When
+from django.db.models import Count, DateField, F, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast, TruncMonth
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus
@@ -42,20 +43,37 @@ class WorkItem:
     status: str = ""  # the queue it opens (cases:queues?status=), "" for none
 
 
-def todays_work(*, today: date) -> list[WorkItem]:
-    """Three queries: open cases by state and overdue (the `case_status_overdue` index alone),
-    applications received today, deliveries waiting for the post."""
+@dataclass(frozen=True)
+class OpenCount:
+    status: str
+    overdue: bool
+    received_on: date
+    count: int
+
+
+def open_case_counts() -> list[OpenCount]:
+    """The open cases counted by state, overdue and day received: one query, read in the order of
+    the `report_case_open_board` index alone (no sort, no per-row expression; `COUNT(*)`, as
+    `COUNT(id)` would read each case's row for an id the index does not hold). Today's work and
+    the ageing table are both folded from it in Python (a few hundred rows)."""
+    return [
+        OpenCount(status, overdue, received_on, n)
+        for status, overdue, received_on, n in Case.objects.filter(status__in=OPEN_STATUSES)
+        .values("status", "overdue", "received_on")
+        .annotate(n=Count("*"))
+        .order_by("status", "overdue", "received_on")
+        .values_list("status", "overdue", "received_on", "n")
+    ]
+
+
+def todays_work(*, today: date, open_counts: list[OpenCount] | None = None) -> list[WorkItem]:
+    """Open cases by state and overdue (`open_case_counts`, given or read), applications
+    received today, deliveries waiting for the post: three queries, two with `open_counts`."""
     by_status: dict[str, list[int]] = {status: [0, 0] for status in OPEN_STATUSES}
-    for status, overdue, n in (
-        Case.objects.filter(status__in=OPEN_STATUSES)
-        .values("status", "overdue")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("status", "overdue", "n")
-    ):
-        by_status[status][0] += n
-        if overdue:
-            by_status[status][1] += n
+    for row in open_counts if open_counts is not None else open_case_counts():
+        by_status[row.status][0] += row.count
+        if row.overdue:
+            by_status[row.status][1] += row.count
     received_today = Case.objects.filter(received_on=today).count()
     to_post = Delivery.objects.filter(status=DeliveryStatus.TO_POST).count()
 
@@ -78,14 +96,12 @@ def todays_work(*, today: date) -> list[WorkItem]:
     ]
 
 
-def _age_bucket(today: date) -> Conditional:
-    """The index of the case's AGE_BUCKETS row, from its received date (no date arithmetic in SQL)."""
-    whens = [
-        When(received_on__gte=today - timedelta(days=most), then=Value(index))
-        for index, (_label, most) in enumerate(AGE_BUCKETS)
-        if most is not None
-    ]
-    return Conditional(*whens, default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField())
+def _age_bucket(received_on: date, today: date) -> int:
+    """The index of the AGE_BUCKETS row of a case received that day."""
+    for index, (_label, most) in enumerate(AGE_BUCKETS):
+        if most is not None and received_on >= today - timedelta(days=most):
+            return index
+    return len(AGE_BUCKETS) - 1
 
 
 @dataclass(frozen=True)
@@ -99,17 +115,11 @@ class AgeingRow:
         return sum(self.counts)
 
 
-def ageing(*, today: date) -> list[AgeingRow]:
-    """Open cases by state and age bucket: one query over the open cases (index `report_open_age`)."""
-    found = {
-        (status, bucket): n
-        for status, bucket, n in Case.objects.filter(status__in=OPEN_STATUSES)
-        .annotate(bucket=_age_bucket(today))
-        .values("status", "bucket")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("status", "bucket", "n")
-    }
+def ageing(*, today: date, open_counts: list[OpenCount] | None = None) -> list[AgeingRow]:
+    """Open cases by state and age bucket, folded from `open_case_counts` (given or read)."""
+    found: dict[tuple[str, int], int] = defaultdict(int)
+    for row in open_counts if open_counts is not None else open_case_counts():
+        found[(row.status, _age_bucket(row.received_on, today))] += row.count
     labels = dict(CaseStatus.choices)
     return [
         AgeingRow(status, str(labels[status]), [found.get((status, b), 0) for b in range(len(AGE_BUCKETS))])
@@ -136,7 +146,7 @@ def due_this_week(*, today: date) -> list[DueDay]:
             )
         )
         .values("day")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("day", "n")
     )

@@ -171,3 +171,23 @@ class ReceivedDay(models.Model):
 
     def __str__(self) -> str:
         return f"Received on {self.day}"
+
+
+class ReportSnapshot(models.Model):
+    """A report over its default period (the last twelve months), counted by the periodic refresh
+    right after the rollups it reads (reports.snapshots): the report page and CSV of that period
+    read this one row instead of a year of rows. Other periods are counted live.
+
+    Only for the reports whose live count reads a year of rows at 200,000 cases (clocks, late
+    records, reviewer productivity): their percentiles and per-case penalties cannot be summed
+    from daily rows. `result`: the ReportResult's columns, rows, total and notes, as JSON.
+    """
+
+    kind = models.CharField(max_length=40, unique=True)
+    start = models.DateField()
+    end = models.DateField()
+    computed_at = models.DateTimeField()
+    result = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start}..{self.end}"

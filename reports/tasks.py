@@ -11,5 +11,8 @@ def refresh_report_rollups(full: bool = False) -> dict[str, int]:
     """The days changed since the last run (every period); `full`: everything (nightly), which also
     catches what no `updated_at` shows (a case whose received date staff corrected)."""
     from reports.rollups import refresh_changed
+    from reports.snapshots import refresh_snapshots
 
-    return refresh_changed(full=full)
+    counted = refresh_changed(full=full)
+    counted["snapshots"] = refresh_snapshots()
+    return counted

@@ -28,14 +28,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = clock.today()
     trend_period, trend = board.monthly_trend(today=today)
     workload = board.reviewer_workload()
+    open_counts = board.open_case_counts()
     return render(
         request,
         "reports/dashboard.html",
         {
             "today": today,
-            "work": board.todays_work(today=today),
+            "work": board.todays_work(today=today, open_counts=open_counts),
             "age_buckets": [label for label, _most in board.AGE_BUCKETS],
-            "ageing": board.ageing(today=today),
+            "ageing": board.ageing(today=today, open_counts=open_counts),
             "due": board.due_this_week(today=today),
             "workload": workload,
             "workload_buckets": list(zip(board.WORKLOAD_BUCKETS, workload.buckets, strict=True)),

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from cases import selectors
 from cases.models import AccessAction, AccessLogEntry, Case, Party, PartyRole
 from tests.factories import CaseFactory, PartyFactory, ReviewerFactory
 from tests.second_factor import SECOND_FACTOR_QUERIES
@@ -206,6 +207,24 @@ def test_results_come_fifty_a_page_in_a_stable_order(staff_client):
     second = staff_client.get(URL, {"q": "lopez", "page": "2"})
     assert found(first) + found(second) == expected
     assert "page=2" in first.content.decode()
+
+
+def test_more_matches_than_the_cap_list_the_newest_and_say_so(staff_client, monkeypatch):
+    """A common surname at 200,000 cases: the newest SEARCH_MATCH_CAP cases, and a caption that
+    says there are more (never a wrong total). A page number past the capped list (bad input)
+    shows its last page."""
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_CAP", 3)
+    monkeypatch.setattr(selectors, "SEARCH_PAGE_SIZE", 2)
+    cases = [make_case(received_on=date(2015, 3, 1) + timedelta(days=n)) for n in range(5)]
+    newest = [c.case_number for c in reversed(cases)]
+    first = staff_client.get(URL, {"q": "lopez"})
+    assert found(first) == newest[:2]
+    assert "More than 3 cases match" in first.content.decode()
+    last = staff_client.get(URL, {"q": "lopez", "page": "99"})
+    assert found(last) == newest[2:3]
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_CAP", 5)
+    exact = staff_client.get(URL, {"q": "lopez"})
+    assert "5 cases matching" in exact.content.decode()
 
 
 # ---- PostgreSQL: the trigram indexes ------------------------------------------------------

@@ -129,9 +129,17 @@ def test_the_rollup_recounts_only_the_days_that_changed(data, frozen_today):
     # Until the periodic task runs, the report shows the figures it counted last.
     assert _decision_rows(report("decisions"))[("All", "All items")] == [8, 5, 3, 37.5]
     # Recounted: 02-25 (all, category, priority and specialty rows) and today, 03-11 (nothing
-    # issued); the new letter's clocks; no submission changed; the new case's day of receipt.
+    # issued); the new letter's clocks; no submission changed; the new case's day of receipt;
+    # then the three reports over their default period (reports.snapshots).
     counted = refresh_report_rollups.delay().get()
-    assert counted == {"days": 2, "rows": 4, "letters": 1, "submissions": 0, "received_days": 1}
+    assert counted == {
+        "days": 2,
+        "rows": 4,
+        "letters": 1,
+        "submissions": 0,
+        "received_days": 1,
+        "snapshots": 3,
+    }
     rows = _decision_rows(report("decisions"))
     assert rows[("All", "All items")] == [9, 5, 4, 44.4]
     assert rows[("Priority", "Expedited")] == [5, 3, 2, 40.0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 
 from reports.rollups import refresh_changed
+from reports.snapshots import refresh_snapshots
 
 
 class Command(BaseCommand):
@@ -16,4 +17,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, full: bool, **options) -> None:
         result = refresh_changed(full=full)
+        refresh_snapshots()
         self.stdout.write(f"recounted {result['days']} days: {result['rows']} rows")
