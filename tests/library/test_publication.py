@@ -111,10 +111,16 @@ def test_the_letter_is_made_on_first_download_then_read(client, django_assert_ma
     assert b"".join(again.streaming_content) == pdf
 
 
-def test_a_corrected_letter_gets_its_own_redacted_copy(client, django_capture_on_commit_callbacks):
+def test_a_corrected_letter_gets_its_own_redacted_copy(
+    client, django_capture_on_commit_callbacks, time_machine, settings
+):
+    time_machine.move_to(clock.now(), tick=False)
     determination = approved_seed_determination()
     with django_capture_on_commit_callbacks(execute=True):
         issue_letter(determination_id=determination.pk)
+    # The first version's copy, made by its scheduled job once due.
+    time_machine.shift(timedelta(seconds=settings.LIBRARY_REDACTED_LETTER_DELAY_SECONDS + 1))
+    assert outbox.sweep()["due"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         correct_letter(determination_id=determination.pk, by=UserFactory(), reason="Typo in a date")
     response = client.get(f"/decisions/{determination.case.case_number}/letter.pdf")
