@@ -13,8 +13,9 @@ each with a submitted determination deciding every item. It starts:
   as the Celery broker;
 - a local SMTP server (aiosmtpd, in this process) that records every message it accepts,
   with the moment and the Message-ID;
-- `--workers` Celery worker processes (`celery -A imr_site worker --pool=solo`: one task at a
-  time each), on the bench database, the broker and the SMTP server.
+- `--workers` Celery worker processes (`celery -A imr_site worker --pool=solo --queues
+  letters,email,default`: one task at a time each, every queue), on the bench database, the
+  broker and the SMTP server.
 
 Then it approves every determination through the public service (`qa_approve`, as the QA
 page does: the approval enqueues the letter, the letter's task its deliveries) and waits
@@ -206,7 +207,14 @@ def _build_cases(*, count: int, work: Path) -> list[int]:
 
 
 def _start_workers(*, count: int, env: dict[str, str], work: Path) -> list[subprocess.Popen]:
+    from django.conf import settings
+
+    from imr_site import queues
     from imr_site.celery import app
+
+    # Every worker serves every queue (letters, email, default): the outbox hands letters and
+    # emails to their own queues, and a worker started without --queues serves `default` only.
+    served = ",".join(queues.queue_names(prefix=settings.CELERY_QUEUE_PREFIX))
 
     processes, nodes = [], []
     for number in range(1, count + 1):
@@ -224,6 +232,8 @@ def _start_workers(*, count: int, env: dict[str, str], work: Path) -> list[subpr
                     "-n",
                     node,
                     "--pool=solo",
+                    "--queues",
+                    served,
                     "--loglevel=WARNING",
                     "--without-heartbeat",
                     "--without-gossip",

@@ -16,6 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -328,12 +329,25 @@ def render_context_pdf(*, context: dict[str, Any], draft: bool = False) -> bytes
     return html_to_pdf(html=_render_html(context=context, draft=draft, inline_css=False))
 
 
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF with its page count, as WeasyPrint laid it out (no need to parse the PDF again)."""
+
+    data: bytes
+    pages: int
+
+
 def html_to_pdf(*, html: str, url_fetcher=None) -> bytes:
     """Lay out letter HTML (without inline CSS) with the cached stylesheet and fonts.
 
     Whatever the HTML asks to load goes through `letter_url_fetcher()` (or the one given):
     only the letter's own assets are served, so even HTML that escaped escaping can neither
     read a local file nor reach a network service."""
+    return render_html(html=html, url_fetcher=url_fetcher).data
+
+
+def render_html(*, html: str, url_fetcher=None) -> RenderedPdf:
+    """`html_to_pdf` with the number of pages laid out."""
     import weasyprint
 
     fetcher = url_fetcher if url_fetcher is not None else letter_url_fetcher()
@@ -342,8 +356,10 @@ def html_to_pdf(*, html: str, url_fetcher=None) -> bytes:
     # invoices, threaded web workers sending two notices) hung in it. The work is CPU-bound
     # Python under the GIL, so the lock costs no throughput; processes still render in parallel.
     with _RENDER_LOCK:
-        document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[_letter_css()], font_config=font_configuration())
+        document = weasyprint.HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher).render(
+            stylesheets=[_letter_css()], font_config=font_configuration()
+        )
+        return RenderedPdf(data=document.write_pdf(), pages=len(document.pages))
 
 
 _RENDER_LOCK = threading.Lock()
@@ -353,9 +369,16 @@ def render_letter_pdf(
     *, determination: Determination, draft: bool, recipients: list[LetterRecipient] | None = None
 ) -> bytes:
     """The letter as PDF bytes (US Letter, 'Page X of Y' on every page)."""
+    return render_letter(determination=determination, draft=draft, recipients=recipients).data
+
+
+def render_letter(
+    *, determination: Determination, draft: bool, recipients: list[LetterRecipient] | None = None
+) -> RenderedPdf:
+    """`render_letter_pdf` with its page count (issuing stores both)."""
     html = _render_html(
         context=build_letter_context(determination=determination, recipients=recipients),
         draft=draft,
         inline_css=False,
     )
-    return html_to_pdf(html=html)
+    return render_html(html=html)

@@ -215,6 +215,9 @@ REVIEWER_REQUIRE_CALIFORNIA_LICENSE = env.bool("REVIEWER_REQUIRE_CALIFORNIA_LICE
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 LIBRARY_PUBLIC_RATE = env.str("LIBRARY_PUBLIC_RATE", default="60/m")
 LIBRARY_CACHE_SECONDS = env.int("LIBRARY_CACHE_SECONDS", default=60)
+# The redacted copy of an issued letter is rendered this long after the letter (an outbox job the
+# sweeper hands over), so a day's letters are issued and emailed first; 0 renders it at once.
+LIBRARY_REDACTED_LETTER_DELAY_SECONDS = env.float("LIBRARY_REDACTED_LETTER_DELAY_SECONDS", default=600)
 # The per-IP limit counts by the client's address (TRUSTED_PROXY_COUNT above).
 RATELIMIT_IP_META_KEY = "imr_site.client_ip.client_ip"
 

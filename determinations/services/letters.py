@@ -7,13 +7,11 @@ SHA-256 and nothing here (or anywhere) rewrites it. A correction is a new versio
 from __future__ import annotations
 
 import hashlib
-import io
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from pypdf import PdfReader
 
 from cases.errors import GuardError
 from cases.models import Case, CaseEventKind, CaseStatus
@@ -22,7 +20,7 @@ from core import outbox
 from core.clock import today
 from determinations.jobs import SEND_DELIVERY
 from determinations.letter_selectors import LetterRecipient, letter_recipients
-from determinations.letters import letter_credentials, render_letter_pdf
+from determinations.letters import letter_credentials, render_letter
 from determinations.models import (
     CORRECTABLE_ITEM_FIELDS,
     Delivery,
@@ -92,12 +90,13 @@ def _store_letter(
     recipients: list[LetterRecipient],
     correction_reason: str = "",
 ) -> Letter:
-    pdf = render_letter_pdf(determination=determination, draft=False, recipients=recipients)
+    rendered = render_letter(determination=determination, draft=False, recipients=recipients)
+    pdf = rendered.data
     letter = Letter(
         determination=determination,
         version=version,
         sha256=hashlib.sha256(pdf).hexdigest(),
-        pages=len(PdfReader(io.BytesIO(pdf)).pages),
+        pages=rendered.pages,
         issued_on=determination.issued_on or today(),
         correction_reason=correction_reason,
         created_by=by if by is not None and by.is_authenticated else None,

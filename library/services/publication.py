@@ -25,6 +25,7 @@ from determinations.models import Determination, DeterminationStatus
 from library.models import PublishedItem, RedactedLetter
 from library.redaction import ROLE_WORDS, Redactor, redactor_for
 from library.selectors import note_published_specialties
+from library.triggers import schedule_redacted_letter
 
 # A determination is public only while it is the case's current, issued one, and the case
 # is issued or closed after it (never withdrawn, terminated or ineligible).
@@ -103,11 +104,15 @@ def case_redactor(*, case: Case) -> Redactor:
     return redactor_for(Party.objects.filter(case=case))
 
 
-def publish_determination(*, determination_id: int, make_letter: bool = True) -> list[PublishedItem]:
+def publish_determination(
+    *, determination_id: int, make_letter: bool = True, letter_later: bool = False
+) -> list[PublishedItem]:
     """(Re)write the library's rows of a determination and make its redacted letter once.
 
     A determination that is not (or no longer) publishable has its rows removed instead.
-    `make_letter=False` (a large backfill) leaves the letter to its first download.
+    `make_letter=False` (a large backfill) leaves the letter to its first download;
+    `letter_later=True` (the publication job) schedules it (`schedule_redacted_letter`) in the
+    same transaction as the rows instead of rendering it now.
     """
     with transaction.atomic():
         determination = (
@@ -126,6 +131,8 @@ def publish_determination(*, determination_id: int, make_letter: bool = True) ->
         # The public search's list of specialties may gain one (now, and once committed).
         specialties = {row.specialty for row in rows}
         transaction.on_commit(lambda: note_published_specialties(specialties))
+        if letter_later:
+            schedule_redacted_letter(determination_id=determination_id)
     note_published_specialties(specialties)
     if make_letter:
         ensure_redacted_letter(determination_id=determination_id)

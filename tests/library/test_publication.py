@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from cases.hooks import registered_hooks
 from cases.models import CaseStatus
 from cases.services.workflow import transition_case
+from core import clock, outbox
+from core.models import OutboxJob, OutboxState
 from determinations.models import DeterminationStatus
 from determinations.services.letters import correct_letter, issue_letter
 from library.hooks import publish_on_issue, unpublish_on_remand
+from library.jobs import MAKE_REDACTED_LETTER
 from library.models import PublishedItem, RedactedLetter
 from library.services.publication import publish_determination
 from tests.determinations.letters_support import approved_seed_determination, body_text
@@ -28,7 +33,11 @@ def test_hooks_are_registered_after_the_determinations_hooks():
     assert remand_hooks.index(supersede_on_remand) < remand_hooks.index(unpublish_on_remand)
 
 
-def test_issuing_publishes_on_commit_once(django_capture_on_commit_callbacks):
+def test_issuing_publishes_on_commit_once(django_capture_on_commit_callbacks, time_machine, settings):
+    """The rows at once; the redacted letter by its own job, LIBRARY_REDACTED_LETTER_DELAY_SECONDS later
+    (not before: the sweeper leaves a job that is not due alone), then never again."""
+    settings.LIBRARY_REDACTED_LETTER_DELAY_SECONDS = 600
+    time_machine.move_to(clock.now(), tick=False)
     determination = approved_seed_determination()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         letter = issue_letter(determination_id=determination.pk)
@@ -38,6 +47,18 @@ def test_issuing_publishes_on_commit_once(django_capture_on_commit_callbacks):
         callback()
     rows = list(PublishedItem.objects.filter(determination=determination).order_by("position"))
     assert [row.position for row in rows] == [1, 2]
+    # Not rendered with the rows: scheduled, and left alone by a sweep before it is due.
+    assert not RedactedLetter.objects.exists()
+    job = OutboxJob.objects.get(kind=MAKE_REDACTED_LETTER, payload={"determination_id": determination.pk})
+    assert job.state == OutboxState.PENDING
+    assert job.next_attempt_at == clock.now() + timedelta(seconds=600)
+    time_machine.shift(timedelta(seconds=599))
+    assert outbox.sweep()["due"] == 0
+    assert not RedactedLetter.objects.exists()
+    time_machine.shift(timedelta(seconds=2))
+    assert outbox.sweep()["due"] == 1
+    job.refresh_from_db()
+    assert job.state == OutboxState.DONE
     redacted = RedactedLetter.objects.get(determination=determination)
     assert redacted.source_version == letter.version
     parties = list(determination.case.parties.all())
@@ -90,10 +111,16 @@ def test_the_letter_is_made_on_first_download_then_read(client, django_assert_ma
     assert b"".join(again.streaming_content) == pdf
 
 
-def test_a_corrected_letter_gets_its_own_redacted_copy(client, django_capture_on_commit_callbacks):
+def test_a_corrected_letter_gets_its_own_redacted_copy(
+    client, django_capture_on_commit_callbacks, time_machine, settings
+):
+    time_machine.move_to(clock.now(), tick=False)
     determination = approved_seed_determination()
     with django_capture_on_commit_callbacks(execute=True):
         issue_letter(determination_id=determination.pk)
+    # The first version's copy, made by its scheduled job once due.
+    time_machine.shift(timedelta(seconds=settings.LIBRARY_REDACTED_LETTER_DELAY_SECONDS + 1))
+    assert outbox.sweep()["due"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         correct_letter(determination_id=determination.pk, by=UserFactory(), reason="Typo in a date")
     response = client.get(f"/decisions/{determination.case.case_number}/letter.pdf")
