@@ -99,3 +99,37 @@ def test_more_actions_at_390_px(page, output_dir):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the step page scrolls sideways at 390 px ({width} px wide)"
     page.screenshot(path=str(output_dir / "steps-withdraw-390.png"), full_page=True)
+
+
+def test_without_javascript_more_actions_is_a_list_of_links_and_the_step_works(
+    browser, _live_server_serves_no_media, live_server, output_dir
+):
+    """No JavaScript: the noscript stylesheet shows the menu's links, the step's page and its
+    server-side box work as with it."""
+    case = make_seed_like_case()
+    staff = UserFactory(username="intake.steps.nojs", role=roles.INTAKE_STAFF)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        browser_login(page, staff)
+        page.goto(f"/cases/{case.pk}/")
+        terminate = page.locator("a#step-terminate")
+        expect(terminate).to_be_visible()
+        page.screenshot(path=str(output_dir / "steps-no-javascript-1280.png"), full_page=False)
+        terminate.click()
+        expect(page.get_by_role("heading", name="Terminate the review: treatment authorized")).to_be_visible()
+        page.get_by_label("What authorized the treatment?").fill("Golden State's authorization of 03/05/2015")
+        page.get_by_role("button", name="Terminate (treatment authorized)").click()
+        expect(page.locator("#step-terminate")).to_contain_text("Tick the box to confirm")
+        page.get_by_label("I understand this ends the review").check()
+        page.get_by_role("button", name="Terminate (treatment authorized)").click()
+        expect(page.locator("#case-status")).to_have_attribute("data-status", "terminated")
+        expect(page.get_by_role("alert").filter(has_text="Case terminated.")).to_contain_text(
+            "Confirmation of termination emailed to the"
+        )
+    finally:
+        context.close()
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.TERMINATED
