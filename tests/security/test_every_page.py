@@ -1,12 +1,14 @@
 """Every page, in a real browser, through axe-core (issue 16 item 6, "Checked by").
 
 For each role that has pages of its own — intake staff, clinical QA, the assigned reviewer, an
-administrator, an organization's user (the portal) and the anonymous visitor (log-in, the public
+administrator, an organization's user (the portal), a user who passed the password but not yet
+the second factor (the code page, the set-up) and the anonymous visitor (log-in, the public
 decision library, a party's signed link, an invitation) — every GET page of the root resolver
 that the access matrix (test_access_matrix.EXPECTED) says answers that role 200 is opened in
 chromium, with the matrix's real objects for its arguments (matrix_support.build_world,
 test_access_matrix.concrete_path): a URL added to the project is visited here as soon as it has
-its matrix row. Then a few error pages (403, 404) in the site's layout.
+its matrix row. Then error pages in the site's layout (403, 404, 405) and empty lists (a queue,
+a search, the library), whose empty state must show.
 
 On each page the vendored axe-core (static/vendor/axe-core, loaded by this test only, from the
 site's own origin as the Content-Security-Policy requires) runs the WCAG 2 A and AA rules; the
@@ -22,8 +24,10 @@ Left out, and why:
   history, a delete confirmation, the password form): its 130 pages are the same six templates
   over different models; one of each keeps the run under five minutes.
 
-Bad inputs: none are typed here (every page is opened as is); the 404 page is asked with an
-address that resolves to nothing and with a case id that does not exist.
+Bad inputs: an address that resolves to nothing and a case id that does not exist (404), a GET
+where only POST is taken (405), another role's page (403), searches matching nothing.
+Each page and width must also fit the screen (no sideways scrolling outside a table's own
+scroll box) and carry a title of its own.
 """
 
 from __future__ import annotations
@@ -34,18 +38,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.urls import resolve
+from django.urls import resolve, reverse
 from playwright.sync_api import expect
 
 from cases.models import Case
 from cases.services.notices import mark_overdue_cases
-from tests.second_factor import browser_login
+from tests.second_factor import PASSWORD, browser_login
 from tests.security.matrix_support import (
     ADMIN,
     ANONYMOUS,
     ASSIGNED,
     INTAKE,
     ORG_USER,
+    PASSWORD_ONLY,
     QA,
     ROLES,
     build_world,
@@ -56,7 +61,8 @@ from tests.security.test_access_matrix import EXPECTED, PUBLIC, concrete_path
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = "/static/vendor/axe-core/axe.min.js"
-VISITED_ROLES = (ANONYMOUS, INTAKE, QA, ASSIGNED, ADMIN, ORG_USER)
+# PASSWORD_ONLY: the password passed, not yet the second factor (the code page and its set-up).
+VISITED_ROLES = (ANONYMOUS, PASSWORD_ONLY, INTAKE, QA, ASSIGNED, ADMIN, ORG_USER)
 BLOCKING = ("serious", "critical")
 WIDTHS = ((1280, 900), (390, 844))
 # One admin page of each template (the others are the same templates over other models).
@@ -74,18 +80,28 @@ MUST_SHOW = {
     "cases/": "tr.table-danger td a",  # an overdue row's link (3.4:1 with Bootstrap's link colour)
     "review/qa/determinations/<int:determination_id>/": "button.btn-outline-warning",  # Return to reviewer
 }
-# Pages besides the matrix's: error pages in the site's layout and empty lists, per role
-# (name, path, status).
-EXTRA_PAGES = {
-    INTAKE: (
-        ("error-403", "/billing/", 403),
-        ("error-404", "/cases/999999999/", 404),
-        ("queue-empty", "/cases/?status=terminated", 200),
-        ("search-empty", "/cases/search/?q=ZZ-NO-SUCH-CASE", 200),
-    ),
-    ASSIGNED: (("error-404", "/no-such-page/", 404),),
-    ANONYMOUS: (("library-empty", "/decisions/?q=zzzzqqqq", 200),),
-}
+
+
+def _extra_pages(role: str, world) -> tuple[tuple[str, str, int], ...]:
+    """Pages besides the matrix's: error pages in the site's layout, empty lists, the code step
+    of the log-in; (name, path, status)."""
+    return {
+        INTAKE: (
+            ("error-403", "/billing/", 403),
+            ("error-404", "/cases/999999999/", 404),
+            ("queue-empty", "/cases/?status=terminated", 200),
+            ("search-empty", "/cases/search/?q=ZZ-NO-SUCH-CASE", 200),
+        ),
+        ASSIGNED: (
+            ("error-404", "/no-such-page/", 404),
+            # A GET where only POST is taken: the 405 page (core.http).
+            ("error-405", reverse("review:accept", args=[world.case_in_review.pk]), 405),
+        ),
+        PASSWORD_ONLY: (("second-factor", reverse("second_factor"), 200),),
+        ANONYMOUS: (("library-empty", "/decisions/?q=zzzzqqqq", 200),),
+    }.get(role, ())
+
+
 EXTRA_SHOWS = {"queue-empty": ".empty-state", "search-empty": ".empty-state", "library-empty": ".empty-state"}
 
 
@@ -214,7 +230,13 @@ def test_every_page_passes_axe_and_is_saved_at_both_widths(
         page = context.new_page()
         page.set_default_timeout(15000)
         try:
-            if role != ANONYMOUS:
+            if role == PASSWORD_ONLY:  # the log-in form only: the next page asks for the code
+                page.goto(reverse("login"))
+                page.get_by_label("Username").fill(world.users[role].username)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                expect(page.get_by_label("Code")).to_be_visible()
+            elif role != ANONYMOUS:
                 browser_login(page, world.users[role])
             for route, path in _pages_of(role, world):
                 # Downloads are told by their answer, not their address (the same session's cookies).
@@ -235,7 +257,7 @@ def test_every_page_passes_axe_and_is_saved_at_both_widths(
                     shows=MUST_SHOW.get(route, ""),
                 )
                 visited += 1
-            for name, path, status in EXTRA_PAGES.get(role, ()):
+            for name, path, status in _extra_pages(role, world):
                 failures += _visit(
                     page,
                     role=role,
