@@ -124,3 +124,25 @@ def test_a_category_outside_the_whitelist_is_probed_not_written_into_the_sql(sta
         user=staff, filters=selectors.QueueFilters(category="x) > 0; DROP TABLE cases_case; --")
     )
     assert all(c["total"] == 0 for c in counts.values())
+
+
+def test_the_lists_filter_by_the_bits_as_by_the_items(pg):
+    """The queue's and the admin's category filter (`with_item_category`) pick the cases the
+    items say, each case once however many items of the category it has."""
+    from django.db.models import Exists, OuterRef
+
+    categories = list(ItemCategory.values)
+    for n in range(20):
+        case = CaseFactory()
+        for k in range(n % 3):
+            DisputedItemFactory(case=case, position=k + 1, category=categories[(n + k * 5) % len(categories)])
+    for category in categories:
+        by_bits = list(
+            selectors.with_item_category(Case.objects.order_by("pk"), category).values_list("pk", flat=True)
+        )
+        by_items = list(
+            Case.objects.filter(Exists(DisputedItem.objects.filter(case=OuterRef("pk"), category=category)))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        assert by_bits == by_items, category
