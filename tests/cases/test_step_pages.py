@@ -39,8 +39,9 @@ from tests.second_factor import SECOND_FACTOR_QUERIES
 
 S = CaseStatus
 # Measured: the session and user, the case and its prefetches, the finding, earlier IMRs,
-# candidates, the steps' guards, the sections of higher apps, the access-log INSERT.
-CASE_PAGE_QUERIES = 21
+# candidates, the steps' guards, the sections of higher apps, the access-log INSERT, and whether
+# the record is final (the case page's edit controls, cases.edit_views).
+CASE_PAGE_QUERIES = 22
 # The session and user, visibility, the case with its documents and consolidated cases, the
 # guards, the access-log INSERT.
 STEP_PAGE_QUERIES = 10
