@@ -155,6 +155,9 @@ class Stack:
             "OUTBOX_RETRY_MAX_SECONDS": "3",
             "OUTBOX_CLAIM_TIMEOUT_SECONDS": "60",
             "HEARTBEAT_SECONDS": "2",
+            # The library's redacted copy of each letter is made at once (not 10 minutes later),
+            # so a run ends with every job of its letters done, that one included.
+            "LIBRARY_REDACTED_LETTER_DELAY_SECONDS": "0",
             "LETTERS_CONCURRENCY": "2",
             "EMAIL_CONCURRENCY": "2",
             "DEFAULT_CONCURRENCY": "1",
