@@ -38,7 +38,7 @@ from cases.services import case_actions
 from cases.services.documents import add_document
 from core import clock
 from core.models import OutboxJob
-from determinations.models import DeterminationStatus, Notice
+from determinations.models import DeterminationStatus, GuidelineEntry, GuidelineSource, Notice
 from determinations.services.letters import issue_letter
 from determinations.services.post_batches import build_post_batch, request_post_batch
 from exchange.services.intake import import_case
@@ -268,8 +268,12 @@ def build_world() -> World:
     assert job is not None
     CaseEvent.objects.create(case=case_in_review, kind=CaseEvent.Kind.IMPORTED, effective_on=clock.today())
     AccessLogEntry.objects.create(case=case_in_review, action=AccessAction.VIEW_CASE, object_repr="seed")
+    # Catalogs a migration seeds: a transactional test run before this one flushed them.
     SpecialtyRule.objects.get_or_create(
         category="physical_medicine", body_region="", specialty="Physical Medicine and Rehabilitation"
+    )
+    GuidelineEntry.objects.get_or_create(
+        citation="MTUS Chronic Pain Treatment Guidelines Opioids", defaults={"source": GuidelineSource.MTUS}
     )
     AccessAttempt.objects.create(
         username="someone", ip_address="198.51.100.1", user_agent="ua", failures_since_start=1
