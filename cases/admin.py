@@ -39,6 +39,7 @@ from cases.models import (
 )
 from cases.record_lock import final_reason
 from cases.selectors import matching_case_ids, with_item_category
+from cases.services.disputed_items import ITEM_FIELDS
 from cases.services.staff_edits import record_staff_edit
 from cases.services.workflow import DEADLINE_FIELDS
 from core.admin import LabelledTabularInline, LargeListAdmin
@@ -186,17 +187,7 @@ class DisputedItemInline(FinalRecordInlineMixin, LabelledTabularInline):
     model = DisputedItem
     fk_name = "case"  # not origin_case (the case a consolidated item was filed under)
     extra = 0
-    fields = [
-        "position",
-        "description",
-        "category",
-        "formulary_drug",
-        "procedure_code",
-        "quantity",
-        "body_part",
-        "ur_decision",
-        "claims_administrator_guideline",
-    ]
+    fields = ["position", *ITEM_FIELDS]  # the fields the case page's item form edits, too
 
 
 class DocumentInline(ReadOnlyMixin, LabelledTabularInline):
