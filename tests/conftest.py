@@ -176,6 +176,9 @@ def _celery_worker_process(django_db_setup, _session_smtp) -> Iterator[str | Non
         "DJANGO_SETTINGS_MODULE": "imr_site.settings",
         "MEDIA_ROOT": str(PROJECT_DIR / "var" / "test-worker-media"),
         "EMAIL_URL": f"smtp://127.0.0.1:{_session_smtp.port}",
+        # The library's redacted copy is made at once, not 10 minutes later: a letter the worker
+        # finishes after its test ended must not leave a job due later for the next test to wait on.
+        "LIBRARY_REDACTED_LETTER_DELAY_SECONDS": "0",
     }
     (PROJECT_DIR / "var").mkdir(exist_ok=True)
     log = open(PROJECT_DIR / "var" / f"test-worker-{queue}.log", "w")  # noqa: SIM115 (closed at teardown)
