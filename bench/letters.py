@@ -113,7 +113,6 @@ def _make_determinations(*, count: int, random_seed: int = 7):
         )
         determination = Determination.objects.create(
             case=case,
-            status=DeterminationStatus.APPROVED,
             clinical_case_summary=summary,
             licensure_states=["GA", "CA", "TX"],
             certifications=["Preventive Medicine", "Occupational Medicine"],
@@ -136,6 +135,9 @@ def _make_determinations(*, count: int, random_seed: int = 7):
                 reviewer_guideline=f"{guideline} Page(s): {rng.randint(1, 120)} of 127",
                 rationale=rng.choice(rationales),
             )
+        # Approved once its items are in: an approved determination's record is read-only.
+        Determination.objects.filter(pk=determination.pk).update(status=DeterminationStatus.APPROVED)
+        determination.refresh_from_db()
         determinations.append(determination)
     return determinations
 

@@ -81,7 +81,7 @@ class ReportResult:
     period: Period
     columns: list[Column]
     rows: list[list[Any]]
-    # Rows in all (a listing page shows the first `limit` of them).
+    # Rows in all (a listing page shows `limit` of them from `offset`).
     total_rows: int = 0
     # The cases whose data the rows show (an access-log row each), in row order.
     case_ids: list[int] = field(default_factory=list)
@@ -117,7 +117,9 @@ def _refreshed_note() -> str:
     return f"Counted by the periodic rollup, last brought up to date {when}."
 
 
-def monthly_volumes(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def monthly_volumes(
+    *, period: Period, today: date, limit: int | None = None, offset: int = 0
+) -> ReportResult:
     """From the ReceivedDay rollup (reports.rollups): one query over a row a day."""
     figures = volume_figures()
     found = {
@@ -182,7 +184,7 @@ _VOLUME_KEYS = [
 # ---- Decisions and overturn rates ----
 
 
-def decisions(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def decisions(*, period: Period, today: date, limit: int | None = None, offset: int = 0) -> ReportResult:
     """From the daily rollup (reports.rollups): one query over about 45 rows a day."""
     found = {
         (r["dimension"], r["key"]): r
@@ -250,7 +252,7 @@ CLOCKS = [
 ]
 
 
-def clocks(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def clocks(*, period: Period, today: date, limit: int | None = None, offset: int = 0) -> ReportResult:
     """From the LetterClock rollup (reports.rollups): its `letter_clock_mailed` index holds the figures."""
     mailed = LetterClock.objects.filter(mailed_on__range=(period.start, period.end))
     priorities = dict(Priority.choices)
@@ -303,14 +305,16 @@ def _clock_row(key: str, label: str, group: str, summary: Summary) -> list[Any]:
 # ---- Determinations decided after their due date ----
 
 
-def late_determinations(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def late_determinations(
+    *, period: Period, today: date, limit: int | None = None, offset: int = 0
+) -> ReportResult:
     # From the LetterClock rollup: its partial index `letter_clock_late` holds only late letters.
     # In the index's order (issue date, then determination), so a page reads its rows and stops.
     late = LetterClock.objects.filter(issued_on__range=(period.start, period.end), days_late__gt=0).order_by(
         "issued_on", "pk"
     )
     total = late.count()
-    listed = late if limit is None else late[:limit]
+    listed = late[offset:] if limit is None else late[offset : offset + limit]
     values = list(
         listed.values_list(
             "case_id",
@@ -332,7 +336,7 @@ def late_determinations(*, period: Period, today: date, limit: int | None = None
         _refreshed_note(),
     ]
     if limit is not None and total > limit:
-        notes.append(f"The first {limit} of {total} are shown; the CSV has them all.")
+        notes.append(f"{limit} rows a page; the CSV has all {total}.")
     return ReportResult(
         kind="late_determinations",
         title=KINDS["late_determinations"].title,
@@ -355,7 +359,7 @@ def late_determinations(*, period: Period, today: date, limit: int | None = None
 # ---- Late records by claims administrator, with penalties ----
 
 
-def late_records(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def late_records(*, period: Period, today: date, limit: int | None = None, offset: int = 0) -> ReportResult:
     end = Coalesce(F("records_complete_on"), Value(today))
     days_late = DaysBetween(end, F("records_due"))
     penalty = Least(
@@ -422,7 +426,9 @@ def late_records(*, period: Period, today: date, limit: int | None = None) -> Re
 # ---- Reviewer productivity ----
 
 
-def reviewer_productivity(*, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def reviewer_productivity(
+    *, period: Period, today: date, limit: int | None = None, offset: int = 0
+) -> ReportResult:
     """Submissions from the SubmissionClock rollup (its `submission_clock_at` index holds the
     figures); QA returns live, through the partial index of return events."""
     start, end = period.aware_bounds()
@@ -459,8 +465,7 @@ def reviewer_productivity(*, period: Period, today: date, limit: int | None = No
     ]
     rows.sort(key=lambda row: (-row[1], row[0]))
     total = len(rows)
-    if limit is not None:
-        rows = rows[:limit]
+    rows = rows[offset:] if limit is None else rows[offset : offset + limit]
     return ReportResult(
         kind="reviewer_productivity",
         title=KINDS["reviewer_productivity"].title,
@@ -538,11 +543,15 @@ def report_kind(key: str) -> ReportKind:
         ) from None
 
 
-def run_report(*, kind: str, period: Period, today: date, limit: int | None = None) -> ReportResult:
+def run_report(
+    *, kind: str, period: Period, today: date, limit: int | None = None, offset: int = 0
+) -> ReportResult:
     """The report; over its default period, the one counted by the periodic refresh when there is
     one (reports.snapshots: the clocks, late records and productivity at 200,000 cases)."""
     spec = report_kind(kind)
     from reports.snapshots import snapshot_result  # it builds through this module
 
-    counted = snapshot_result(kind=kind, period=period, today=today, limit=limit)
-    return counted if counted is not None else spec.build(period=period, today=today, limit=limit)
+    counted = snapshot_result(kind=kind, period=period, today=today, limit=limit, offset=offset)
+    return (
+        counted if counted is not None else spec.build(period=period, today=today, limit=limit, offset=offset)
+    )

@@ -49,7 +49,9 @@ def refresh_snapshots(*, today: date | None = None) -> int:
     return len(SNAPSHOT_KINDS)
 
 
-def snapshot_result(*, kind: str, period: Period, today: date, limit: int | None) -> ReportResult | None:
+def snapshot_result(
+    *, kind: str, period: Period, today: date, limit: int | None, offset: int = 0
+) -> ReportResult | None:
     """The counted report when `period` is `today`'s default period and a snapshot of it exists."""
     if kind not in SNAPSHOT_KINDS or period != default_period(today=today):
         return None
@@ -60,7 +62,10 @@ def snapshot_result(*, kind: str, period: Period, today: date, limit: int | None
     when = timezone.localtime(found.computed_at).strftime("%m/%d/%Y %H:%M")
     rows = stored["rows"]
     # The rows a total row closes (late records) stay whole: only listings are cut at `limit`.
-    listed = rows if limit is None or kind != "reviewer_productivity" else rows[:limit]
+    if kind != "reviewer_productivity":
+        listed = rows
+    else:
+        listed = rows[offset:] if limit is None else rows[offset : offset + limit]
     return ReportResult(
         kind=kind,
         title=KINDS[kind].title,

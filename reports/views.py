@@ -18,8 +18,17 @@ from reports.periods import Period, default_period, parse_period
 from reports.selectors import KINDS, ReportResult, run_report
 from reports.services import log_report_read
 
-# Rows a report page shows at most (the CSV has every row): only the case listing reaches it.
-PAGE_ROWS = 500
+# Rows a report page shows (the CSV has every row): the listings (late determinations, reviewer
+# productivity) come in pages of this many, `?page=N`.
+PAGE_ROWS = 100
+
+
+def _page_number(request: AuthenticatedHttpRequest) -> int:
+    """`?page=N`, as Django's Paginator.get_page reads it: anything but a positive number is page 1."""
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 1_000_000))
+    except ValueError:
+        return 1
 
 
 @permission_required("reports.view_reports", raise_exception=True)
@@ -78,12 +87,31 @@ def report_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
             values={"from": request.GET.get("from", "")[:20], "to": request.GET.get("to", "")[:20]},
         )
         return render(request, "reports/report.html", context, status=400)
-    result = run_report(kind=kind, period=period, today=clock.today(), limit=PAGE_ROWS)
+    number = _page_number(request)
+    result = run_report(
+        kind=kind, period=period, today=clock.today(), limit=PAGE_ROWS, offset=(number - 1) * PAGE_ROWS
+    )
+    pages = max(1, -(-result.total_rows // PAGE_ROWS))
+    if number > pages:
+        # Past the last page (a bookmark of a shorter period): the last page, as get_page does.
+        number = pages
+        result = run_report(
+            kind=kind, period=period, today=clock.today(), limit=PAGE_ROWS, offset=(number - 1) * PAGE_ROWS
+        )
     log_report_read(result=result, user=request.user, request=request, export=False)
+    first = (number - 1) * PAGE_ROWS
     context.update(
         result=result,
         values={"from": period.start.isoformat(), "to": period.end.isoformat()},
         rows=_display_rows(result),
+        pager={
+            "number": number,
+            "pages": pages,
+            "first": first + 1,
+            "last": first + len(result.rows),
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < pages else None,
+        },
     )
     return render(request, "reports/report.html", context)
 

@@ -199,6 +199,29 @@ def test_determinations_decided_after_their_due_date(data):
     assert result.case_ids == [data.cases["E2"].pk, data.cases["E4"].pk]
     limited = report("late_determinations", limit=1)
     assert len(limited.rows) == 1 and limited.total_rows == 2
+    second = report("late_determinations", limit=1, offset=1)
+    assert second.rows == result.rows[1:] and second.case_ids == [data.cases["E4"].pk]
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    # Bad page numbers tried: a word, zero, negative, past the last page (the last page is shown).
+    [("1", "E2"), ("2", "E4"), ("abc", "E2"), ("0", "E2"), ("-3", "E2"), ("99", "E4"), ("", "E2")],
+)
+def test_the_case_listing_comes_in_pages_and_logs_only_the_page_shown(data, client, monkeypatch, page, shown):
+    monkeypatch.setattr("reports.views.PAGE_ROWS", 1)
+    client.force_login(data.staff)
+    query = {"from": START.isoformat(), "to": END.isoformat(), "page": page}
+    response = client.get(reverse("reports:report", args=["late_determinations"]), query)
+    assert response.status_code == 200
+    body = response.content.decode()
+    other = "E4" if shown == "E2" else "E2"
+    assert data.cases[shown].case_number in body and data.cases[other].case_number not in body
+    number = 1 if shown == "E2" else 2
+    assert f"Page {number} of 2" in body
+    assert ('rel="next"' in body) == (number == 1) and ('rel="prev"' in body) == (number == 2)
+    viewed = AccessLogEntry.objects.filter(action=AccessAction.VIEW_CASE, user=data.staff)
+    assert [e.case_id for e in viewed] == [data.cases[shown].pk]
 
 
 def test_late_records_by_claims_administrator_with_penalties(data):
