@@ -436,6 +436,9 @@ class Delivery(models.Model):
             # Letters to post: the few waiting, out of every delivery ever made.
             models.Index(fields=["letter"], condition=Q(status="to_post"), name="delivery_to_post"),
             models.Index(fields=["notice"], condition=Q(status="to_post"), name="delivery_notice_to_post"),
+            # The admin's filter by status, newest first: a status with no rows (pending, most of
+            # the time) read the whole table backwards looking for 50 (79 ms at 200,000 cases).
+            models.Index(fields=["status", "id"], name="delivery_status_id"),
         ]
 
     def __str__(self) -> str:

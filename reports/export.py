@@ -28,11 +28,29 @@ def cell(column: Column, value: Any) -> Any:
     return value
 
 
+NUMBERS = (int, float)
+
+
+def _column_cells(column: Column, values: tuple[Any, ...]) -> list[Any]:
+    """`cell` of each value of one column, the common values (numbers, dates) without its checks:
+    a year's listing is 45,000 cells, a function call each cost 20 ms."""
+    if column.kind == "date":
+        return [v.isoformat() if type(v) is date else cell(column, v) for v in values]
+    if column.kind in ("int", "days", "percent", "usd"):
+        return [v if type(v) in NUMBERS else cell(column, v) for v in values]
+    return [cell(column, v) for v in values]
+
+
 def write_csv(result: ReportResult, stream: _TextSink) -> int:
     writer = csv.writer(stream)
     writer.writerow([column.key for column in result.columns])
-    for row in result.rows:
-        writer.writerow([cell(c, v) for c, v in zip(result.columns, row, strict=True)])
+    width = len(result.columns)
+    if any(len(row) != width for row in result.rows):
+        raise ValueError(f"a row that is not {width} cells wide in report {result.kind}")
+    if result.rows:
+        by_column = zip(*result.rows)  # noqa: B905 (every row checked above)
+        cells = [_column_cells(c, values) for c, values in zip(result.columns, by_column, strict=True)]
+        writer.writerows(zip(*cells))  # noqa: B905
     return len(result.rows)
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from cases.admin_audit import AccessLoggedAdminMixin
-from core.admin import LabelledTabularInline, LargeListAdmin
+from core.admin import LabelledTabularInline, LargeListAdmin, QuickRowsAdmin
 from core.clock import today
 from reviewers import admin_actions as _case_admin_actions  # noqa: F401  (adds "Replace the reviewer" to Case)
 from reviewers import eligibility, selectors
@@ -65,7 +65,9 @@ class CredentialWarningFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
+class ReviewerAdmin(QuickRowsAdmin, admin.ModelAdmin):
+    # 50 rows a page, as the large lists: 100 rows of the admin's rendering took 65 ms.
+    list_per_page = 50
     list_display = [
         "reviewer_number",
         "name",

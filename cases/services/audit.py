@@ -14,6 +14,7 @@ import shlex
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
@@ -140,6 +141,19 @@ def log_listed_cases(
             cause=f"access log of {len(case_ids)} listed cases",
         )
         return
+    if connection.vendor == "postgresql":
+        _insert_listing(
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            case_ids=[int(case_id) for case_id in case_ids],
+            action=str(action),
+            object_repr=object_repr[:200],
+            path=context.path,
+            ip_address=context.ip_address,
+            user_agent=context.user_agent,
+            at=clock.now(),
+            only_once=False,
+        )
+        return
     AccessLogEntry.objects.bulk_create(
         [
             _entry(user=user, case_id=case_id, action=action, object_repr=object_repr, context=context)
@@ -161,7 +175,44 @@ def write_deferred_listing(
 ) -> int:
     """The rows `log_listed_cases` deferred: one statement, none when they were written already
     (a retried job: the same user, time, path and action mark the listing)."""
+    return _insert_listing(
+        user_id=user_id,
+        case_ids=case_ids,
+        action=action,
+        object_repr=object_repr,
+        path=path,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        at=at,
+        only_once=True,
+    )
+
+
+def _insert_listing(
+    *,
+    user_id: int | None,
+    case_ids: list[int],
+    action: str,
+    object_repr: str,
+    path: str,
+    ip_address: str | None,
+    user_agent: str,
+    at: str | datetime,
+    only_once: bool,
+) -> int:
+    """A listing's access-log rows in one INSERT over an array of case ids (PostgreSQL): the ORM's
+    bulk_create builds a model and compiles eleven values per row (5 ms for a page of 50)."""
     table = AccessLogEntry._meta.db_table
+    params: list[object] = [action, object_repr, path, at, user_id, ip_address, user_agent, case_ids]
+    once = ""
+    if only_once:
+        once = f"""
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table}
+                WHERE at = %s::timestamptz AND user_id IS NOT DISTINCT FROM %s AND path = %s
+                  AND action = %s
+            )"""  # noqa: S608 (the table name is the model's own)
+        params += [at, user_id, path, action]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -169,16 +220,10 @@ def write_deferred_listing(
                 (action, object_repr, path, at, user_id, case_id, command, ip_address, os_user,
                  status_code, user_agent)
             SELECT %s, %s, %s, %s::timestamptz, %s, listed.case_id, '', %s::inet, '', NULL, %s
-            FROM unnest(%s::bigint[]) AS listed(case_id)
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {table}
-                WHERE at = %s::timestamptz AND user_id IS NOT DISTINCT FROM %s AND path = %s
-                  AND action = %s
-            )
+            FROM unnest(%s::bigint[]) AS listed(case_id){once}
             """,  # noqa: S608 (the table name is the model's own)
-            [action, object_repr, path, at, user_id, ip_address, user_agent, case_ids,
-             at, user_id, path, action],
-        )  # fmt: skip
+            params,
+        )
         return cursor.rowcount
 
 

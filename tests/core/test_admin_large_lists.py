@@ -169,3 +169,53 @@ def test_only_indexed_columns_sort_even_through_a_typed_url(admin_client, order)
     assert [int(pk) for pk in ROW_LINK.findall(body)] == [c.pk for c in cases]
     assert 'class="sortable column-case_number' in body
     assert 'class="sortable column-employee_name' not in body
+
+
+def test_the_quick_selection_box_is_the_same_html_as_djangos(admin_client):
+    # A name with every character HTML escapes: the label must come out escaped exactly once.
+    case = CaseFactory()
+    PartyFactory(case=case, role=PartyRole.EMPLOYEE, name='O\'Brien <Ann> & "Co"')
+    from django.contrib import admin as django_admin
+
+    from cases.models import Party
+
+    party = Party.objects.get(case=case, role=PartyRole.EMPLOYEE)
+    model_admin = django_admin.site._registry[Party]
+    assert isinstance(model_admin, core_admin.QuickRowsAdmin)
+    ours = model_admin.action_checkbox(party)
+    djangos = django_admin.ModelAdmin.action_checkbox(model_admin, party)
+    assert ours == djangos
+    page = admin_client.get(reverse("admin:cases_party_changelist"))
+    assert ours in page.content.decode()
+
+
+def test_the_reviewer_list_pages_by_50(admin_client):
+    for n in range(51):
+        ReviewerFactory(reviewer_number=f"R-{n:04d}")
+    first = admin_client.get(reverse("admin:reviewers_reviewer_changelist")).content.decode()
+    second = admin_client.get(reverse("admin:reviewers_reviewer_changelist") + "?p=2").content.decode()
+    assert first.count('class="action-select"') == 50
+    assert second.count('class="action-select"') >= 1
+
+
+def test_a_search_runs_its_lookups_once_for_the_count_and_the_page(admin_client, monkeypatch):
+    from cases.admin import CaseAdmin
+
+    monkeypatch.setattr(core_admin.CappedCountPaginator, "cap", 5)
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
+    cases = [
+        make_seed_like_case(received_on=date(2015, 3, 1) + timedelta(days=n), case_number=f"CM15-00002{n}9")
+        for n in range(7)
+    ]
+    newest_first = sorted(cases, key=lambda c: (c.received_on, c.pk), reverse=True)
+    url = reverse("admin:cases_case_changelist")
+    with CaptureQueriesContext(connection) as captured:
+        body = admin_client.get(url, {"q": "maria", "p": "2"}).content.decode()
+    assert [int(pk) for pk in ROW_LINK.findall(body)] == [c.pk for c in newest_first[2:4]]
+    assert re.search(r"5\+\s+cases", body)
+    assert sum("UNION" in query["sql"] for query in captured.captured_queries) == 1
+    # The last capped page, and a page past it (Django's "no such page" redirect, not a 500).
+    body = admin_client.get(url, {"q": "maria", "p": "3"}).content.decode()
+    assert [int(pk) for pk in ROW_LINK.findall(body)] == [newest_first[4].pk]
+    response = admin_client.get(url, {"q": "maria", "p": "4"})
+    assert response.status_code == 302 and "e=1" in response["Location"]
