@@ -313,7 +313,6 @@ def late_determinations(
     late = LetterClock.objects.filter(issued_on__range=(period.start, period.end), days_late__gt=0).order_by(
         "issued_on", "pk"
     )
-    total = late.count()
     listed = late[offset:] if limit is None else late[offset : offset + limit]
     values = list(
         listed.values_list(
@@ -326,6 +325,8 @@ def late_determinations(
             "days_late",
         )
     )
+    # The whole listing (the CSV) is counted as it is read; a page counts apart.
+    total = len(values) if limit is None and offset == 0 else late.count()
     priorities = dict(Priority.choices)
     rows = [
         [number, str(priorities.get(priority, priority)), complete, due, issued, days]
