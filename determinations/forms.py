@@ -39,11 +39,14 @@ class MailedOnForm(forms.Form):
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", "Record as mailed"))
 
-    def show_only(self, queryset: QuerySet[Delivery]) -> None:
-        """Offer only these letters as checkboxes (one page of the tray); validation has run."""
+    def show_only(self, shown: list[Delivery]) -> None:
+        """Offer only these letters as checkboxes (one page of the tray, already read with their
+        case and party: no second query); validation has run against every letter waiting."""
         deliveries = self.fields["deliveries"]
         assert isinstance(deliveries, forms.ModelMultipleChoiceField)
-        deliveries.queryset = queryset
+        deliveries.widget.choices = [
+            (delivery.pk, deliveries.label_from_instance(delivery)) for delivery in shown
+        ]
 
 
 class ResendForm(forms.Form):

@@ -247,7 +247,7 @@ def to_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     by_id = queryset.in_bulk(page_ids)
     deliveries = [by_id[pk] for pk in page_ids if pk in by_id]
     # The checkboxes offer this page's letters; a post is validated against every letter waiting.
-    form.show_only(queryset.filter(pk__in=page_ids))
+    form.show_only(deliveries)
     # The tray shows each letter's recipient and address: one access-log row per case shown.
     log_listed_cases(
         user=request.user,
