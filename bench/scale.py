@@ -10,7 +10,11 @@ DATABASE_URL points at; 127.0.0.1 with user postgres when unset), migrates it an
 assignments, determinations, letters and deliveries, and 3,000 reviewers, through the bulk
 builder in `bench/scale_data.py` (COPY, a few thousand cases a transaction), then ANALYZE.
 `--reuse` keeps the database when it already holds exactly that many cases and every
-migration is applied (otherwise it rebuilds).
+migration is applied (otherwise it rebuilds). `--build-via import` builds it another way, for
+an independent measurement: the same people (staff and reviewers) made first, then the cases
+written as one `imr-case/1` file and loaded by the production command, `manage.py
+import_cases` (validation, batched writes, the app's own events; letters and deliveries are not
+part of the exchange format, so the pages listing them are short).
 
 Then, with DEBUG off, it requests every staff, reviewer, QA and admin page through Django's
 test Client (the real middleware stack, in process): 2 warm-ups, then `--requests` timed
@@ -100,9 +104,48 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
+IMPORT_BUILD_CHUNK = 10_000
+
+
+def build_by_import(*, url: str, cases: int, reviewers: int, seed: int) -> None:
+    """The cases through `manage.py import_cases` (the production path), from a file written
+    in chunks of generated `imr-case/1` payloads."""
+    import random
+
+    from bench.scale_data import ensure_people, plan_payloads
+    from core.clock import today
+
+    people = ensure_people(reviewers=reviewers, rng=random.Random(seed))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scale-build.jsonl"
+        written = time.perf_counter()
+        with path.open("w", encoding="utf-8") as out:
+            for start in range(0, cases, IMPORT_BUILD_CHUNK):
+                payloads = plan_payloads(
+                    count=min(IMPORT_BUILD_CHUNK, cases - start),
+                    people=people,
+                    seed=seed + 1 + start,
+                    today=today(),
+                    first_number=1 + start,
+                )
+                out.write("".join(json.dumps(payload) + "\n" for payload in payloads))
+        print(f"  wrote {cases:,} payloads in {time.perf_counter() - written:.1f} s", flush=True)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
+            env={**os.environ, **_environment(url)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+    print(f"  import_cases: {result.stdout.strip()[-500:]} in {elapsed:.1f} s", flush=True)
+    if result.returncode != 0:
+        sys.exit(f"import_cases failed: {result.stderr[-3000:]}")
+
+
+def build(*, cases: int, reviewers: int, seed: int, jobs: int, via: str = "bulk", url: str = "") -> float:
     from django.core.management import call_command
-    from django.db import connection
 
     from bench.scale_data import build_cases
 
@@ -110,6 +153,9 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
     call_command("migrate", verbosity=0)
     migrated = time.perf_counter()
     print(f"migrated in {migrated - started:.1f} s", flush=True)
+    if via == "import":
+        build_by_import(url=url, cases=cases, reviewers=reviewers, seed=seed)
+        return _after_build(started)
 
     def progress(report) -> None:
         rate = report.cases / report.seconds if report.seconds else 0
@@ -123,6 +169,18 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
         for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
     )
     print(f"CPU time of the builder's processes (PostgreSQL's not counted): {cpu:.0f} s", flush=True)
+    elapsed = _after_build(started)
+    print(
+        f"built {report.cases:,} cases in {report.seconds:.1f} s (with migrate and ANALYZE {elapsed:.1f} s)"
+    )
+    print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.rows.items())))
+    print("statuses: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.statuses.items())))
+    return elapsed
+
+
+def _after_build(started: float) -> float:
+    from django.db import connection
+
     # The reports' decisions rollup, as the periodic task keeps it in a live database (first run:
     # every day of issue; reports.rollups).
     from reports.rollups import refresh_changed
@@ -139,13 +197,7 @@ def build(*, cases: int, reviewers: int, seed: int, jobs: int) -> float:
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    elapsed = time.perf_counter() - started
-    print(
-        f"built {report.cases:,} cases in {report.seconds:.1f} s (with migrate and ANALYZE {elapsed:.1f} s)"
-    )
-    print("rows: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.rows.items())))
-    print("statuses: " + ", ".join(f"{name} {count:,}" for name, count in sorted(report.statuses.items())))
-    return elapsed
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -162,6 +214,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--seed", type=int, default=20260227)
     parser.add_argument("--jobs", type=int, default=2, help="processes writing the cases")
+    parser.add_argument(
+        "--build-via",
+        choices=["bulk", "import"],
+        default="bulk",
+        help="bulk: the COPY builder; import: a generated file through manage.py import_cases",
+    )
     parser.add_argument("--no-import", action="store_true", help="skip the import_cases timing")
     parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
     parser.add_argument("--only", help="time only the pages whose name matches this regular expression")
@@ -203,7 +261,14 @@ def main() -> None:
             _recreate_database(base, args.db)
             if "django" not in sys.modules or not _django_ready():
                 _setup_django(url)
-            build_seconds = build(cases=args.cases, reviewers=args.reviewers, seed=args.seed, jobs=args.jobs)
+            build_seconds = build(
+                cases=args.cases,
+                reviewers=args.reviewers,
+                seed=args.seed,
+                jobs=args.jobs,
+                via=args.build_via,
+                url=url,
+            )
         loads.append(load_average())
         print(f"load average after the build: {loads[-1]}", flush=True)
     if args.build_only:
