@@ -123,3 +123,24 @@ def test_the_timed_pages_render_over_the_built_cases(built, settings):
     assert results["queue all open"]["rows"] > 0
     assert results["QA queue"]["rows"] > 0
     assert results["admin case"]["rows"] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_built_another_way_through_import_cases():
+    """`bench/scale.py --build-via import`: the same people, the cases loaded by the production
+    `manage.py import_cases` (a subprocess on this test database) in every state."""
+    require_service(is_postgres(), "needs PostgreSQL: set DATABASE_URL=postgres://...")
+    from django.db import connection
+
+    from bench.scale import build_by_import
+
+    db = connection.settings_dict
+    login = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    build_by_import(url=url, cases=120, reviewers=12, seed=7)
+    assert Case.objects.count() == 120
+    assert Reviewer.objects.count() >= 12
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.CLOSED} <= statuses
+    assert CaseEvent.objects.filter(kind=CaseEventKind.IMPORTED).count() == 120
+    assert Assignment.objects.exists() and Determination.objects.exists()
