@@ -247,7 +247,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["received_on", "id"], name="case_received_order"),
             # The admin's "overdue" filter in that order: the few overdue cases, not a walk back
             # through every case received until 50 overdue ones turn up (9 ms at 200,000 cases).
-            models.Index(fields=["received_on", "id"], condition=Q(overdue=True), name="case_overdue_received"),
+            models.Index(
+                fields=["received_on", "id"], condition=Q(overdue=True), name="case_overdue_received"
+            ),
             # The queues sorted by the day received, one state (either way: read backwards).
             models.Index(fields=["status", "received_on", "id"], name="case_queue_received"),
             # The tabs' counts under a priority filter, without the consolidated cases (listed

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -203,7 +203,7 @@ def _insert_listing(
     """A listing's access-log rows in one INSERT over an array of case ids (PostgreSQL): the ORM's
     bulk_create builds a model and compiles eleven values per row (5 ms for a page of 50)."""
     table = AccessLogEntry._meta.db_table
-    params: list[object] = [action, object_repr, path, at, user_id, ip_address, user_agent, case_ids]
+    params: list[Any] = [action, object_repr, path, at, user_id, ip_address, user_agent, case_ids]
     once = ""
     if only_once:
         once = f"""
