@@ -106,3 +106,20 @@ def test_problems_give_field_paths():
         ("items[1].r", "contains an invalid character (a lone surrogate \\ud800, not Unicode text)"),
         ("k\\x00", "the key contains a NUL character (\\u0000), which is not allowed"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ('{"a": [1, {"b": "plain"}], "c": "caf\\u00e9"}', True),
+        ('{"a": {"b": 1, "b": 2}}', False),  # a duplicate key deep inside
+        ('{"a": ["x\\u0000"]}', False),  # an escaped NUL
+        ('{"a": "\\udfff"}', False),  # an escaped lone surrogate
+        ('{"a": "\\\\u0000"}', False),  # a backslash then u0000: looked at value by value, no problem
+    ],
+)
+def test_a_text_with_nothing_to_find_is_not_walked_value_by_value(text, clean):
+    payload = json_files.loads(text)
+    assert payload.clean is clean
+    problems = json_files.problems(payload)
+    assert (problems == []) == (clean or text == '{"a": "\\\\u0000"}')
