@@ -557,7 +557,16 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["case_id", "effective_on", "id"]
-        indexes = [models.Index(fields=["case", "id"])]
+        indexes = [
+            models.Index(fields=["case", "id"]),
+            # The admin's filters by kind and by state reached, in the list's order: a rare value
+            # (an import's events, a state few cases reach) otherwise reads every event looking
+            # for a page of them (44 ms at 200,000 cases and 1.3 million events).
+            models.Index(fields=["kind", "case", "effective_on", "id"], name="caseevent_kind_order"),
+            models.Index(
+                fields=["to_status", "case", "effective_on", "id"], name="caseevent_to_status_order"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} → {self.to_status} on {self.effective_on}"

@@ -141,6 +141,9 @@ class Determination(models.Model):
                 condition=Q(status__in=[DeterminationStatus.SUBMITTED, DeterminationStatus.APPROVED]),
                 name="determination_in_qa",
             ),
+            # The admin's filter by status in the list's order (a status with no determination,
+            # e.g. draft, read the whole table: 15 ms twice at 200,000 cases).
+            models.Index(fields=["status", "case", "-created_at", "-id"], name="determination_status_order"),
         ]
 
     def __str__(self) -> str:
