@@ -38,7 +38,8 @@ def test_the_login_records_come_25_a_page_without_reading_every_row(admin_client
     body = page.content.decode()
     assert page.status_code == 200
     assert body.count('class="action-select"') == 25
-    assert 'id="changelist-filter"' in body and "path_info" not in body.split('id="changelist-filter"')[1][:3000]
+    filters = body.split('id="changelist-filter"')[1][:3000]
+    assert "path_info" not in filters
     assert "xfull" not in body  # date_hierarchy's links are gone
     second = admin_client.get(reverse("admin:axes_accesslog_changelist"), {"p": "2"}).content.decode()
     # 30 made here and the administrator's own log-in.
