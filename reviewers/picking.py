@@ -307,6 +307,23 @@ def eligible_reviewers_sql(*, screening: CaseScreening, on: date) -> QuerySet[Re
     return reviewers.filter(open_cases__lt=F("max_open_cases"))
 
 
+def eligible_with_affiliations(*, screening: CaseScreening, on: date) -> QuerySet[Any]:
+    """`eligible_reviewers_sql` in picking order, each reviewer's affiliations annotated as
+    `affiliation_rows`: a JSON array of [name, id, identifier] (NULL for none), for the
+    conflict screen, in the same query."""
+    return (
+        eligible_reviewers_sql(screening=screening, on=on)
+        .annotate(
+            affiliation_rows=json_rows(
+                Affiliation.objects.filter(reviewer_id=OuterRef("pk")),
+                group_by="reviewer_id",
+                fields=("name", "id", "identifier"),
+            )
+        )
+        .order_by(*PICKING_ORDER)
+    )
+
+
 def shortlist_reviewers(
     *, screening: CaseScreening, on: date, limit: int, offset: int = 0
 ) -> list[tuple[Reviewer, list[tuple[str, str]]]]:
@@ -323,18 +340,7 @@ def shortlist_reviewers(
         excluded.add(screening.active_assignment.reviewer_id)
 
     def build() -> QuerySet:
-        ordered = (
-            eligible_reviewers_sql(screening=screening, on=on)
-            .annotate(
-                affiliation_rows=json_rows(
-                    Affiliation.objects.filter(reviewer_id=OuterRef("pk")),
-                    group_by="reviewer_id",
-                    fields=("name", "id", "identifier"),
-                )
-            )
-            .order_by(*PICKING_ORDER)
-        )
-        return ordered[offset : offset + limit]
+        return eligible_with_affiliations(screening=screening, on=on)[offset : offset + limit]
 
     # Everything eligible_reviewers_sql reads, so one key is one SQL text.
     key = (

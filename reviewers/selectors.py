@@ -20,9 +20,14 @@ from django.db.models.functions import Coalesce
 from cases.models import Case, CaseEvent, CaseStatus, DisputedItem, Party, PartyRole
 from reviewers import eligibility
 from reviewers.conflicts import CaseConflictTargets, conflict_reasons, conflict_targets, screen_conflicts
-from reviewers.models import PICKING_ORDER, Affiliation, Assignment, BoardCertification, License, Reviewer
+from reviewers.models import Affiliation, Assignment, BoardCertification, License, Reviewer
 from reviewers.outcomes import AssignmentOutcome, assignment_outcome, is_decided
-from reviewers.picking import CaseFacts, eligible_reviewers_sql, json_rows, rules_cache, specialty_rules
+from reviewers.picking import (
+    CaseFacts,
+    eligible_with_affiliations,
+    rules_cache,
+    specialty_rules,
+)
 
 PARTY_ROLE_LABELS = {value: str(label).lower() for value, label in PartyRole.choices}
 
@@ -199,17 +204,7 @@ class CandidateList:
         self.on = on
         # The qualified reviewers in picking order, each with their affiliations as one JSON
         # array (one query: an `IN` of a thousand ids cost more to build than to run).
-        eligible = (
-            eligible_reviewers_sql(screening=screening, on=on)
-            .annotate(
-                affiliation_rows=json_rows(
-                    Affiliation.objects.filter(reviewer_id=OuterRef("pk")),
-                    group_by="reviewer_id",
-                    fields=("name", "identifier"),
-                )
-            )
-            .order_by(*PICKING_ORDER)
-        )
+        eligible = eligible_with_affiliations(screening=screening, on=on)
         eligible_rows = list(eligible.values_list("pk", "affiliation_rows"))
         eligible_ids = [pk for pk, _ in eligible_rows]
         # The conflict screen, over the affiliations of the qualified reviewers only.
@@ -218,7 +213,7 @@ class CandidateList:
             for reviewer_id, pairs in eligible_rows
             if pairs
             and conflict_reasons(
-                affiliations=[(name, identifier) for name, identifier in pairs],
+                affiliations=[(name, identifier) for name, _id, identifier in pairs],
                 targets=screening.targets,
                 index=screening.target_index,
             )
