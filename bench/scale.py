@@ -113,6 +113,17 @@ def load_average() -> list[float]:
 IMPORT_BUILD_CHUNK = 10_000
 
 
+def _run_import_cases(*, path: Path, url: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py import_cases path` on the database at `url`, as the timed site is set up."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
+        env={**os.environ, **_environment(url)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def build_by_import(*, url: str, cases: int, reviewers: int, seed: int) -> None:
     """The cases through `manage.py import_cases` (the production path), from a file written
     in chunks of generated `imr-case/1` payloads."""
@@ -137,13 +148,7 @@ def build_by_import(*, url: str, cases: int, reviewers: int, seed: int) -> None:
                 out.write("".join(json.dumps(payload) + "\n" for payload in payloads))
         print(f"  wrote {cases:,} payloads in {time.perf_counter() - written:.1f} s", flush=True)
         started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
-            env={**os.environ, **_environment(url)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = _run_import_cases(path=path, url=url)
         elapsed = time.perf_counter() - started
     print(f"  import_cases: {result.stdout.strip()[-500:]} in {elapsed:.1f} s", flush=True)
     if result.returncode != 0:
@@ -367,18 +372,11 @@ def time_import(*, url: str, count: int, seed: int) -> float:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "scale-import.jsonl"
             path.write_text("\n".join(json.dumps(p) for p in payloads) + "\n", encoding="utf-8")
-            env = {**os.environ, **_environment(copy_url)}
             import resource
 
             cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            result = subprocess.run(
-                [sys.executable, str(ROOT / "manage.py"), "import_cases", str(path)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            result = _run_import_cases(path=path, url=copy_url)
             elapsed = time.perf_counter() - started
             cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
