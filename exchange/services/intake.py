@@ -745,7 +745,10 @@ def _write_planned(*, planned: list[_Planned], reviewers: dict[str, Any], by: Us
         for assignment, moment in assignments:
             assignment.assigned_at = moment
         _insert([assignment for assignment, _moment in assignments])
-        if connection.vendor != "postgresql":  # bulk_create filled in `assigned_at` on insert
+        if connection.vendor != "postgresql":
+            # bulk_create filled in `assigned_at` on insert (auto_now_add): set it back.
+            for assignment, moment in assignments:
+                assignment.assigned_at = moment
             Assignment.objects.bulk_update(
                 [assignment for assignment, _moment in assignments], ["assigned_at"]
             )
