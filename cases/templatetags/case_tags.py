@@ -1,8 +1,16 @@
 """Small display helpers for the staff case pages."""
 
-from django import template
+from collections.abc import Callable
+from datetime import date
+from html import escape
+from typing import Any
 
-from cases.models import CaseEventKind
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from cases.models import CaseEventKind, Priority
+from core.dates import us_date
 
 register = template.Library()
 
@@ -18,3 +26,97 @@ def event_kind(kind: str) -> str:
         return str(CaseEventKind(kind).label)
     except ValueError:
         return (kind or "").replace("_", " ").capitalize()
+
+
+@register.simple_tag(takes_context=True)
+def queue_rows(context: template.Context, rows: list) -> SafeString:
+    """The work queue's table rows: `(case, days_left, wait)` each, as in `cases.views.queues`.
+
+    Written in Python, as Django's admin writes its changelist rows: the template engine spent
+    about 180 µs a row resolving and localising some twenty values (9 ms of a 50-row page).
+    Every text is escaped (`html.escape`, what Django's `escape` does); the case links come
+    from one `reverse`.
+    """
+    may_assign = bool(context["perms"]["reviewers"]["view_assignment"]) if "perms" in context else False
+    case_url = _url_maker("cases:case", "case_id")
+    candidates_url = _url_maker("reviewers:case_candidates", "case_id")
+
+    def assign_url(pk: int) -> str:
+        return candidates_url(pk) if may_assign else ""
+
+    return mark_safe(  # noqa: S308 (every value in the rows is escaped or a number)
+        "".join(
+            _queue_row(case, days_left, wait, url=case_url(case.pk), assign_url=assign_url(case.pk))
+            for case, days_left, wait in rows
+        )
+    )
+
+
+_URL_SENTINEL = 987654321
+
+
+def _url_maker(name: str, argument: str) -> Callable[[int], str]:
+    """`lambda pk: reverse(name, kwargs={argument: pk})` for an integer argument, reversed once."""
+    before, after = reverse(name, kwargs={argument: _URL_SENTINEL}).split(str(_URL_SENTINEL))
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
+_EXPEDITED = '<span class="badge text-bg-warning">Expedited</span>'
+
+
+def _queue_row(case: Any, days_left: int | None, wait: Any, *, url: str, assign_url: str) -> str:
+    if case.overdue or (days_left is not None and days_left < 0):
+        row_class = ' class="table-danger"'
+    elif wait is not None and wait.flagged:
+        row_class = ' class="table-warning"'
+    else:
+        row_class = ""
+    priority = (
+        '<span class="badge text-bg-warning">Expedited</span>'
+        if case.priority == Priority.EXPEDITED
+        else "Standard"
+    )
+    return (
+        f'<tr{row_class}><td><a href="{escape(url)}">{escape(case.case_number)}</a></td>'
+        f'<td data-col="employee">{escape(case.employee_name or "—")}</td>'
+        f'<td data-col="claim">{escape(case.claim_number or "—")}</td>'
+        f'<td data-col="provider">{escape(case.provider_name or "—")}</td>'
+        f'<td data-col="reviewer">{escape(case.reviewer_number or "—")}</td>'
+        f'<td><span class="badge status-badge status-{escape(case.status)}">'
+        f"{escape(case.get_status_display())}</span>{_wait_note(wait, assign_url)}</td>"
+        f"<td>{priority}</td>"
+        f"<td>{us_date(case.received_on)}</td>"
+        f'<td data-col="days-in-state">{int(case.days_in_state)}</td>'
+        f"<td>{int(case.item_count)}</td>"
+        f"<td>{_deadline_cell(case.next_deadline, days_left)}</td></tr>\n"
+    )
+
+
+def _wait_note(wait: Any, assign_url: str) -> str:
+    if wait is None:
+        return ""
+    waited = wait.waited_text
+    if wait.flagged:
+        waiting = f' <span class="text-nowrap">Waiting {escape(waited)}.</span>' if waited else ""
+        assign = f' <a href="{escape(assign_url)}">Assign by hand</a>' if assign_url else ""
+        return (
+            ' <div class="assignment-flag small" data-flag="unassigned">'
+            '<span class="badge text-bg-warning">Not picked up</span> '
+            f"{escape(wait.reason)}{waiting}{assign}</div>"
+        )
+    if waited:
+        return f' <div class="small text-body-secondary">Waiting {escape(waited)}</div>'
+    return ""
+
+
+def _deadline_cell(deadline: date | None, days_left: int | None) -> str:
+    if deadline is None or days_left is None:
+        return "—"
+    if days_left < 0:
+        late = -days_left
+        note = f'<span class="overdue">overdue by {late} day{"" if late == 1 else "s"}</span>'
+    elif days_left == 0:
+        note = '<span class="due-soon">due today</span>'
+    else:
+        note = f"({days_left} day{'' if days_left == 1 else 's'} left)"
+    return f"{us_date(deadline)} {note}"

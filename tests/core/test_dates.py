@@ -42,3 +42,21 @@ def test_same_text_as_the_date_filters_it_replaces():
     assert _render("{{ at|us_datetime }} {{ day|us_date }}", at=at, day=day) == _render(
         '{{ at|date:"m/d/Y H:i" }} {{ day|date:"m/d/Y" }}', at=at, day=day
     )
+
+
+def test_same_text_as_djangos_dateformat_for_any_date_and_time():
+    """Written with an f-string for speed: the text Django's `dateformat` writes, edge cases too."""
+    from django.utils import dateformat
+
+    from core.dates import US_DATE_FORMAT, US_DATETIME_FORMAT, us_datetime
+
+    for day in (date(1, 1, 1), date(999, 2, 3), date(2015, 3, 4), date(2026, 12, 31), date(9999, 12, 31)):
+        assert us_date(day) == dateformat.format(day, US_DATE_FORMAT)
+    for at in (
+        datetime(2015, 3, 4, 0, 0, tzinfo=UTC),
+        datetime(2015, 3, 4, 9, 5, 59, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2026, 1, 2, 12, 0),
+    ):
+        assert us_datetime(at) == dateformat.format(at, US_DATETIME_FORMAT)
+        assert us_date(at) == dateformat.format(at, US_DATE_FORMAT)
