@@ -1,4 +1,4 @@
-"""The work queue's rows, written in Python (`case_tags.queue_rows`): every variant of a row.
+"""The work queue's and the staff search's rows, written in Python (`case_tags`): every variant.
 
 Tried: a deadline one day and several days away, due today, one and several days overdue, no
 deadline, a case marked overdue with its deadline still ahead, a flagged wait with and without
@@ -101,3 +101,13 @@ def test_waits_flagged_and_not():
     row = _row(_case(), 3, waiting)
     assert row.startswith("<tr>") and '<div class="small text-body-secondary">Waiting 3 hours</div>' in row
     assert "Not picked up" not in row
+
+
+def test_search_rows():
+    template = Template("{% load case_tags %}{% search_rows cases %}")
+    row = template.render(Context({"cases": [_case(claim_number=None)]}))
+    assert row == (
+        '<tr><td><a href="/cases/41/">CM26-0000041</a></td>'
+        '<td><span class="badge status-badge status-ready_for_assignment">Ready for assignment</span></td>'
+        "<td>Ana &lt;b&gt;Ruiz&lt;/b&gt;</td><td>—</td><td>03/04/2026</td></tr>\n"
+    )
