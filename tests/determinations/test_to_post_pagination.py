@@ -128,3 +128,26 @@ def test_to_post_queries_do_not_grow_with_rows(client, staff, django_assert_max_
     # access-log rows for the cases shown.
     with django_assert_max_num_queries(10 + SECOND_FACTOR_QUERIES):
         client.get(URL, {"page": 3})
+
+
+def test_to_post_rows_show_each_field_escaped(client, staff):
+    """The rows are written in Python (`post_tags.to_post_rows`): the address keeps its lines,
+    HTML in a name or an address is shown as text, the role as its label."""
+    letter, first = _posted_letter()
+    Delivery.objects.create(
+        letter=letter,
+        party=first.party,
+        recipient_role=first.recipient_role,
+        recipient_name="Ana <i>Ruiz</i>",
+        channel=DeliveryChannel.POST,
+        address="12 <b>Main</b> Street\r\nFresno, CA 93725",
+        status=DeliveryStatus.TO_POST,
+        resend_of=first,
+    )
+    html = client.get(URL).content.decode()
+    row = re.search(r"<tr><td>[^<]*</td><td>[^<]*</td><td class=\"text-break\">Ana &lt;i&gt;.*?</tr>", html)
+    assert row, html
+    assert 'Ana &lt;i&gt;Ruiz&lt;/i&gt;<br><small class="text-muted">Employee</small></td>' in row.group(0)
+    assert '<td class="text-break">12 &lt;b&gt;Main&lt;/b&gt; Street<br>Fresno, CA 93725</td>' in row.group(0)
+    assert f"<td>{letter.issued_on:%m/%d/%Y}</td><td>{letter.pages}</td></tr>" in row.group(0)
+    assert f"<td>{letter.determination.case.case_number}</td>" in row.group(0)
