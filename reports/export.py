@@ -14,6 +14,10 @@ class _TextSink(Protocol):
     def write(self, text: str, /) -> object: ...
 
 
+# A text starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(column: Column, value: Any) -> Any:
     """A value as the CSV and JSON write it: ISO dates, YYYY-MM months, "" for none."""
     if value is None:
@@ -22,7 +26,7 @@ def cell(column: Column, value: Any) -> Any:
         return value.strftime("%Y-%m")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         # A spreadsheet never runs a cell as a formula (names are typed by people).
         return f"'{value}"
     return value
@@ -38,6 +42,9 @@ def _column_cells(column: Column, values: tuple[Any, ...]) -> list[Any]:
         return [v.isoformat() if type(v) is date else cell(column, v) for v in values]
     if column.kind in ("int", "days", "percent", "usd"):
         return [v if type(v) in NUMBERS else cell(column, v) for v in values]
+    if column.kind == "text":
+        # A plain text is written as it is; `cell` for the rest (a formula's start, None).
+        return [v if type(v) is str and v and v[0] not in FORMULA_STARTS else cell(column, v) for v in values]
     return [cell(column, v) for v in values]
 
 
