@@ -7,14 +7,18 @@ through `text` (Django's `escape`, without its lazy-string checks); numbers thro
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
-from html import escape as text
+from typing import Any
 
 from django.urls import reverse
 
-__all__ = ["text", "url_maker"]
-
 _SENTINEL = 987654321
+
+
+def text(value: Any) -> str:
+    """`value` as HTML text: what Django's `escape` writes (`str`, then `html.escape`)."""
+    return html.escape(str(value))
 
 
 def url_maker(name: str, argument: str) -> Callable[[int], str]:
