@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
 
 from core.dates import us_date
@@ -24,11 +25,6 @@ def to_post_rows(deliveries: list) -> SafeString:
     return mark_safe("".join(_to_post_row(delivery) for delivery in deliveries))  # noqa: S308 (escaped)
 
 
-def _lines(value: str) -> str:
-    """Django's `linebreaksbr`: escaped, each line ending a `<br>`."""
-    return text(value.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
-
-
 def _to_post_row(delivery: Any) -> str:
     address = delivery.postal_address
     return (
@@ -36,7 +32,7 @@ def _to_post_row(delivery: Any) -> str:
         f"<td>{text(delivery.document_title)}</td>"
         f'<td class="text-break">{text(delivery.recipient_name)}<br>'
         f'<small class="text-muted">{text(delivery.get_recipient_role_display())}</small></td>'
-        f'<td class="text-break">{_lines(address) if address else _NO_ADDRESS}</td>'
+        f'<td class="text-break">{linebreaksbr(address, autoescape=True) if address else _NO_ADDRESS}</td>'
         f"<td>{us_date(delivery.document_date)}</td>"
         f"<td>{int(delivery.document_pages)}</td></tr>\n"
     )
