@@ -9,11 +9,20 @@ record, and the sweeper hands over again whatever a lost message or a dead worke
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from core import outbox
 
 
-@shared_task(name="core.run_outbox_job", acks_late=False, ignore_result=True)
+# A handler hung on anything (a broker or server that never answers) would hold its row's lock
+# and keep it `running` for good. The pool kills a child still working after the claim timeout:
+# its database session ends, the lock with it, and the sweeper hands the row over again.
+@shared_task(
+    name="core.run_outbox_job",
+    acks_late=False,
+    ignore_result=True,
+    time_limit=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS,
+)
 def run_outbox_job(job_id: int) -> str | None:
     return outbox.run_job(job_id)
 

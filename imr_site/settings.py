@@ -265,9 +265,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # for a retry (the outbox schedules retries in the database), and the few plain tasks cap their
 # backoff below half of it, so Redis never hands a task still waiting to a second worker.
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
-# A broker that is down fails the hand-off within about a second (the outbox row waits).
+# A broker that is down fails the hand-off within about a second (the outbox row waits), and
+# one that accepts the connection but never answers fails it after BROKER_SOCKET_TIMEOUT_SECONDS:
+# without a socket timeout redis-py waits for the reply forever, holding the request or the
+# worker (and the outbox row it claimed) with it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+BROKER_SOCKET_TIMEOUT_SECONDS = env.float("BROKER_SOCKET_TIMEOUT_SECONDS", default=10)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,

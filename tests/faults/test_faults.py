@@ -14,7 +14,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import psycopg
 import pytest
+from django.db import connection
 
 from core.models import OutboxJob, OutboxState
 from determinations.models import Delivery, DeliveryStatus, Determination, DeterminationStatus, Letter
@@ -61,7 +63,23 @@ def _outbox_state() -> str:
         f"claimed={job.claimed_at and f'{job.claimed_at:%H:%M:%S}'} error={job.last_error[-300:]!r}"
         for job in rows[:30]
     ]
-    return "\n".join(lines) or "outbox: every row done"
+    return "\n".join(lines or ["outbox: every row done"]) + "\n" + _sessions()
+
+
+def _sessions() -> str:
+    """What every other session on the test database is doing: a hung worker shows here
+    (waiting on a lock, idle in a transaction, or idle while its process waits elsewhere)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 160) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "ORDER BY pid"
+        )
+        rows = cursor.fetchall()
+    return "\n".join(
+        f"session {pid} {state} wait={kind}/{event} in transaction for {age} last query: {query!r}"
+        for pid, state, kind, event, age, query in rows
+    )
 
 
 def _finish_and_measure(
@@ -206,4 +224,42 @@ def test_qa_approval_while_redis_is_down_issues_every_letter(fault_stack):
     time.sleep(1)
     fault_stack.redis.start()
     row = _finish_and_measure(fault_stack, ids, fault="3 QA approvals while Redis is down", started=started)
+    assert row.duplicates == 0
+
+
+def test_a_letter_worker_stuck_on_a_lock_is_killed_and_the_letter_issued_once(fault_stack):
+    """A handler waiting on something that never answers (here a table another session keeps
+    locked) would keep its outbox row `running` under a live lock for good. The pool kills the
+    task at the claim timeout (`core.run_outbox_job`'s time limit); once the lock is let go the
+    sweeper hands the row over again and the letter is issued, once."""
+    ids = _submitted(1)
+    log = fault_stack.workdir / "letters.log"
+    killed_before = log.read_text(errors="replace").count("Hard time limit")
+    with psycopg.connect(fault_stack.database_url) as blocker:
+        # Reads go on; writing the letter row waits for this lock (a QA approval writes none).
+        blocker.execute(f"LOCK TABLE {Letter._meta.db_table} IN EXCLUSIVE MODE")
+        started = time.monotonic()
+        _approve(fault_stack, ids)
+        wait_for(
+            lambda: OutboxJob.objects.filter(
+                kind="determinations.issue_letter",
+                state=OutboxState.RUNNING,
+                payload__determination_id=ids[0],
+            ).exists(),
+            timeout=30,
+            what="the letters worker to claim the job",
+        )
+        limit = float(fault_stack.env()["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
+        wait_for(
+            lambda: log.read_text(errors="replace").count("Hard time limit") > killed_before,
+            timeout=limit + 30,
+            interval=0.5,
+            what="the pool to kill the stuck task at its time limit",
+        )
+        assert not Letter.objects.filter(determination_id=ids[0]).exists()  # nothing half-issued
+        blocker.rollback()
+    row = _finish_and_measure(
+        fault_stack, ids, fault="letters worker stuck on a table lock", started=started,
+        note=f"killed at the {limit:.0f} s time limit, issued on the next try",
+    )  # fmt: skip
     assert row.duplicates == 0
