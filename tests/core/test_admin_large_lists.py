@@ -133,6 +133,9 @@ def test_case_search_each_word_must_match_one_field(admin_client):
     assert found("CM26-01") == [garcia.pk]
     assert found("cm26") == sorted([garcia.pk, other.pk])
     assert found("garcia CM26-02") == []  # both words must match the same case
+    assert found("garcia CM26-01") == [garcia.pk]  # each in a field of its own
+    assert found("CM26-01 rosa garc") == [garcia.pk]
+    assert found("cm26 zx-99") == [other.pk]
     assert found("rosa garcia") == [garcia.pk]
     assert found("zx-99-100%") == [other.pk]
     assert found("100_") == []  # LIKE wildcards match themselves
