@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing
+import operator
 import queue
 import re
 import time as time_module
@@ -1001,10 +1002,12 @@ def _insert(objs: Sequence[models.Model]) -> None:
         return
     meta = model._meta
     now = timezone.now()
-    getters = [_value_getter(field, now=now) for field in meta.concrete_fields if field is not meta.pk]
-    columns = ", ".join(
-        connection.ops.quote_name(field.column) for field in meta.concrete_fields if field is not meta.pk
-    )
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    # Every value read at once (attrgetter, in C), then the few that need work replaced: a
+    # getter call per value was a fifth of a writer's time (1.1 million values a 5,000-case file).
+    read_all = operator.attrgetter(*(field.attname for field in fields), "pk")
+    special = [(i, _value_getter(field, now=now)) for i, field in enumerate(fields) if not _is_plain(field)]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1012,12 +1015,16 @@ def _insert(objs: Sequence[models.Model]) -> None:
             [meta.db_table, meta.pk.column, len(objs)],
         )
         ids = sorted(row[0] for row in cursor.fetchall())
-        sql = f"COPY {table} ({connection.ops.quote_name(meta.pk.column)}, {columns}) FROM STDIN"
+        sql = f"COPY {table} ({columns}, {connection.ops.quote_name(meta.pk.column)}) FROM STDIN"
         started = time_module.monotonic()
         # Django's wrapper turns psycopg's errors into django.db's, as for its own statements.
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj, pk in zip(objs, ids, strict=True):
-                copy.write_row([pk, *(getter(obj) for getter in getters)])
+                row = list(read_all(obj))
+                for i, getter in special:
+                    row[i] = getter(obj)
+                row[-1] = pk
+                copy.write_row(row)
         if connection.queries_logged:  # as Django logs its own statements (DEBUG, query counts)
             connection.queries_log.append(
                 {"sql": f"{sql} -- {len(objs)} rows", "time": f"{time_module.monotonic() - started:.3f}"}
@@ -1026,6 +1033,16 @@ def _insert(objs: Sequence[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _is_plain(field: Any) -> bool:
+    """A value written as it is: no `auto_now(_add)`, no relation, no preparation (JSON)."""
+    return (
+        isinstance(field, _PLAIN_FIELDS)
+        and not getattr(field, "auto_now", False)
+        and not getattr(field, "auto_now_add", False)
+        and not field.is_relation
+    )
 
 
 def _value_getter(field: Any, *, now: datetime) -> Callable[[models.Model], Any]:
