@@ -916,6 +916,11 @@ def _write_in_processes(
             writer.join(10)
             if writer.is_alive():
                 writer.terminate()
+        # Batches a dead writer never took must not keep this process from exiting (a queue's
+        # feeder thread is joined at exit, and waits while its pipe is full).
+        tasks.cancel_join_thread()
+        tasks.close()
+        answers.close()
     for index, entries in refused.items():
         outcomes[index] = [_import_one(name=name, entry=entry, by=by) for entry in entries]
     # Recounted from what is committed now: every writer is done.
