@@ -1010,7 +1010,7 @@ def _insert(objs: Sequence[models.Model]) -> None:
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
     # Every value read at once (attrgetter, in C), then the few that need work replaced: a
     # getter call per value was a fifth of a writer's time (1.1 million values a 5,000-case file).
-    read_all = operator.attrgetter(*(field.attname for field in fields), "pk")
+    read_all = operator.attrgetter(*(field.attname for field in fields))
     special = [(i, _value_getter(field, now=now)) for i, field in enumerate(fields) if not _is_plain(field)]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(meta.db_table)
@@ -1025,10 +1025,10 @@ def _insert(objs: Sequence[models.Model]) -> None:
         # Django's wrapper turns psycopg's errors into django.db's, as for its own statements.
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj, pk in zip(objs, ids, strict=True):
-                row = list(read_all(obj))
+                row = list(read_all(obj)) if len(fields) > 1 else [read_all(obj)]
                 for i, getter in special:
                     row[i] = getter(obj)
-                row[-1] = pk
+                row.append(pk)
                 copy.write_row(row)
         if connection.queries_logged:  # as Django logs its own statements (DEBUG, query counts)
             connection.queries_log.append(
