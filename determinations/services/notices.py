@@ -22,7 +22,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
-from pypdf import PdfReader
 
 from cases.errors import GuardError
 from cases.hooks import notice_sender
@@ -83,6 +82,8 @@ def issue_notice(
             "Add one to the party on the case, then take the step again; nothing was sent."
         )
     facts = notice_facts(case=case, kind=kind, reason=reason, source=source)
+    from pypdf import PdfReader  # here, not at load: about 0.1 s for every process that loads the app
+
     pdf = render_notice_pdf(
         context=build_notice_context(case=case, kind=kind, facts=facts, recipients=recipients)
     )

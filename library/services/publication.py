@@ -16,7 +16,6 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.timezone import localdate
-from pypdf import PdfReader
 
 from cases.models import Case, CaseEvent, CaseStatus, Party, PartyRole
 from determinations.letter_selectors import latest_letter
@@ -182,6 +181,8 @@ def ensure_redacted_letter(*, determination_id: int) -> RedactedLetter | None:
     ).first()
     if existing is not None:
         return existing
+    from pypdf import PdfReader  # here, not at load: about 0.1 s for every process that loads the app
+
     pdf = render_redacted_pdf(determination=determination)
     redacted = RedactedLetter(
         determination=determination,

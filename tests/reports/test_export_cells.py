@@ -58,3 +58,25 @@ def test_every_column_kind_writes_what_cell_writes():
     rows = [[text, number, day, day, number] for text, number, day in zip(TEXTS, numbers, days, strict=True)]
     expected = [[str(cell(c, v)) for c, v in zip(columns, row, strict=True)] for row in rows]
     assert _csv(columns, rows)[1:] == expected
+
+
+def test_each_fast_path_writes_what_cell_writes():
+    """Columns shaped to take each path of `_column_cells`: repeated values (made into text once),
+    unique plain texts and numbers (written as they are), unique texts of which one is a formula,
+    unique and repeated dates, and numbers mixed with None and a bool."""
+    unique = [f"CM26-{n:07d}" for n in range(20)]
+    cases = [
+        (Column("t", "T", "text"), TEXTS * 3),
+        (Column("t", "T", "text"), unique),
+        (Column("t", "T", "text"), [*unique, "=HYPERLINK(1)"]),
+        (Column("t", "T", "text"), [*unique, None]),
+        (Column("n", "N", "int"), list(range(20))),
+        (Column("p", "P", "percent"), [n / 3 for n in range(20)]),
+        (Column("n", "N", "int"), [*range(20), None, True]),
+        (Column("d", "D", "date"), [date(2026, 1, 1 + n) for n in range(20)]),
+        (Column("d", "D", "date"), [date(2026, 1, 1 + n % 3) for n in range(20)] + [None]),
+        (Column("m", "M", "month"), [date(2026, 1 + n % 2, 1) for n in range(20)]),
+    ]
+    for column, values in cases:
+        written = [row[0] for row in _csv([column], [[value] for value in values])[1:]]
+        assert written == [str(cell(column, value)) for value in values], (column, values)
