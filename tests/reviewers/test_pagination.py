@@ -85,6 +85,8 @@ def test_candidates_pages_qualified_reviewers_first(candidates_client):
     page2 = numbers(candidates_client.get(url, {"page": 2}))
     assert len(page2) == len(qualified) + len(unlicensed) - PAGE
     assert sorted(page1 + page2) == sorted(r.reviewer_number for r in [*qualified, *unlicensed])
+    # The others follow in reviewer-number order, across the page break.
+    assert page1[2:] + page2 == sorted(r.reviewer_number for r in unlicensed)
     for bad, expected in (("99", page2), ("abc", page1)):
         response = candidates_client.get(url, {"page": bad})
         assert response.status_code == 200, bad
@@ -94,6 +96,7 @@ def test_candidates_pages_qualified_reviewers_first(candidates_client):
 def test_candidates_queries_do_not_grow_with_reviewers(candidates_client):
     case = ready_case()
     qualified_reviewer()
+    ReviewerFactory()  # a page that shows others than the qualified reads their ids: one query
     url = reverse("reviewers:case_candidates", args=[case.pk])
     with CaptureQueriesContext(connection) as one:
         assert candidates_client.get(url).status_code == 200
@@ -104,3 +107,7 @@ def test_candidates_queries_do_not_grow_with_reviewers(candidates_client):
         response = candidates_client.get(url, {"page": 2})
     assert len(numbers(response)) == PAGE
     assert len(many.captured_queries) == len(one.captured_queries)
+    with CaptureQueriesContext(connection) as qualified_only:
+        response = candidates_client.get(url)
+    assert "qualifies" in response.content.decode() and len(numbers(response)) == PAGE
+    assert len(qualified_only.captured_queries) == len(one.captured_queries) - 1
