@@ -256,8 +256,16 @@ def case_facts(*, case: Case) -> CaseFacts:
     )
 
 
-def eligible_reviewers_sql(*, screening: CaseScreening, on: date) -> QuerySet[Reviewer]:
-    """The eligibility rules (not the conflict screen) as one SQL filter, annotated with open_cases."""
+def eligible_reviewers_sql(
+    *, screening: CaseScreening, on: date, whole_list: bool = False
+) -> QuerySet[Reviewer]:
+    """The eligibility rules (not the conflict screen) as one SQL filter, annotated with open_cases.
+
+    `whole_list`: for every eligible reviewer at once (the candidates page) rather than the
+    first few in picking order (the picker). The specialties are then matched by one semi-join
+    per item, each read once over the certifications: at 3,000 reviewers, 12-13 ms of execution
+    (planning 1 ms more) against 20-27 ms for the per-reviewer check below, which walks 1,900
+    reviewers to find 220."""
     if any(not requirement.acceptable for requirement in screening.requirements):
         return Reviewer.objects.none()
     valid_license = License.objects.filter(
@@ -273,7 +281,13 @@ def eligible_reviewers_sql(*, screening: CaseScreening, on: date) -> QuerySet[Re
         hours_attested_on__gte=eligibility.earliest_current_attestation(on=on),
         hours_attested_on__lte=on,
     )
-    if screening.requirements:
+    if screening.requirements and whole_list:
+        for requirement in screening.requirements:
+            certified = BoardCertification.objects.annotate(normalized=Lower(Trim("specialty"))).filter(
+                normalized__in=sorted(requirement.acceptable)
+            )
+            reviewers = reviewers.filter(pk__in=certified.values("reviewer_id"))
+    elif screening.requirements:
         # One subquery for all items: the reviewer's certifications, grouped, must cover each
         # item (MAX over a per-item match). Being grouped, PostgreSQL keeps it a per-row check
         # along the picking-order index instead of planning one join per item, which cost
@@ -307,12 +321,14 @@ def eligible_reviewers_sql(*, screening: CaseScreening, on: date) -> QuerySet[Re
     return reviewers.filter(open_cases__lt=F("max_open_cases"))
 
 
-def eligible_with_affiliations(*, screening: CaseScreening, on: date) -> QuerySet[Any]:
+def eligible_with_affiliations(
+    *, screening: CaseScreening, on: date, whole_list: bool = False
+) -> QuerySet[Any]:
     """`eligible_reviewers_sql` in picking order, each reviewer's affiliations annotated as
     `affiliation_rows`: a JSON array of [name, id, identifier] (NULL for none), for the
     conflict screen, in the same query."""
     return (
-        eligible_reviewers_sql(screening=screening, on=on)
+        eligible_reviewers_sql(screening=screening, on=on, whole_list=whole_list)
         .annotate(
             affiliation_rows=json_rows(
                 Affiliation.objects.filter(reviewer_id=OuterRef("pk")),

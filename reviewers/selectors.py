@@ -206,7 +206,7 @@ class CandidateList:
         self.on = on
         # The qualified reviewers in picking order, each with their affiliations as one JSON
         # array (one query: an `IN` of a thousand ids cost more to build than to run).
-        eligible = eligible_with_affiliations(screening=screening, on=on)
+        eligible = eligible_with_affiliations(screening=screening, on=on, whole_list=True)
         eligible_rows = list(eligible.values_list("pk", "affiliation_rows"))
         eligible_ids = [pk for pk, _ in eligible_rows]
         # The conflict screen, over the affiliations of the qualified reviewers only.

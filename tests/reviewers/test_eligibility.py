@@ -32,9 +32,11 @@ def reasons_for(reviewer, case, on=ON) -> list[str]:
     [report] = selectors.evaluate_reviewers(
         screening=screening, on=on, reviewers=type(reviewer).objects.filter(pk=reviewer.pk)
     )
-    sql_eligible = picking.eligible_reviewers_sql(screening=screening, on=on).filter(pk=reviewer.pk).exists()
-    # The SQL shortlist and the Python rules must agree (conflicts are screened in Python only).
-    assert sql_eligible == (not report.reasons), report.reasons
+    # The SQL, in both its forms (the picker's, the candidates list's), and the Python rules must
+    # agree (conflicts are screened in Python only).
+    for whole_list in (False, True):
+        sql = picking.eligible_reviewers_sql(screening=screening, on=on, whole_list=whole_list)
+        assert sql.filter(pk=reviewer.pk).exists() == (not report.reasons), (whole_list, report.reasons)
     return report.reasons
 
 
