@@ -315,9 +315,15 @@ def _live_server_serves_no_media(monkeypatch) -> None:
 
 @pytest.fixture
 def page(browser, _live_server_serves_no_media, live_server) -> Iterator[object]:
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # The same patience for `expect(...)` assertions, whose own default is 5 s: on a loaded
+    # machine (a CI runner, a database being built beside the tests) a page's answer to a click
+    # took longer (the post-batch progress test failed 2 runs in 6 so, none when idle).
+    expect.set_options(timeout=15000)
     try:
         yield page
     finally:
