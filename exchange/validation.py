@@ -88,6 +88,39 @@ def _choices_text(choices: list[str] | tuple[str, ...]) -> str:
 
 _MISSING = object()
 
+DATE_FORMAT_ERROR = "must be a date written YYYY-MM-DD"
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+# The two checks below run once per distinct text, not once per field: a year's file repeats
+# a few hundred days and the same adjusters' and attorneys' addresses on thousands of cases
+# (5,000 generated cases: 57,000 dates, 17,000 addresses of which 3,600 distinct; Django's
+# email validator alone took 4 % of an import).
+@functools.lru_cache(maxsize=65536)
+def _iso_day(text: str) -> date | str:
+    """The day written YYYY-MM-DD in `text`, or why it is not one."""
+    if not _DATE_TEXT.fullmatch(text):
+        return DATE_FORMAT_ERROR
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return f"{text} is not a real date"
+
+
+@functools.cache
+def _keys(required: tuple[str, ...], optional: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys an object may have, and those it must have."""
+    return frozenset(required) | frozenset(optional), frozenset(required)
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
 
 @dataclass
 class _Checker:
@@ -107,13 +140,17 @@ class _Checker:
         if not isinstance(value, dict):
             self.add(path, "must be an object")
             return None
-        known = set(required) | set(optional)
-        for key in value:
-            if key not in known:
-                self.add(_join(path, str(key)), f"unknown field (allowed: {_choices_text(sorted(known))})")
-        for key in required:
-            if key not in value:
-                self.add(_join(path, key), "required")
+        known, needed = _keys(required, optional)
+        # Checked as sets first (in C): 90,000 objects a 5,000-case file, nearly all correct.
+        if value.keys() - known:
+            allowed = _choices_text(sorted(known))
+            for key in value:
+                if key not in known:
+                    self.add(_join(path, str(key)), f"unknown field (allowed: {allowed})")
+        if not needed <= value.keys():
+            for key in required:
+                if key not in value:
+                    self.add(_join(path, key), "required")
         return value
 
     def _get(self, obj: dict[str, Any], key: str, path: str, *, required: bool) -> Any:
@@ -151,11 +188,8 @@ class _Checker:
 
     def email(self, obj: dict[str, Any], key: str, path: str) -> str:
         value = self.string(obj, key, path, required=False, max_length=MAX_EMAIL)
-        if value:
-            try:
-                validate_email(value)
-            except ValidationError:
-                self.add(_join(path, key), f"not a valid email address: {value!r}")
+        if value and not _is_email(value):
+            self.add(_join(path, key), f"not a valid email address: {value!r}")
         return value or ""
 
     def boolean(
@@ -176,13 +210,9 @@ class _Checker:
         return self.date_value(value, _join(path, key))
 
     def date_value(self, value: Any, path: str) -> date | None:
-        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-            self.add(path, "must be a date written YYYY-MM-DD")
-            return None
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            self.add(path, f"{value} is not a real date")
+        day = _iso_day(value) if isinstance(value, str) else DATE_FORMAT_ERROR
+        if isinstance(day, str):
+            self.add(path, day)
             return None
         if day < EARLIEST_DATE:
             self.add(path, f"{value} is before {EARLIEST_DATE.isoformat()}: not a possible date")
