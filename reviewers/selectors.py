@@ -197,8 +197,8 @@ class CandidateList:
     page asked for are screened in Python, so each shows its reasons: at 3,000 reviewers a page
     costs what it costs at 30 (the qualified ids, a count, then `evaluate_reviewers` over one
     page of reviewers). The conflict screen runs over the affiliations of the reviewers the SQL
-    finds qualified. The others' ids are read only for a page that shows some of them (reading
-    all 3,000 in order cost a tenth of the page).
+    finds qualified. The others' ids are read only for a page that shows some of them (they
+    were all read, 3,000 in reviewer-number order, on every page).
     """
 
     def __init__(self, *, screening: CaseScreening, on: date) -> None:
